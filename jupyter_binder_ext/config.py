@@ -1,0 +1,86 @@
+"""Site values every part of the core reads.
+
+The defaults are the facts of the first site (CERIT-SC's BinderHub). The server extension
+builds a :class:`SiteConfig` from its ``c.BinderExt.*`` traitlets; the CLI and the magics build
+the same object from the same Jupyter config files (see :func:`load_site_config`), so the
+three faces never disagree about a site value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+GB = 1024**3
+
+
+@dataclass(frozen=True)
+class ResourceDefaults:
+    """What a server gets when `.resources` says nothing (and the operator's ceilings)."""
+
+    cpu_guarantee: float = 1.0
+    cpu_limit: float = 8.0
+    mem_guarantee_gb: int = 1
+    mem_limit_gb: int = 16
+    gpu: int = 0
+    # Ceilings an operator may set; 0 means "no ceiling beyond the defaults' sanity checks".
+    max_cpu_limit: float = 0.0
+    max_mem_limit_gb: int = 0
+    max_gpu: int = 0
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything site-specific, with the seed site's values as defaults."""
+
+    persistent_volume_template: str = "/home/{username}-nfs-pvc"
+    ssh_private_key_path: str = "/home/jovyan/.ssh/ssh.priv"
+    ssh_public_key_path: str = "/home/jovyan/.ssh/ssh.pub"
+    ssh_dir: str = "~/.ssh"
+    github_ssh_host: str = "github.com"
+    github_ssh_user: str = "git"
+    github_ssh_port: int = 22
+    github_add_key_url: str = "https://github.com/settings/ssh/new"
+    ssh_test_timeout: float = 15.0
+    resources_filename: str = ".resources"
+    resources: ResourceDefaults = field(default_factory=ResourceDefaults)
+    max_named_servers: int = 5
+    inactivity_timeout: float = 7 * 24 * 3600.0
+    hub_request_timeout: float = 10.0
+    sessions_cache_ttl: float = 5.0
+    control_panel_url: str = ""
+    launch_host: str = ""
+    repo_dir: str = ""
+    instance_link_name: str = "persistent"
+    nearly_full_fraction: float = 0.9
+    cgroup_root: str = "/sys/fs/cgroup"
+    proc_root: str = "/proc"
+
+    def with_overrides(self, **values: Any) -> SiteConfig:
+        return replace(self, **values)
+
+    def persistent_volume_path(self, username: str) -> Path:
+        return Path(self.persistent_volume_template.format(username=username))
+
+    def repo_path(self) -> Path:
+        """The folder holding the launched repository (the server's root by default)."""
+        return Path(os.path.expanduser(self.repo_dir or os.getcwd()))
+
+    def ssh_dir_path(self) -> Path:
+        return Path(os.path.expanduser(self.ssh_dir))
+
+
+SITE_CONFIG_FIELDS = tuple(f.name for f in fields(SiteConfig))
+
+
+def load_site_config() -> SiteConfig:
+    """Read ``c.BinderExt.*`` from the Jupyter config files, as the server would.
+
+    Used by the CLI and the magics, which run outside the server process. Imports the
+    ExtensionApp lazily: it pulls in jupyter_server.
+    """
+    from .app import BinderExt
+
+    return BinderExt.from_config_files().site_config

@@ -1,0 +1,33 @@
+"""URL routes of the REST API (under ``{base_url}binder/api/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+API = "/binder/api"
+SERVER_NAME = r"(?P<name>[^/]+)"
+
+
+def routes() -> list[tuple[str, Any]]:
+    # Imported when the server builds its handlers, not at package import.
+    from .launch import LaunchHandler
+    from .limits import LimitsHandler
+    from .persistence import InstanceDirHandler, PersistenceHandler
+    from .relaunch import RelaunchHandler
+    from .resources import ResourcesHandler
+    from .sessions import SessionHandler, SessionsHandler
+    from .ssh import ConfigureGitHandler, SSHHandler, SSHTestHandler
+
+    return [
+        (f"{API}/launch", LaunchHandler),
+        (f"{API}/limits", LimitsHandler),
+        (f"{API}/resources", ResourcesHandler),
+        (f"{API}/persistence", PersistenceHandler),
+        (f"{API}/persistence/instance-dir", InstanceDirHandler),
+        (f"{API}/ssh", SSHHandler),
+        (f"{API}/ssh/configure-git", ConfigureGitHandler),
+        (f"{API}/ssh/test", SSHTestHandler),
+        (f"{API}/sessions", SessionsHandler),
+        (f"{API}/sessions/{SERVER_NAME}", SessionHandler),
+        (f"{API}/relaunch", RelaunchHandler),
+    ]

@@ -1,0 +1,121 @@
+"""The service layer every face shares: handlers, magics and the CLI call these methods.
+
+Each method delegates to the plain domain module that owns the fact; domain modules are
+imported on first use so that nothing heavy runs at server start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .config import SiteConfig
+from .launch import LaunchInfo, read_launch
+
+if TYPE_CHECKING:
+    from .limits import LimitsReader
+    from .sessions import SessionsService
+
+
+class ExtensionState:
+    """Site config plus the few long-lived objects (CPU sampler, hub client cache)."""
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        log: logging.Logger | Any = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.site = site
+        self.log = log or logging.getLogger("jupyter_binder_ext")
+        self.env: Mapping[str, str] = os.environ if env is None else env
+
+    # -- launch ---------------------------------------------------------------------------
+    def launch(self) -> LaunchInfo:
+        return read_launch(
+            self.env,
+            launch_host=self.site.launch_host,
+            control_panel_url=self.site.control_panel_url,
+        )
+
+    # -- limits ---------------------------------------------------------------------------
+    @cached_property
+    def limits_reader(self) -> LimitsReader:
+        from .limits import LimitsReader
+
+        return LimitsReader(self.site, env=self.env, log=self.log)
+
+    async def limits(self) -> dict[str, Any]:
+        return await self.limits_reader.read()
+
+    # -- persistence ----------------------------------------------------------------------
+    def persistence(self) -> dict[str, Any]:
+        from .persistence import read_persistence
+
+        return read_persistence(self.site, self.launch())
+
+    def create_instance_dir(self) -> dict[str, Any]:
+        from .persistence import create_instance_dir
+
+        return create_instance_dir(self.site, self.launch())
+
+    # -- ssh ------------------------------------------------------------------------------
+    def ssh(self) -> dict[str, Any]:
+        from .ssh import read_ssh
+
+        return read_ssh(self.site)
+
+    def configure_git(self) -> dict[str, Any]:
+        from .ssh import configure_git
+
+        return configure_git(self.site)
+
+    async def ssh_test(self) -> dict[str, Any]:
+        from .ssh import test_connection
+
+        return await test_connection(self.site)
+
+    # -- sessions -------------------------------------------------------------------------
+    @cached_property
+    def sessions_service(self) -> SessionsService:
+        from .sessions import SessionsService
+
+        return SessionsService(self.site, self.launch, env=self.env, log=self.log)
+
+    async def sessions(self) -> dict[str, Any]:
+        return await self.sessions_service.list()
+
+    async def stop_session(self, name: str, remove: bool = False, force: bool = False) -> dict[str, Any]:
+        return await self.sessions_service.stop(name, remove=remove, force=force)
+
+    # -- .resources -----------------------------------------------------------------------
+    def resources(self) -> dict[str, Any]:
+        from .resources import read_resources
+
+        return read_resources(self.site, self.launch())
+
+    def write_resources(
+        self,
+        values: Mapping[str, Any] | None = None,
+        text: str | None = None,
+        if_match: str | None = None,
+    ) -> dict[str, Any]:
+        from .resources import write_resources
+
+        return write_resources(self.site, self.launch(), values=values, text=text, if_match=if_match)
+
+    async def relaunch(
+        self,
+        values: Mapping[str, Any] | None = None,
+        message: str | None = None,
+        stop_current: bool = False,
+        labpath: str = "",
+    ) -> dict[str, Any]:
+        from .relaunch import relaunch
+
+        return await relaunch(
+            self, values=values, message=message, stop_current=stop_current, labpath=labpath
+        )

@@ -1,0 +1,32 @@
+"""Shared fixtures: a Jupyter server with the extension enabled (pytest-jupyter)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config):  # type: ignore[no-untyped-def]
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_binder_ext": True}}}
+
+
+@pytest.fixture
+def binder_env(monkeypatch):  # type: ignore[no-untyped-def]
+    """A BinderHub-shaped environment, as KubeSpawner sets it for a launch of o/r@main."""
+    values = {
+        "JUPYTERHUB_USER": "alice",
+        "JUPYTERHUB_SERVER_NAME": "o-r-ab12cd34",
+        "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
+        "JUPYTERHUB_API_TOKEN": "not-a-real-token",
+        "JUPYTERHUB_BASE_URL": "/",
+        "BINDER_REPO_URL": "https://github.com/o/r",
+        "BINDER_REF_URL": "https://github.com/o/r/tree/0123456789abcdef0123456789abcdef01234567",
+        "BINDER_LAUNCH_HOST": "https://binder.example.org/",
+        "BINDER_REQUEST": "v2/gh/o/r/main",
+        "BINDER_PERSISTENT_REQUEST": "v2/gh/o/r/0123456789abcdef0123456789abcdef01234567",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
