@@ -7,6 +7,8 @@ from typing import Any
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Int, Unicode, default
+from traitlets.config import Application
+from traitlets.config.loader import ConfigFileNotFound
 
 from .config import ResourceDefaults, SiteConfig
 
@@ -65,6 +67,14 @@ class BinderExt(ExtensionApp):
         _DEFAULTS.ssh_test_timeout,
         config=True,
         help="Seconds the SSH connection test may take before it reports the host unreachable.",
+    )
+    ssh_known_hosts_file = Unicode(
+        _DEFAULTS.ssh_known_hosts_file,
+        config=True,
+        help="""known_hosts file with the git host's SSH host keys, pinned for pushes (no
+        trust on first use). Empty: GitHub's published keys shipped with the package. A site
+        whose `github_ssh_host` is not github.com (an enterprise server, a mirror) sets its
+        own; entries are matched against `github_ssh_host` (ssh's HostKeyAlias).""",
     )
     resources_filename = Unicode(
         _DEFAULTS.resources_filename,
@@ -197,14 +207,21 @@ class BinderExt(ExtensionApp):
 
     @classmethod
     def from_config_files(cls) -> BinderExt:
-        """An instance configured from the Jupyter config files, without starting anything."""
+        """An instance configured from the Jupyter config files, without starting anything.
+
+        The CLI and the magics run outside the server, yet must see the same
+        ``c.BinderExt.*`` values: read the server's config files the way it does.
+        """
         app = cls()
-        for path in reversed(jupyter_config_path()):
-            for name in ("jupyter_server_config", "jupyter_binder_config"):
-                try:
-                    app.load_config_file(name, path=path)
-                except Exception:  # a broken file must not stop the CLI; the server reports it
-                    app.log.debug("Could not load %s from %s", name, path, exc_info=True)
+        paths = jupyter_config_path()
+        for name in ("jupyter_server_config", "jupyter_binder_config"):
+            try:
+                # traitlets' own loader: the first path in the list wins, as for the server.
+                Application.load_config_file(app, name, path=paths)
+            except ConfigFileNotFound:
+                continue
+            except Exception:  # a broken file must not stop the CLI; the server reports it
+                app.log.warning("Could not load %s", name, exc_info=True)
         return app
 
     def initialize_settings(self) -> None:

@@ -17,7 +17,7 @@ from .state import ExtensionState
 T = TypeVar("T")
 
 
-class Result(dict):  # type: ignore[type-arg]
+class Result(dict[str, Any]):
     """A command's data (a dict, for code) that displays as readable text in IPython."""
 
     def __init__(self, data: dict[str, Any], text: str) -> None:
@@ -51,7 +51,7 @@ def run_sync(awaitable: Awaitable[T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

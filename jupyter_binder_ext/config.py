@@ -8,7 +8,6 @@ three faces never disagree about a site value.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ class SiteConfig:
     github_ssh_port: int = 22
     github_add_key_url: str = "https://github.com/settings/ssh/new"
     ssh_test_timeout: float = 15.0
+    ssh_known_hosts_file: str = ""
     resources_filename: str = ".resources"
     resources: ResourceDefaults = field(default_factory=ResourceDefaults)
     max_named_servers: int = 5
@@ -66,10 +66,10 @@ class SiteConfig:
 
     def repo_path(self) -> Path:
         """The folder holding the launched repository (the server's root by default)."""
-        return Path(os.path.expanduser(self.repo_dir or os.getcwd()))
+        return Path(self.repo_dir).expanduser() if self.repo_dir else Path.cwd()
 
     def ssh_dir_path(self) -> Path:
-        return Path(os.path.expanduser(self.ssh_dir))
+        return Path(self.ssh_dir).expanduser()
 
 
 SITE_CONFIG_FIELDS = tuple(f.name for f in fields(SiteConfig))

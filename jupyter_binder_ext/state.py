@@ -88,7 +88,9 @@ class ExtensionState:
     async def sessions(self) -> dict[str, Any]:
         return await self.sessions_service.list()
 
-    async def stop_session(self, name: str, remove: bool = False, force: bool = False) -> dict[str, Any]:
+    async def stop_session(
+        self, name: str, remove: bool = False, force: bool = False
+    ) -> dict[str, Any]:
         return await self.sessions_service.stop(name, remove=remove, force=force)
 
     # -- .resources -----------------------------------------------------------------------
@@ -105,7 +107,9 @@ class ExtensionState:
     ) -> dict[str, Any]:
         from .resources import write_resources
 
-        return write_resources(self.site, self.launch(), values=values, text=text, if_match=if_match)
+        return write_resources(
+            self.site, self.launch(), values=values, text=text, if_match=if_match
+        )
 
     async def relaunch(
         self,
