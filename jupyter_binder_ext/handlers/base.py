@@ -16,7 +16,7 @@ class BinderAPIHandler(APIHandler):
 
     @property
     def state(self) -> ExtensionState:
-        return self.settings["binder_ext"]  # type: ignore[no-any-return]
+        return self.settings["binder_ext"]
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object ({} when empty)."""
