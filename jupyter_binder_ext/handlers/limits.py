@@ -1,7 +1,13 @@
-"""Placeholder until the limits domain lands; the owner replaces this file."""
+"""``GET binder/api/limits``."""
+
+from __future__ import annotations
+
+from tornado import web
 
 from .base import BinderAPIHandler
 
 
 class LimitsHandler(BinderAPIHandler):
-    pass
+    @web.authenticated
+    async def get(self) -> None:
+        self.send_json(await self.state.limits())
