@@ -97,7 +97,7 @@ class ExtensionState:
     def resources(self) -> dict[str, Any]:
         from .resources import read_resources
 
-        return read_resources(self.site, self.launch())
+        return read_resources(self.site, self.launch(), env=self.env)
 
     def write_resources(
         self,
@@ -108,7 +108,7 @@ class ExtensionState:
         from .resources import write_resources
 
         return write_resources(
-            self.site, self.launch(), values=values, text=text, if_match=if_match
+            self.site, self.launch(), values=values, text=text, if_match=if_match, env=self.env
         )
 
     async def relaunch(
