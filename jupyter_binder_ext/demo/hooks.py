@@ -1,0 +1,158 @@
+"""Hub-side pre-spawn hooks of the demo: what BinderHub and the site do before a server starts.
+
+`prepare_binder_launch` completes the launch's user_options the way BinderHub fills them,
+clones the repository into the server's folder at the launched commit, provides the user's
+volume and key pair, and sets the ``BINDER_*`` environment and the site's default resources.
+The demo's config runs a list of hooks in order (see ``PRE_SPAWN_HOOKS`` in
+``jupyterhub_config.py``); later hooks (e.g. one applying ``.resources``) run after this one
+and may override the resources it set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import GB, ResourceDefaults
+from ..launch import github_owner_repo, parse_spec
+from . import gitrepos
+from .settings import DEFAULT_REF, DEFAULT_REPO_URL
+from .userdata import ensure_user_data
+
+Hook = Callable[[Any], "Awaitable[None] | None"]
+# The keys BinderHub puts into a launch's user_options.
+BINDER_OPTION_KEYS = (
+    "repo_url",
+    "binder_ref_url",
+    "binder_launch_host",
+    "binder_request",
+    "binder_persistent_request",
+    "image",
+)
+
+
+def chain_hooks(hooks: Sequence[Hook]) -> Callable[[Any], Awaitable[None]]:
+    """One ``Spawner.pre_spawn_hook`` running `hooks` in order (sync or async ones)."""
+
+    async def pre_spawn_hook(spawner: Any) -> None:
+        for hook in hooks:
+            result = hook(spawner)
+            if inspect.isawaitable(result):
+                await result
+
+    return pre_spawn_hook
+
+
+@dataclass(frozen=True)
+class DemoLaunch:
+    """A launch resolved against the local stand-in for GitHub."""
+
+    options: dict[str, Any]
+    owner: str
+    repo: str
+    sha: str
+    bare: Path
+
+
+def _ref_from_ref_url(ref_url: str) -> str:
+    marker = "/tree/"
+    return ref_url.split(marker, 1)[1].strip("/") if marker in ref_url else ""
+
+
+def resolve_launch(
+    state_dir: Path, launch_host: str, options: Mapping[str, Any] | None
+) -> DemoLaunch:
+    """Complete BinderHub-shaped user_options; an empty one launches the sample repository.
+
+    The ref is taken from the persistent request (a commit), else the ref URL, else the
+    request, else the default branch, and resolved to a commit as BinderHub does before it
+    starts a server.
+    """
+    given = dict(options or {})
+    repo_url = str(given.get("repo_url") or DEFAULT_REPO_URL)
+    persistent = parse_spec(str(given.get("binder_persistent_request") or ""))
+    request = parse_spec(str(given.get("binder_request") or ""))
+    spec = persistent or request
+    if spec and spec.owner and spec.repo:
+        owner, repo = spec.owner, spec.repo
+    else:
+        owner, repo = github_owner_repo(repo_url) or ("binder-demo", "sample")
+    ref = (
+        (persistent.ref if persistent else "")
+        or _ref_from_ref_url(str(given.get("binder_ref_url") or ""))
+        or (request.ref if request else "")
+        or DEFAULT_REF
+    )
+    bare = gitrepos.ensure_bare_repo(state_dir, owner, repo)
+    sha = gitrepos.resolve_ref(bare, ref)
+    provider = spec.provider if spec else "gh"
+    host = str(given.get("binder_launch_host") or launch_host)
+    completed = {
+        **given,
+        "repo_url": repo_url,
+        "binder_ref_url": given.get("binder_ref_url") or f"{repo_url.rstrip('/')}/tree/{sha}",
+        "binder_launch_host": host if host.endswith("/") else host + "/",
+        "binder_request": given.get("binder_request") or f"v2/{provider}/{owner}/{repo}/{ref}",
+        "binder_persistent_request": given.get("binder_persistent_request")
+        or f"v2/{provider}/{owner}/{repo}/{sha}",
+        "image": given.get("image") or f"binder-demo/{owner}-{repo}:{sha[:12]}".lower(),
+    }
+    return DemoLaunch(completed, owner, repo, sha, bare)
+
+
+# What the server and the extension write into the home folder (which is also the clone).
+_HOME_CLUTTER = (".ssh/", ".ipynb_checkpoints/", ".ipython/", ".local/", ".npm/", ".cache/")
+
+
+def _exclude_from_git(repo: Path, *patterns: str) -> None:
+    """Keep the extension's own files (ssh config, the volume link) out of `git status`."""
+    exclude = repo / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    present = exclude.read_text().splitlines() if exclude.exists() else []
+    missing = [p for p in patterns if p not in present]
+    if missing:
+        exclude.write_text("\n".join([*present, *missing]) + "\n")
+
+
+async def prepare_binder_launch(spawner: Any) -> None:
+    """Make this spawn look like a BinderHub launch on the seed site (see module doc)."""
+    state_dir = Path(spawner.state_dir)
+    launch = await asyncio.to_thread(
+        resolve_launch, state_dir, spawner.launch_host, spawner.user_options
+    )
+    # The hub's API then shows the same user_options a BinderHub launch has.
+    spawner.user_options = launch.options
+    spawner.orm_spawner.user_options = launch.options
+    home = Path(spawner.home_dir)
+    await asyncio.to_thread(gitrepos.checkout, launch.bare, home, launch.sha)
+    await asyncio.to_thread(_exclude_from_git, home, *_HOME_CLUTTER)
+    data = await asyncio.to_thread(ensure_user_data, state_dir, spawner.user.name)
+
+    defaults = ResourceDefaults()
+    spawner.cpu_guarantee = defaults.cpu_guarantee
+    spawner.cpu_limit = defaults.cpu_limit
+    spawner.mem_guarantee = defaults.mem_guarantee_gb * GB
+    spawner.mem_limit = defaults.mem_limit_gb * GB
+
+    options = launch.options
+    image = str(options["image"])
+    spawner.binder_env = {
+        "BINDER_REPO_URL": str(options["repo_url"]),
+        "BINDER_REF_URL": str(options["binder_ref_url"]),
+        "BINDER_LAUNCH_HOST": str(options["binder_launch_host"]),
+        "BINDER_REQUEST": str(options["binder_request"]),
+        "BINDER_PERSISTENT_REQUEST": str(options["binder_persistent_request"]),
+        "JUPYTER_IMAGE_SPEC": image,
+        "JUPYTER_IMAGE": image,
+    }
+    spawner.binder_args = [
+        f"--BinderExt.persistent_volume_template={data.volume_template}",
+        f"--BinderExt.ssh_private_key_path={data.private_key}",
+        f"--BinderExt.ssh_public_key_path={data.public_key}",
+        f"--BinderExt.ssh_dir={home / '.ssh'}",
+        *spawner.extension_args,
+    ]

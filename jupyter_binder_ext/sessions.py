@@ -1,0 +1,671 @@
+"""The user's projects (JupyterHub named servers): list them, stop, delete and start them.
+
+Everything goes through the hub's REST API with this server's own ``JUPYTERHUB_API_TOKEN``
+(:mod:`.hubclient`); the token never leaves this process. Slots are counted as the hub counts
+them when it refuses a launch: every named server it still holds, stopped ones included (the
+default, unnamed server is not counted). The list is cached briefly and concurrent callers
+share one hub request, so however many browser tabs poll, the hub sees at most one request per
+``sessions_cache_ttl`` from this server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import secrets
+import string
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote, urlparse
+
+from .config import SiteConfig
+from .errors import (
+    BinderError,
+    CommandFailed,
+    Conflict,
+    HubTimeout,
+    HubUnavailable,
+    InvalidInput,
+    MissingScopes,
+    NotFound,
+    NotUnderHub,
+)
+from .hubclient import HubClient, HubResponse, user_path
+from .launch import LaunchInfo, parse_spec
+
+# -- scopes ---------------------------------------------------------------------------------
+READ_SCOPE = "read:servers!user"
+MANAGE_SCOPE = "servers!user"
+DELETE_SCOPE = "delete:servers!user"
+START_SCOPE = "start:servers!user"  # split out of servers!user in JupyterHub 6
+# JupyterHub's `server` role: what a server token holds when server_token_scopes is unset.
+DEFAULT_SERVER_SCOPES = ("access:servers!server", "users:activity!user")
+RECOMMENDED_SCOPES = (*DEFAULT_SERVER_SCOPES, READ_SCOPE, MANAGE_SCOPE)
+CONFIG_LINE = (
+    "c.Spawner.server_token_scopes = [" + ", ".join(f'"{s}"' for s in RECOMMENDED_SCOPES) + "]"
+)
+
+# -- server names ---------------------------------------------------------------------------
+# JupyterHub 6 creates only "safe slug" names: lowercase letters, digits and single hyphens,
+# starting with a letter and ending with a letter or digit, at most 30 characters.
+NEW_NAME_MAX = 30
+_SAFE_SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# Servers created by older hubs may carry any URL-safe name; they can still be stopped/deleted.
+EXISTING_NAME_MAX = 255
+_EXISTING_NAME = re.compile(r"^[A-Za-z0-9._~-]+$")
+_SUFFIX_CHARS = string.ascii_lowercase + string.digits
+# The hub answers a stop or a start only after waiting up to its slow_stop_timeout /
+# slow_spawn_timeout (10 s by default) for it to finish; actions get that much longer.
+ACTION_EXTRA_TIMEOUT = 15.0
+_SUFFIX_LENGTH = 8
+
+
+def validate_server_name(name: Any) -> str:
+    """Check a name addressing one of the user's existing servers; return it unchanged."""
+    if not isinstance(name, str) or not name:
+        raise InvalidInput("A server name is required (as `sessions` lists it).", name=name)
+    if len(name) > EXISTING_NAME_MAX:
+        raise InvalidInput(
+            f"Server names are at most {EXISTING_NAME_MAX} characters; this one has {len(name)}.",
+            name=name[:80],
+        )
+    if name in (".", "..") or not _EXISTING_NAME.match(name):
+        raise InvalidInput(
+            f"{name!r} is not a server name: names hold only letters, digits and - . _ ~ "
+            "(no '/', no spaces).",
+            name=name,
+        )
+    return name
+
+
+def is_new_server_name(name: str) -> bool:
+    """True if a hub that enforces JupyterHub 6's rules accepts `name` for a new server."""
+    return len(name) <= NEW_NAME_MAX and bool(_SAFE_SLUG.match(name))
+
+
+def new_server_name(repo_url: str, suffix: str | None = None) -> str:
+    """A BinderHub-style name for a new server: ``owner-repo-xxxxxxxx`` (a valid safe slug).
+
+    Like BinderHub, the prefix is the repository path with ``/`` turned into ``-``; it is
+    shortened (keeping both ends) so that the whole name stays within JupyterHub's 30
+    characters.
+    """
+    path = repo_url.strip()
+    if "://" in path:
+        path = urlparse(path).path
+    elif "@" in path and ":" in path:  # git@host:owner/repo
+        path = path.split(":", 1)[1]
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[:-4]
+    prefix = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "project"
+    if not prefix[0].isalpha():
+        prefix = "p-" + prefix
+    suffix = suffix or "".join(secrets.choice(_SUFFIX_CHARS) for _ in range(_SUFFIX_LENGTH))
+    room = NEW_NAME_MAX - len(suffix) - 1
+    if len(prefix) > room:
+        half = (room - 1) // 2
+        prefix = prefix[:half].rstrip("-") + "-" + prefix[-(room - 1 - half) :].lstrip("-")
+    name = re.sub(r"-+", "-", f"{prefix}-{suffix}")
+    if not is_new_server_name(name):
+        raise InvalidInput(f"Cannot build a server name from {repo_url!r}.", repo_url=repo_url)
+    return name
+
+
+# -- times ----------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    """The hub's ISO 8601 timestamps (``...Z``) as aware datetimes; None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# -- the list, from the hub's user model -----------------------------------------------------
+
+
+_STATES = {"spawn": "starting", "stop": "stopping"}
+
+
+def _repo_label(repo_url: str) -> str:
+    if not repo_url:
+        return ""
+    path = urlparse(repo_url).path if "://" in repo_url else repo_url
+    path = path.strip("/")
+    return path[:-4] if path.endswith(".git") else path
+
+
+def _ref_of(options: Mapping[str, Any]) -> str:
+    for key in ("binder_persistent_request", "binder_request"):
+        spec = parse_spec(str(options.get(key) or ""))
+        if spec and spec.ref:
+            return spec.ref
+    match = re.search(
+        r"/(?:tree|commit|-/tree)/([^/?#]+)", str(options.get("binder_ref_url") or "")
+    )
+    return match.group(1) if match else ""
+
+
+def server_entry(
+    name: str,
+    server: Mapping[str, Any],
+    launch: LaunchInfo,
+    site: SiteConfig,
+    now: datetime,
+) -> dict[str, Any]:
+    """One row of ``GET sessions`` from one entry of the hub's ``servers`` dict."""
+    options = server.get("user_options") or {}
+    if not isinstance(options, Mapping):
+        options = {}
+    repo_url = str(options.get("repo_url") or "")
+    ref = _ref_of(options)
+    pending = server.get("pending") or None
+    ready = bool(server.get("ready"))
+    stopped = bool(server.get("stopped")) and not pending
+    state = _STATES.get(pending, str(pending)) if pending else "running" if ready else "stopped"
+    started = parse_time(server.get("started"))
+    last_activity = parse_time(server.get("last_activity"))
+    # The culler deletes running servers idle for inactivity_timeout; a stopped server has
+    # no activity to measure, so it is never culled and holds its slot until deleted.
+    since = last_activity or started
+    expires = (
+        None if stopped or since is None else since + timedelta(seconds=site.inactivity_timeout)
+    )
+    expires_in = None if expires is None else (expires - now).total_seconds()
+    hub_display = str(server.get("display_name") or "")
+    label = _repo_label(repo_url)
+    launch_host = str(options.get("binder_launch_host") or "")
+    persistent = str(options.get("binder_persistent_request") or "")
+    if launch_host and not launch_host.endswith("/"):
+        launch_host += "/"
+    return {
+        "name": name,
+        "display_name": hub_display if hub_display and hub_display != name else (label or name),
+        "url": server.get("full_url") or server.get("url") or "",
+        "ready": ready,
+        "pending": pending,
+        "stopped": stopped,
+        "state": state,
+        "started": format_time(started),
+        "last_activity": format_time(last_activity),
+        "expires_at": format_time(expires),
+        "expires_in": expires_in,
+        "expires_soon": expires_in is not None and expires_in < 24 * 3600,
+        "repo_url": repo_url,
+        "repo": label,
+        "ref": ref,
+        "ref_url": str(options.get("binder_ref_url") or ""),
+        "launch_url": f"{launch_host}{persistent.lstrip('/')}"
+        if launch_host and persistent
+        else "",
+        "image": str(options.get("image") or ""),
+        "is_current": name == launch.server_name,
+    }
+
+
+def _ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This notebook first, then running before stopped, most recently active first."""
+    entries = sorted(entries, key=lambda e: e["last_activity"] or e["started"] or "", reverse=True)
+    return sorted(entries, key=lambda e: (not e["is_current"], e["stopped"]))
+
+
+def full_message(limit: int, control_panel_url: str) -> str:
+    where = f" or in the hub's control panel ({control_panel_url})" if control_panel_url else ""
+    return (
+        f"All {limit} project slots are in use, stopped projects included. Delete a project "
+        f"you no longer need (Delete here{where}) before launching another one; stopping "
+        "alone does not free a slot."
+    )
+
+
+def summarize(
+    model: Mapping[str, Any],
+    launch: LaunchInfo,
+    site: SiteConfig,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The ``GET sessions`` answer from the hub's user model (``include_stopped_servers``)."""
+    now = now or datetime.now(timezone.utc)
+    servers = model.get("servers") or {}
+    named = {name: s for name, s in servers.items() if name}  # the default server is free
+    entries = _ordered([server_entry(name, s, launch, site, now) for name, s in named.items()])
+    limit = int(site.max_named_servers)
+    used = len(entries)
+    full = limit > 0 and used >= limit
+    return {
+        "available": True,
+        "message": full_message(limit, launch.control_panel_url) if full else "",
+        "user": launch.user,
+        "limit": limit,
+        "used": used,
+        "free": max(limit - used, 0) if limit > 0 else None,
+        "full": full,
+        "current": launch.server_name,
+        "servers": entries,
+        "stopped_holding_slots": sum(1 for e in entries if e["stopped"]),
+        "control_panel_url": launch.control_panel_url,
+    }
+
+
+def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[str, Any]:
+    return {
+        "available": False,
+        "message": message,
+        "user": launch.user,
+        "limit": int(site.max_named_servers),
+        "used": 0,
+        "free": None,
+        "full": False,
+        "current": launch.server_name,
+        "servers": [],
+        "stopped_holding_slots": 0,
+        "control_panel_url": launch.control_panel_url,
+    }
+
+
+def missing_scopes(action: str, needed: tuple[str, ...], response: HubResponse) -> MissingScopes:
+    """The 403 a user can act on: which scopes the hub must grant, and the config line."""
+    return MissingScopes(
+        f"The hub does not let this notebook {action}: the server's token lacks "
+        f"{' or '.join(needed)}. A hub admin can grant these to every notebook server "
+        f"({READ_SCOPE} to list projects, {MANAGE_SCOPE} or {DELETE_SCOPE} to stop and "
+        f"delete them) in jupyterhub_config.py: {CONFIG_LINE}",
+        scopes=list(needed),
+        recommended_scopes=list(RECOMMENDED_SCOPES),
+        config=CONFIG_LINE,
+        hub_status=response.status,
+        hub_message=response.hub_message,
+    )
+
+
+def _hub_failed(action: str, response: HubResponse) -> HubUnavailable:
+    return HubUnavailable(
+        f"The hub failed to {action} (HTTP {response.status}: {response.hub_message}).",
+        hub_status=response.status,
+        hub_message=response.hub_message,
+    )
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+class SessionsService:
+    """List, stop, delete and start the user's named servers, with a coalescing cache."""
+
+    poll_interval = 0.5
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        launch_provider: Callable[[], LaunchInfo],
+        env: Mapping[str, str] | None = None,
+        log: logging.Logger | Any = None,
+    ) -> None:
+        self.site = site
+        self._launch_provider = launch_provider
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.log = log or logging.getLogger("jupyter_binder_ext")
+        self._client: HubClient | None = None
+        self._client_key: tuple[str, str, float] | None = None
+        # (monotonic time, user model or the error it raised); see _user_model.
+        self._cached: tuple[float, dict[str, Any] | BinderError] | None = None
+        self._inflight: tuple[asyncio.AbstractEventLoop, asyncio.Task[dict[str, Any]]] | None = None
+        self._generation = 0
+        self.hub_version = ""
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def client(self) -> HubClient:
+        """The hub client for the current env (rebuilt if URL, token or timeout change)."""
+        key = (
+            self.env.get("JUPYTERHUB_API_URL", ""),
+            self.env.get("JUPYTERHUB_API_TOKEN", ""),
+            float(self.site.hub_request_timeout),
+        )
+        if self._client is None or key != self._client_key:
+            self._client = HubClient(key[0], key[1], key[2], log=self.log)
+            self._client_key = key
+        return self._client
+
+    @property
+    def _action_timeout(self) -> float:
+        return float(self.site.hub_request_timeout) + ACTION_EXTRA_TIMEOUT
+
+    def _not_under_hub_reason(self, launch: LaunchInfo) -> str:
+        if not launch.under_hub:
+            return (
+                "Not running under JupyterHub: there are no other projects to list. Under a "
+                "hub, this lists your named servers and free slots."
+            )
+        if not self.env.get("JUPYTERHUB_API_TOKEN"):
+            return "This server has no JUPYTERHUB_API_TOKEN, so it cannot ask the hub."
+        if not launch.user:
+            return "JUPYTERHUB_USER is not set, so the hub user is unknown."
+        return ""
+
+    def _context(self) -> LaunchInfo:
+        launch = self._launch_provider()
+        reason = self._not_under_hub_reason(launch)
+        if reason:
+            raise NotUnderHub(reason)
+        return launch
+
+    def invalidate(self) -> None:
+        """Forget the cached list (after a change); an in-flight fetch is not reused."""
+        self._generation += 1
+        self._cached = None
+        self._inflight = None
+
+    async def _fetch_user_model(self, launch: LaunchInfo) -> dict[str, Any]:
+        """One hub request for the user's model with every server, stopped ones included."""
+        response = await self.client.request(
+            "GET", user_path(launch.user) + "?include_stopped_servers=1"
+        )
+        self.hub_version = response.hub_version or self.hub_version
+        if response.status in (401, 403, 404):
+            raise missing_scopes("list your projects", (READ_SCOPE,), response)
+        if not response.ok:
+            raise _hub_failed("list your servers", response)
+        try:
+            model = response.json()
+        except ValueError as err:
+            raise HubUnavailable(f"The hub answered with invalid JSON: {err}") from err
+        if not isinstance(model, dict):
+            raise HubUnavailable("The hub answered with something other than a user model.")
+        # Without read:servers the hub still answers 200 (the server role's
+        # users:activity!user lets it read the user's activity) but leaves out `servers`.
+        if not isinstance(model.get("servers"), dict):
+            raise missing_scopes("list your projects", (READ_SCOPE,), response)
+        return model
+
+    async def _user_model(self, launch: LaunchInfo) -> dict[str, Any]:
+        """The user model, from the cache, a fetch already in flight, or one new request."""
+        ttl = float(self.site.sessions_cache_ttl)
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < ttl:
+            value = cached[1]
+            if isinstance(value, BinderError):
+                # A copy: re-raising one instance would keep growing its traceback.
+                raise type(value)(value.message, **value.details)
+            return value
+        loop = asyncio.get_running_loop()
+        inflight = self._inflight
+        if inflight is None or inflight[0] is not loop or inflight[1].done():
+            task = loop.create_task(self._fetch_user_model(launch))
+            generation = self._generation
+
+            def settle(done: asyncio.Task[dict[str, Any]]) -> None:
+                if self._inflight is not None and self._inflight[1] is done:
+                    self._inflight = None
+                if done.cancelled() or generation != self._generation:
+                    return
+                error = done.exception()
+                if error is None:
+                    self._cached = (time.monotonic(), done.result())
+                elif isinstance(error, BinderError):
+                    # Errors are kept for the same interval: a struggling hub must not get
+                    # one request per poll from every tab.
+                    self._cached = (time.monotonic(), error)
+
+            task.add_done_callback(settle)
+            self._inflight = inflight = (loop, task)
+        # shield: a caller that goes away (closed tab) does not cancel the others' request.
+        return await asyncio.shield(inflight[1])
+
+    # -- public API -------------------------------------------------------------------------
+    async def list(self) -> dict[str, Any]:
+        """``GET sessions``: the user's named servers, slots used and the limit."""
+        launch = self._launch_provider()
+        reason = self._not_under_hub_reason(launch)
+        if reason:
+            return not_available(launch, self.site, reason)
+        model = await self._user_model(launch)
+        data = summarize(model, launch, self.site)
+        data["hub_version"] = self.hub_version
+        return data
+
+    async def stop(self, name: str, remove: bool = False, force: bool = False) -> dict[str, Any]:
+        """Stop one server; with `remove`, delete it too (which frees its slot)."""
+        launch = self._context()
+        name = validate_server_name(name)
+        verb = "delete" if remove else "stop"
+        if name == launch.server_name and not force:
+            raise Conflict(
+                f"{name} is the server this notebook runs in: to {verb} it anyway, confirm "
+                "with force (?force=1, --force). Unsaved work in it is lost.",
+                name=name,
+                is_current=True,
+            )
+        response = await self.client.request(
+            "DELETE",
+            user_path(launch.user, "servers", name),
+            {"remove": True} if remove else None,
+            timeout=self._action_timeout,
+        )
+        self.invalidate()
+        if response.status in (401, 403, 404):
+            raise await self._explain_refused_stop(launch, name, verb, response)
+        if response.status == 400:
+            raise InvalidInput(
+                f"The hub refused to {verb} {name}: {response.hub_message}",
+                name=name,
+                hub_status=response.status,
+                hub_message=response.hub_message,
+            )
+        if not response.ok:
+            raise _hub_failed(f"{verb} {name}", response)
+        status = "deleted" if remove else "stopped"
+        if response.status == 202:
+            status = await self._wait_stopped(launch, name, remove)
+        self.invalidate()
+        return {
+            "name": name,
+            "action": verb,
+            "removed": remove and status == "deleted",
+            "status": status,
+            "message": self._stop_message(name, remove, status),
+        }
+
+    async def _explain_refused_stop(
+        self, launch: LaunchInfo, name: str, verb: str, response: HubResponse
+    ) -> BinderError:
+        # The hub answers 404 both for "no such server" and for a token whose delete scope
+        # does not cover the server; the list tells the two apart.
+        needed = (MANAGE_SCOPE, DELETE_SCOPE)
+        if response.status == 404:
+            try:
+                model = await self._fetch_user_model(launch)
+            except MissingScopes:
+                model = None
+            if model is not None and name not in model["servers"]:
+                return NotFound(
+                    f"You have no server named {name!r}; `sessions` lists the ones you have.",
+                    name=name,
+                )
+        return missing_scopes(f"{verb} your projects", needed, response)
+
+    async def _wait_stopped(self, launch: LaunchInfo, name: str, remove: bool) -> str:
+        """After a 202 (the hub is still stopping it), poll briefly for the outcome."""
+        deadline = time.monotonic() + float(self.site.hub_request_timeout)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                model = await self._fetch_user_model(launch)
+            except (MissingScopes, HubTimeout, HubUnavailable):
+                return "stopping"
+            server = model["servers"].get(name)
+            if server is None:
+                return "deleted"
+            if server.get("stopped") and not server.get("pending") and not remove:
+                return "stopped"
+        return "stopping"
+
+    @staticmethod
+    def _stop_message(name: str, remove: bool, status: str) -> str:
+        if status == "deleted":
+            return f"Deleted {name}: its slot is free."
+        if status == "stopped":
+            return (
+                f"Stopped {name}. It still holds a project slot until you delete it "
+                "(a stopped project keeps its slot)."
+            )
+        then = " and will be deleted once stopped" if remove else ""
+        return f"The hub is still stopping {name}{then}; refresh the list in a moment."
+
+    def server_url(self, launch: LaunchInfo, name: str) -> str:
+        base = self.env.get("JUPYTERHUB_BASE_URL", "") or "/"
+        base = base if base.endswith("/") else base + "/"
+        return f"{base}user/{quote(launch.user, safe='')}/{quote(name, safe='')}/"
+
+    async def start(self, name: str, user_options: Mapping[str, Any]) -> dict[str, Any]:
+        """Start (creating if needed) the named server with BinderHub-shaped user_options."""
+        launch = self._context()
+        name = validate_server_name(name)
+        if not isinstance(user_options, Mapping):
+            raise InvalidInput("user_options must be a JSON object.")
+        response = await self.client.request(
+            "POST",
+            user_path(launch.user, "servers", name),
+            dict(user_options),
+            timeout=self._action_timeout,
+        )
+        self.invalidate()
+        message = response.hub_message
+        if response.status in (401, 403, 404):
+            raise missing_scopes("start projects", (MANAGE_SCOPE, START_SCOPE), response)
+        if response.status == 400 and "already running" in message:
+            status = "running"
+        elif response.status == 400 and "maximum" in message:
+            limit = int(self.site.max_named_servers)
+            raise Conflict(
+                full_message(limit, launch.control_panel_url),
+                name=name,
+                hub_status=response.status,
+                hub_message=message,
+                limit=limit,
+            )
+        elif response.status == 400:
+            raise InvalidInput(
+                f"The hub refused to start {name}: {message}",
+                name=name,
+                hub_status=response.status,
+                hub_message=message,
+            )
+        elif not response.ok:
+            raise _hub_failed(f"start {name}", response)
+        else:
+            status = "starting" if response.status == 202 else "running"
+        return {
+            "name": name,
+            "status": status,
+            "url": self.server_url(launch, name),
+            "message": f"{name} is {'ready' if status == 'running' else 'starting'}.",
+        }
+
+    async def wait_ready(self, name: str, timeout: float) -> dict[str, Any]:
+        """Poll the hub until `name` is ready; its ``GET sessions`` row with ``status``."""
+        launch = self._context()
+        name = validate_server_name(name)
+        deadline = time.monotonic() + float(timeout)
+        while True:
+            model = await self._fetch_user_model(launch)
+            server = model["servers"].get(name)
+            if server is not None and server.get("ready"):
+                self.invalidate()
+                entry = server_entry(name, server, launch, self.site, datetime.now(timezone.utc))
+                return {**entry, "status": "running", "message": f"{name} is ready."}
+            if server is None or (server.get("stopped") and not server.get("pending")):
+                self.invalidate()
+                raise CommandFailed(
+                    f"The hub did not start {name}: the server stopped before it was ready. "
+                    "The hub's log (or its control panel) says why.",
+                    name=name,
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise HubTimeout(
+                    f"{name} is still starting after {timeout:g} seconds; it may still come "
+                    "up: open it from the list in a while.",
+                    name=name,
+                    url=self.server_url(launch, name),
+                )
+            await asyncio.sleep(min(1.0, remaining))
+
+
+# -- readable text --------------------------------------------------------------------------
+
+
+def _ago(iso: str | None, now: datetime) -> str:
+    when = parse_time(iso)
+    if when is None:
+        return "never"
+    return _span((now - when).total_seconds()) + " ago"
+
+
+def _span(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
+def describe_sessions(data: Mapping[str, Any]) -> str:
+    """Readable text for ``%binder sessions`` and ``jupyter binder sessions``."""
+    if not data.get("available", True):
+        return str(data.get("message") or "Projects are not available here.")
+    now = datetime.now(timezone.utc)
+    limit = data.get("limit") or 0
+    used = data.get("used", 0)
+    head = f"Projects: {used} of {limit} slots used" if limit else f"Projects: {used}"
+    if limit and data.get("free") is not None:
+        head += f" ({data['free']} free)"
+    lines = [head]
+    for entry in data.get("servers", []):
+        mark = "*" if entry.get("is_current") else " "
+        label = entry.get("display_name") or ""
+        what = entry.get("repo") or (label if label != entry["name"] else "")
+        if entry.get("ref"):
+            what += f" @ {str(entry['ref'])[:12]}"
+        if entry.get("stopped"):
+            fate = "stopped: holds a slot until deleted"
+        elif entry.get("expires_in") is not None:
+            warn = "!" if entry.get("expires_soon") else ""
+            fate = f"{warn}deleted in {_span(float(entry['expires_in']))} if left idle"
+        else:
+            fate = ""
+        parts = [
+            f"{mark} {entry['name']}",
+            str(entry.get("state", "")),
+            what,
+            f"active {_ago(entry.get('last_activity'), now)}",
+            fate,
+        ]
+        lines.append("  ".join(p for p in parts if p))
+    if not data.get("servers"):
+        lines.append("  (no named servers)")
+    if data.get("current"):
+        lines.append("* = this notebook")
+    if data.get("message"):
+        lines.append(str(data["message"]))
+    if data.get("control_panel_url"):
+        lines.append(f"Control panel: {data['control_panel_url']}")
+    return "\n".join(lines)
