@@ -1,0 +1,21 @@
+"""The admin guide lists every traitlet, with its current default and help text."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def test_admin_guide_traitlet_table_is_current():
+    spec = importlib.util.spec_from_file_location("config_reference", DOCS / "config_reference.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    guide = (DOCS / "admin.md").read_text()
+    assert module.render(guide) == guide, "run: .venv/bin/python docs/config_reference.py"
+    from jupyter_binder_ext.app import BinderExt
+
+    for name in BinderExt.class_own_traits(config=True):
+        assert f"`c.BinderExt.{name}`" in guide
