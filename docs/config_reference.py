@@ -15,10 +15,18 @@ GUIDE = Path(__file__).with_name("admin.md")
 
 
 def traitlets_table() -> str:
+    from jupyter_server.extension.application import ExtensionApp
+
     from jupyter_binder_ext.app import BinderExt
 
+    inherited = ExtensionApp.class_traits(config=True)
+    ours = {
+        name: trait
+        for name, trait in BinderExt.class_traits(config=True).items()
+        if name not in inherited
+    }
     rows = ["| setting | type | default | what it does |", "| --- | --- | --- | --- |"]
-    for name, trait in sorted(BinderExt.class_own_traits(config=True).items()):
+    for name, trait in sorted(ours.items()):
         help_text = " ".join((trait.help or "").split()).replace("|", "\\|")
         rows.append(
             f"| `c.BinderExt.{name}` | {type(trait).__name__} | "

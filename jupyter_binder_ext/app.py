@@ -10,13 +10,13 @@ from traitlets import Float, Int, Unicode, default
 from traitlets.config import Application
 from traitlets.config.loader import ConfigFileNotFound
 
-from .config import ResourceDefaults, SiteConfig
+from .config import SiteConfig
+from .resource_traits import ResourceDefaultsTraits
 
 _DEFAULTS = SiteConfig()
-_RESOURCE_DEFAULTS = ResourceDefaults()
 
 
-class BinderExt(ExtensionApp):
+class BinderExt(ResourceDefaultsTraits, ExtensionApp):
     """Tools for notebooks launched from a BinderHub: persistence, SSH keys, limits, projects."""
 
     name = "jupyter_binder_ext"
@@ -80,44 +80,6 @@ class BinderExt(ExtensionApp):
         _DEFAULTS.resources_filename,
         config=True,
         help="Name of the resource request file in the repository root.",
-    )
-    default_cpu_guarantee = Float(
-        _RESOURCE_DEFAULTS.cpu_guarantee,
-        config=True,
-        help="CPU cores guaranteed when `.resources` has no `cpur=` line.",
-    )
-    default_cpu_limit = Float(
-        _RESOURCE_DEFAULTS.cpu_limit,
-        config=True,
-        help="CPU core limit when `.resources` has no `cpul=` line.",
-    )
-    default_mem_guarantee_gb = Int(
-        _RESOURCE_DEFAULTS.mem_guarantee_gb,
-        config=True,
-        help="RAM guarantee in whole GB when `.resources` has no `memr=` line.",
-    )
-    default_mem_limit_gb = Int(
-        _RESOURCE_DEFAULTS.mem_limit_gb,
-        config=True,
-        help="RAM limit in whole GB when `.resources` has no `meml=` line.",
-    )
-    default_gpu = Int(
-        _RESOURCE_DEFAULTS.gpu, config=True, help="GPUs when `.resources` has no `gpu=` line."
-    )
-    max_cpu_limit = Float(
-        _RESOURCE_DEFAULTS.max_cpu_limit,
-        config=True,
-        help="Largest `cpul=` the site grants; 0 means no ceiling is configured.",
-    )
-    max_mem_limit_gb = Int(
-        _RESOURCE_DEFAULTS.max_mem_limit_gb,
-        config=True,
-        help="Largest `meml=` (GB) the site grants; 0 means no ceiling is configured.",
-    )
-    max_gpu = Int(
-        _RESOURCE_DEFAULTS.max_gpu,
-        config=True,
-        help="Most GPUs the site grants; 0 means no ceiling is configured.",
     )
     max_named_servers = Int(
         _DEFAULTS.max_named_servers,
@@ -188,16 +150,7 @@ class BinderExt(ExtensionApp):
 
     @property
     def site_config(self) -> SiteConfig:
-        resources = ResourceDefaults(
-            cpu_guarantee=self.default_cpu_guarantee,
-            cpu_limit=self.default_cpu_limit,
-            mem_guarantee_gb=self.default_mem_guarantee_gb,
-            mem_limit_gb=self.default_mem_limit_gb,
-            gpu=self.default_gpu,
-            max_cpu_limit=self.max_cpu_limit,
-            max_mem_limit_gb=self.max_mem_limit_gb,
-            max_gpu=self.max_gpu,
-        )
+        resources = self.resource_defaults
         values: dict[str, Any] = {
             name: getattr(self, name)
             for name in SiteConfig.__dataclass_fields__

@@ -16,6 +16,9 @@ def test_admin_guide_traitlet_table_is_current():
     guide = (DOCS / "admin.md").read_text()
     assert module.render(guide) == guide, "run: .venv/bin/python docs/config_reference.py"
     from jupyter_binder_ext.app import BinderExt
+    from jupyter_binder_ext.resource_traits import ResourceDefaultsTraits
 
-    for name in BinderExt.class_own_traits(config=True):
+    names = [*BinderExt.class_own_traits(config=True), *ResourceDefaultsTraits.class_traits()]
+    assert "default_mem_limit_gb" in names
+    for name in names:
         assert f"`c.BinderExt.{name}`" in guide

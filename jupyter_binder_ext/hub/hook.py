@@ -15,7 +15,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
-from ..config import ResourceDefaults
+from ..resource_traits import ResourceDefaultsTraits
 from .apply import GPU_RESOURCE, ResourcePlan, apply_plan, defaults_plan, plan_from_fetch
 from .sources import (
     DEFAULT_MAX_BYTES,
@@ -26,59 +26,10 @@ from .sources import (
     launch_target,
 )
 
-_SEED = ResourceDefaults()
 
-
-class BinderResourcesHook(LoggingConfigurable):
+class BinderResourcesHook(ResourceDefaultsTraits, LoggingConfigurable):
     """Applies the launched repository's `.resources` to the spawner, within the hub's maxima."""
 
-    default_cpu_guarantee = Float(
-        _SEED.cpu_guarantee,
-        config=True,
-        help="""CPU cores guaranteed (the pod's request) when `.resources` has no `cpur=` line,
-        or when the file cannot be used.""",
-    )
-    default_cpu_limit = Float(
-        _SEED.cpu_limit,
-        config=True,
-        help="""CPU cores the server may use at most when `.resources` has no `cpul=` line,
-        or when the file cannot be used.""",
-    )
-    default_mem_guarantee_gb = Int(
-        _SEED.mem_guarantee_gb,
-        config=True,
-        help="""Memory guaranteed, in whole GB (GiB, as the site's `.resources` counts), when
-        the file has no `memr=` line or cannot be used.""",
-    )
-    default_mem_limit_gb = Int(
-        _SEED.mem_limit_gb,
-        config=True,
-        help="""Memory limit, in whole GB (GiB), when the file has no `meml=` line or cannot be
-        used. It is a hard limit: the kernel is killed above it.""",
-    )
-    default_gpu = Int(
-        _SEED.gpu,
-        config=True,
-        help="GPUs attached when the file has no `gpu=` line or cannot be used.",
-    )
-    max_cpu_limit = Float(
-        _SEED.max_cpu_limit,
-        config=True,
-        help="""Most CPU cores a `.resources` file may ask for (`cpur=` and `cpul=`); larger
-        values are lowered to it and the sidebar says so. 0 means no ceiling.""",
-    )
-    max_mem_limit_gb = Int(
-        _SEED.max_mem_limit_gb,
-        config=True,
-        help="""Most memory, in whole GB, a `.resources` file may ask for (`memr=`, `meml=`);
-        larger values are lowered to it and the sidebar says so. 0 means no ceiling.""",
-    )
-    max_gpu = Int(
-        _SEED.max_gpu,
-        config=True,
-        help="""Most GPUs a `.resources` file may ask for; more are lowered to it and the sidebar
-        says so. 0 means no ceiling: set it on any hub whose nodes have GPUs.""",
-    )
     github_only = Bool(
         True,
         config=True,
@@ -125,19 +76,6 @@ class BinderResourcesHook(LoggingConfigurable):
         `LocalGitSource("/srv/repos/project")`. None reads GitHub's raw-content host with
         `github_raw_base_url`, `fetch_timeout` and `max_bytes`.""",
     )
-
-    @property
-    def resource_defaults(self) -> ResourceDefaults:
-        return ResourceDefaults(
-            cpu_guarantee=self.default_cpu_guarantee,
-            cpu_limit=self.default_cpu_limit,
-            mem_guarantee_gb=self.default_mem_guarantee_gb,
-            mem_limit_gb=self.default_mem_limit_gb,
-            gpu=self.default_gpu,
-            max_cpu_limit=self.max_cpu_limit,
-            max_mem_limit_gb=self.max_mem_limit_gb,
-            max_gpu=self.max_gpu,
-        )
 
     def make_source(self) -> ResourcesSource:
         if self.source is not None:
