@@ -335,14 +335,15 @@ def carols_hub(real_hub: DemoHub) -> Iterator[CarolsHub]:
 
 
 def test_relaunch_from_a_running_server_gives_the_launch_link(carols_hub: CarolsHub) -> None:
+    # meml=3: a value the sample repository's `.resources` (meml=4) does not hold already.
     status, answer = carols_hub.post(
-        "binder/api/relaunch", {"values": {"meml": 4}, "labpath": "README.ipynb"}
+        "binder/api/relaunch", {"values": {"meml": 3}, "labpath": "README.ipynb"}
     )
     assert status == 200, answer
     sha = answer["commit"]["sha"]
     assert answer["push"]["ok"] is True, answer["push"]
     assert carols_hub.bare_head() == sha  # pushed to the stand-in for github.com/o/rel
-    assert git(carols_hub.home, "show", f"{sha}:.resources").splitlines()[-1] == "meml=4"
+    assert git(carols_hub.home, "show", f"{sha}:.resources").splitlines()[-1] == "meml=3"
     # git had no identity in the server: the hub user signs, and the answer says so.
     assert answer["commit"]["author"] == f"{CAROL} <{CAROL}@127.0.0.1>"
     assert "git config --global user.email" in answer["commit"]["note"]

@@ -2,28 +2,25 @@
 
 `prepare_binder_launch` completes the launch's user_options the way BinderHub fills them,
 clones the repository into the server's folder at the launched commit, provides the user's
-volume and key pair, and sets the ``BINDER_*`` environment and the site's default resources.
-The demo's config runs a list of hooks in order (see ``PRE_SPAWN_HOOKS`` in
-``jupyterhub_config.py``); later hooks (e.g. one applying ``.resources``) run after this one
-and may override the resources it set.
+volume and key pair, and sets the ``BINDER_*`` environment. It decides no CPU or memory: the
+demo's config runs it before the hub's own ``resources_hook`` (see ``PRE_SPAWN_HOOKS`` in
+``jupyterhub_config.py``), which sets all of them from the site defaults and the launched
+commit's ``.resources``, as on any hub using ``jupyter_binder_ext.hub``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import GB, ResourceDefaults
 from ..launch import github_owner_repo, parse_spec
 from . import gitrepos
 from .settings import DEFAULT_REF, DEFAULT_REPO_URL
 from .userdata import ensure_user_data
 
-Hook = Callable[[Any], "Awaitable[None] | None"]
 # The keys BinderHub puts into a launch's user_options.
 BINDER_OPTION_KEYS = (
     "repo_url",
@@ -33,18 +30,6 @@ BINDER_OPTION_KEYS = (
     "binder_persistent_request",
     "image",
 )
-
-
-def chain_hooks(hooks: Sequence[Hook]) -> Callable[[Any], Awaitable[None]]:
-    """One ``Spawner.pre_spawn_hook`` running `hooks` in order (sync or async ones)."""
-
-    async def pre_spawn_hook(spawner: Any) -> None:
-        for hook in hooks:
-            result = hook(spawner)
-            if inspect.isawaitable(result):
-                await result
-
-    return pre_spawn_hook
 
 
 @dataclass(frozen=True)
@@ -131,12 +116,6 @@ async def prepare_binder_launch(spawner: Any) -> None:
     await asyncio.to_thread(gitrepos.checkout, launch.bare, home, launch.sha)
     await asyncio.to_thread(_exclude_from_git, home, *_HOME_CLUTTER)
     data = await asyncio.to_thread(ensure_user_data, state_dir, spawner.user.name)
-
-    defaults = ResourceDefaults()
-    spawner.cpu_guarantee = defaults.cpu_guarantee
-    spawner.cpu_limit = defaults.cpu_limit
-    spawner.mem_guarantee = defaults.mem_guarantee_gb * GB
-    spawner.mem_limit = defaults.mem_limit_gb * GB
 
     options = launch.options
     image = str(options["image"])

@@ -9,9 +9,12 @@ so that it outlives a hub restart), local processes for the servers.
 import os
 from pathlib import Path
 
-from jupyter_binder_ext.demo.hooks import chain_hooks, prepare_binder_launch
+from jupyter_binder_ext.config import ResourceDefaults
+from jupyter_binder_ext.demo import gitrepos
+from jupyter_binder_ext.demo.hooks import prepare_binder_launch
 from jupyter_binder_ext.demo.launcher import make_launch_handler
 from jupyter_binder_ext.demo.settings import SETTINGS_ENV, DemoSettings
+from jupyter_binder_ext.hub import LocalGitSource, chain_hooks, resources_hook
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 settings = DemoSettings.load(os.environ[SETTINGS_ENV])
@@ -73,11 +76,30 @@ def server_token_scopes(spawner):
 c.Spawner.server_token_scopes = server_token_scopes
 
 # -- what BinderHub and the site do before each spawn ----------------------------------------
-# Run in order. The first builds the BinderHub-shaped launch (clone, BINDER_* env, volume,
-# SSH keys, default resources); hooks appended after it (e.g. the one applying a repository's
-# `.resources` to the spawner's CPU and memory) see its result and may override resources.
-PRE_SPAWN_HOOKS = [prepare_binder_launch]
-c.Spawner.pre_spawn_hook = chain_hooks(PRE_SPAWN_HOOKS)
+# Run in order. The first builds the BinderHub-shaped launch (clone, BINDER_* env, volume, SSH
+# keys); the second is the hub-side `.resources` hook any operator uses: it reads the file at
+# the launched commit and sets CPU and memory (guarantees and limits, hence the servers'
+# CPU_*/MEM_* environment), or the site defaults plus a notice for the sidebar when the file
+# cannot be used. It is the one place that decides a server's resources.
+PRE_SPAWN_HOOKS = [prepare_binder_launch, resources_hook]
+c.Spawner.pre_spawn_hook = chain_hooks(*PRE_SPAWN_HOOKS)
+
+# The demo's stand-in for GitHub is a bare repository per owner/repo on disk (created by the
+# first hook), so the file is read there with git instead of from raw.githubusercontent.com.
+c.BinderResourcesHook.source = LocalGitSource(
+    lambda target: gitrepos.bare_repo_path(state_dir, target.owner, target.repo)
+)
+# The extension's own defaults (the seed site's: 1 CPU / 1 GB guaranteed, 8 CPU / 16 GB limit,
+# no GPU, no ceilings), so the hub applies what the servers' sidebar shows as the defaults.
+resource_defaults = ResourceDefaults()
+c.BinderResourcesHook.default_cpu_guarantee = resource_defaults.cpu_guarantee
+c.BinderResourcesHook.default_cpu_limit = resource_defaults.cpu_limit
+c.BinderResourcesHook.default_mem_guarantee_gb = resource_defaults.mem_guarantee_gb
+c.BinderResourcesHook.default_mem_limit_gb = resource_defaults.mem_limit_gb
+c.BinderResourcesHook.default_gpu = resource_defaults.gpu
+c.BinderResourcesHook.max_cpu_limit = resource_defaults.max_cpu_limit
+c.BinderResourcesHook.max_mem_limit_gb = resource_defaults.max_mem_limit_gb
+c.BinderResourcesHook.max_gpu = resource_defaults.max_gpu
 
 # BinderHub-style launch links: {hub}/hub/binder/v2/gh/owner/repo/ref
 c.JupyterHub.extra_handlers = [make_launch_handler(state_dir, settings.launch_host)]
