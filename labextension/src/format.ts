@@ -1,0 +1,120 @@
+/**
+ * Display formatting only: bytes, cores, dates. No decision is taken here; what is
+ * shown, and every message, comes from the server.
+ */
+
+const GB = 1024 ** 3;
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** A number with at most `digits` decimals and no trailing zeros: 1.50 → "1.5". */
+export function trimNumber(value: number, digits = 1): string {
+  if (!Number.isFinite(value)) {
+    return '–';
+  }
+  return String(Number(value.toFixed(digits)));
+}
+
+/** Cores: 0.4, 4, 1.5. */
+export function formatCores(cores: number | null | undefined): string {
+  return cores === null || cores === undefined ? '–' : trimNumber(cores, 1);
+}
+
+/** Bytes as GB (1024³, as the site counts RAM), without the unit: 1.1, 8. */
+export function formatGB(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined
+    ? '–'
+    : trimNumber(bytes / GB, 1);
+}
+
+/** Bytes with the largest unit that keeps the number ≥ 1: "812 MB", "1.2 TB". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) {
+    return '–';
+  }
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${trimNumber(value, value < 10 && unit > 0 ? 1 : 0)} ${UNITS[unit]}`;
+}
+
+/** A fraction as a bar width, clamped to 0..100 %. */
+export function percent(
+  part: number | null | undefined,
+  whole: number | null | undefined
+): number {
+  if (!part || !whole || whole <= 0) {
+    return 0;
+  }
+  return Math.max(0, Math.min(100, (part / whole) * 100));
+}
+
+/** An ISO date (or seconds since the epoch) in the user's locale. */
+export function formatDate(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') {
+    return '–';
+  }
+  const date =
+    typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    return String(value);
+  }
+  return date.toLocaleString();
+}
+
+/** "3 minutes ago", "in 6 days", with the browser's own wording. */
+export function formatRelative(
+  value: string | number | null | undefined
+): string {
+  if (value === null || value === undefined || value === '') {
+    return '–';
+  }
+  const date =
+    typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  const seconds = (date.getTime() - Date.now()) / 1000;
+  if (Number.isNaN(seconds)) {
+    return String(value);
+  }
+  const steps: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['second', 60],
+    ['minute', 60],
+    ['hour', 24],
+    ['day', 365],
+    ['year', Infinity]
+  ];
+  let amount = seconds;
+  for (const [unit, size] of steps) {
+    if (Math.abs(amount) < size) {
+      return new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(
+        Math.round(amount),
+        unit
+      );
+    }
+    amount /= size;
+  }
+  return formatDate(value);
+}
+
+/** The `source` of a figure, as a short label. */
+export function formatSource(
+  source: string | Record<string, string> | null | undefined,
+  figure?: string
+): string {
+  if (!source) {
+    return '';
+  }
+  if (typeof source === 'string') {
+    return source;
+  }
+  if (figure && source[figure]) {
+    return source[figure];
+  }
+  return Array.from(new Set(Object.values(source))).join(', ');
+}
+
+/** The first 12 characters of a commit. */
+export function shortSha(sha: string | null | undefined): string {
+  return sha ? (/^[0-9a-f]{13,40}$/.test(sha) ? sha.slice(0, 12) : sha) : '';
+}

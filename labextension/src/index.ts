@@ -1,0 +1,136 @@
+/** The JupyterLab plugin: the Binder panel, its status-bar item, commands and settings. */
+import {
+  ILabShell,
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Signal } from '@lumino/signaling';
+
+import { addCommands } from './commands';
+import { BinderModel, IBinderModel } from './model';
+import { BinderPanel } from './panel';
+import { BinderStatus } from './statusbar';
+import {
+  CommandIDs,
+  IBinderModel as IBinderModelToken,
+  PLUGIN_ID
+} from './tokens';
+
+export { BinderModel } from './model';
+export type { IBinderModel } from './model';
+export * from './tokens';
+
+/** The settings of schema/plugin.json. */
+interface ISettings {
+  limitsPollInterval: number;
+  sessionsPollInterval: number;
+  showStatusBar: boolean;
+}
+
+const DEFAULT_SETTINGS: ISettings = {
+  limitsPollInterval: 5,
+  sessionsPollInterval: 30,
+  showStatusBar: true
+};
+
+const plugin: JupyterFrontEndPlugin<IBinderModel> = {
+  id: PLUGIN_ID,
+  description:
+    'A "Binder" sidebar panel and status-bar item: launch, resources, persistent storage, SSH key and projects of a BinderHub-launched server.',
+  autoStart: true,
+  provides: IBinderModelToken,
+  optional: [
+    ILabShell,
+    ILayoutRestorer,
+    IStatusBar,
+    ISettingRegistry,
+    ICommandPalette,
+    IFileBrowserFactory,
+    ITranslator
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    labShell: ILabShell | null,
+    restorer: ILayoutRestorer | null,
+    statusBar: IStatusBar | null,
+    settingRegistry: ISettingRegistry | null,
+    palette: ICommandPalette | null,
+    fileBrowserFactory: IFileBrowserFactory | null,
+    translator: ITranslator | null
+  ): IBinderModel => {
+    const trans = (translator ?? nullTranslator).load('jupyter_binder_ext');
+    const settings: ISettings = { ...DEFAULT_SETTINGS };
+    const model = new BinderModel({
+      limitsInterval: settings.limitsPollInterval,
+      sessionsInterval: settings.sessionsPollInterval
+    });
+
+    const panel = new BinderPanel(model, app.commands, trans);
+    panel.title.caption = trans.__('Binder');
+    app.shell.add(panel, 'left', { rank: 850, type: 'Binder' });
+    if (restorer) {
+      restorer.add(panel, panel.id);
+    }
+
+    addCommands({ app, model, trans, palette, fileBrowserFactory });
+
+    const statusChanged = new Signal<IBinderModel, void>(model);
+    if (statusBar) {
+      const status = new BinderStatus(model, trans, () => {
+        void app.commands.execute(CommandIDs.openPanel);
+      });
+      statusBar.registerStatusItem(`${PLUGIN_ID}:status`, {
+        item: status,
+        align: 'left',
+        rank: 100,
+        isActive: () => settings.showStatusBar,
+        activeStateChanged: statusChanged
+      });
+    }
+
+    const apply = (values: Partial<ISettings>) => {
+      Object.assign(settings, values);
+      model.setIntervals(
+        settings.limitsPollInterval,
+        settings.sessionsPollInterval
+      );
+      model.statusBarVisible = Boolean(statusBar) && settings.showStatusBar;
+      statusChanged.emit(undefined);
+    };
+    apply({});
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const read = () =>
+            apply(loaded.composite as unknown as Partial<ISettings>);
+          read();
+          loaded.changed.connect(read);
+        })
+        .catch(reason => {
+          console.warn(
+            'jupyter-binder-ext: could not load the settings',
+            reason
+          );
+        });
+    }
+
+    // In JupyterLab the panel may be open from a restored layout before the first show.
+    if (labShell) {
+      void app.restored.then(() => {
+        model.panelVisible = panel.isVisible;
+      });
+    }
+
+    return model;
+  }
+};
+
+export default plugin;

@@ -1,0 +1,415 @@
+/**
+ * BinderModel: fetches the REST answers, holds them, and tells the views when they change.
+ *
+ * It has no domain logic: every figure and message comes from the server. Each section has
+ * its own state, so one failing endpoint (a hub that is down, a token without scopes) never
+ * hides what the others say.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { IPoll, Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  BinderAPIError,
+  jsonBody,
+  requestAPI,
+  requestAPIWithHeaders
+} from './handler';
+import {
+  IActionResult,
+  ILaunchInfo,
+  ILimits,
+  IPersistence,
+  IRelaunchResult,
+  IResourcesFile,
+  ISessions,
+  ISshKey,
+  ResourceValues
+} from './tokens';
+
+/** What one section knows: the last good answer, the last error, whether a call runs. */
+export interface ISectionState<T> {
+  data: T | null;
+  error: BinderAPIError | null;
+  loading: boolean;
+}
+
+export interface ISections {
+  launch: ILaunchInfo;
+  limits: ILimits;
+  resources: IResourcesFile;
+  persistence: IPersistence;
+  ssh: ISshKey;
+  sessions: ISessions;
+}
+export type SectionKey = keyof ISections;
+
+/** The endpoint (under binder/api/) behind each section. */
+const ENDPOINTS: Record<SectionKey, string> = {
+  launch: 'launch',
+  limits: 'limits',
+  resources: 'resources',
+  persistence: 'persistence',
+  ssh: 'ssh',
+  sessions: 'sessions'
+};
+
+/** The result of the last run of an action (configure git, test ssh, relaunch...). */
+export interface IActionState<T = IActionResult> {
+  busy: boolean;
+  result: T | null;
+  error: BinderAPIError | null;
+}
+
+export type ActionKey =
+  | 'configure-git'
+  | 'ssh-test'
+  | 'instance-dir'
+  | 'save-resources'
+  | 'relaunch'
+  | 'copy'
+  | `project:${string}`;
+
+export interface IBinderModel extends IDisposable {
+  readonly changed: ISignal<IBinderModel, SectionKey | 'actions'>;
+  section<K extends SectionKey>(key: K): ISectionState<ISections[K]>;
+  action<T = IActionResult>(key: ActionKey): IActionState<T>;
+  refresh(key?: SectionKey): Promise<void>;
+  panelVisible: boolean;
+  statusBarVisible: boolean;
+  setIntervals(limitsSeconds: number, sessionsSeconds: number): void;
+  saveResources(values: Record<string, unknown>): Promise<IResourcesFile>;
+  createInstanceDir(): Promise<IActionResult>;
+  configureGit(): Promise<IActionResult>;
+  testSsh(): Promise<IActionResult>;
+  stopProject(
+    name: string,
+    options?: { remove?: boolean; force?: boolean }
+  ): Promise<IActionResult>;
+  relaunch(body: {
+    values?: Record<string, unknown>;
+    message?: string;
+    stop_current?: boolean;
+    labpath?: string;
+  }): Promise<IRelaunchResult>;
+  runAction<T>(key: ActionKey, job: () => Promise<T>): Promise<T>;
+}
+
+export namespace BinderModel {
+  export interface IOptions {
+    /** Seconds between reads of `limits` while someone looks at them. */
+    limitsInterval?: number;
+    /** Seconds between reads of `sessions` while the panel is shown. */
+    sessionsInterval?: number;
+  }
+}
+
+function emptySection<T>(): ISectionState<T> {
+  return { data: null, error: null, loading: false };
+}
+
+function asAPIError(error: unknown): BinderAPIError {
+  if (error instanceof BinderAPIError) {
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new BinderAPIError(message, 0, 'client_error');
+}
+
+export class BinderModel implements IBinderModel {
+  constructor(options: BinderModel.IOptions = {}) {
+    const limits = options.limitsInterval ?? 5;
+    const sessions = options.sessionsInterval ?? 30;
+    // Limits feed the status bar as well as the panel: poll while either is shown, and
+    // never while the browser tab is hidden.
+    this._limitsPoll = new Poll({
+      factory: () => this._fetch('limits'),
+      frequency: Private.frequency(limits),
+      name: 'jupyter-binder-ext:limits',
+      standby: () =>
+        !(this._panelVisible || this._statusBarVisible) || 'when-hidden'
+    });
+    // The hub is asked about projects only while the panel is open.
+    this._sessionsPoll = new Poll({
+      factory: () => this._fetch('sessions'),
+      frequency: Private.frequency(sessions),
+      name: 'jupyter-binder-ext:sessions',
+      standby: () => !this._panelVisible || 'when-hidden'
+    });
+  }
+
+  get changed(): ISignal<IBinderModel, SectionKey | 'actions'> {
+    return this._changed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._limitsPoll.dispose();
+    this._sessionsPoll.dispose();
+    Signal.clearData(this);
+  }
+
+  section<K extends SectionKey>(key: K): ISectionState<ISections[K]> {
+    return (this._sections[key] ??
+      emptySection<ISections[K]>()) as ISectionState<ISections[K]>;
+  }
+
+  action<T = IActionResult>(key: ActionKey): IActionState<T> {
+    return (this._actions.get(key) ?? {
+      busy: false,
+      result: null,
+      error: null
+    }) as IActionState<T>;
+  }
+
+  get panelVisible(): boolean {
+    return this._panelVisible;
+  }
+  set panelVisible(visible: boolean) {
+    if (visible === this._panelVisible) {
+      return;
+    }
+    this._panelVisible = visible;
+    if (visible) {
+      // Fresh figures when the panel opens; the one-shot sections load once.
+      void this._limitsPoll.refresh();
+      void this._sessionsPoll.refresh();
+      for (const key of [
+        'launch',
+        'resources',
+        'persistence',
+        'ssh'
+      ] as const) {
+        if (!this.section(key).data && !this.section(key).loading) {
+          void this._fetch(key).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  get statusBarVisible(): boolean {
+    return this._statusBarVisible;
+  }
+  set statusBarVisible(visible: boolean) {
+    if (visible === this._statusBarVisible) {
+      return;
+    }
+    this._statusBarVisible = visible;
+    if (visible) {
+      void this._limitsPoll.refresh();
+    }
+  }
+
+  setIntervals(limitsSeconds: number, sessionsSeconds: number): void {
+    this._limitsPoll.frequency = Private.frequency(limitsSeconds);
+    this._sessionsPoll.frequency = Private.frequency(sessionsSeconds);
+  }
+
+  /** Read one section again, or all of them. Errors land in the section's state. */
+  async refresh(key?: SectionKey): Promise<void> {
+    const keys = key ? [key] : (Object.keys(ENDPOINTS) as SectionKey[]);
+    await Promise.all(keys.map(k => this._fetch(k).catch(() => undefined)));
+  }
+
+  /**
+   * Write `.resources` from the form's values, guarded by the ETag of the text the form
+   * was built from. A 400 carries the server's problems; a 409 means the file changed.
+   */
+  saveResources(values: Record<string, unknown>): Promise<IResourcesFile> {
+    return this.runAction('save-resources', async () => {
+      const etag = this.section('resources').data?.etag;
+      const headers: Record<string, string> = etag ? { 'If-Match': etag } : {};
+      const { data } = await requestAPIWithHeaders<IResourcesFile>(
+        ENDPOINTS.resources,
+        jsonBody('PUT', { values }, headers)
+      );
+      this._setSection('resources', { data, error: null, loading: false });
+      return data;
+    });
+  }
+
+  /** Create this instance's folder and its link; the answer is the new storage state. */
+  createInstanceDir(): Promise<IActionResult> {
+    return this.runAction('instance-dir', async () => {
+      const data = await requestAPI<IPersistence>(
+        'persistence/instance-dir',
+        jsonBody('POST', {})
+      );
+      this._setSection('persistence', { data, error: null, loading: false });
+      return { ok: true, message: data.action?.message ?? '' };
+    });
+  }
+
+  /** Set ssh and git up; the answer is the new key state plus what changed. */
+  configureGit(): Promise<IActionResult> {
+    return this.runAction('configure-git', async () => {
+      const data = await requestAPI<ISshKey>(
+        'ssh/configure-git',
+        jsonBody('POST', {})
+      );
+      this._setSection('ssh', { data, error: null, loading: false });
+      return { ok: true, message: data.configure?.message ?? '' };
+    });
+  }
+
+  testSsh(): Promise<IActionResult> {
+    return this.runAction('ssh-test', () =>
+      requestAPI<IActionResult>('ssh/test', jsonBody('POST', {}))
+    );
+  }
+
+  stopProject(
+    name: string,
+    options: { remove?: boolean; force?: boolean } = {}
+  ): Promise<IActionResult> {
+    const query = new URLSearchParams();
+    if (options.remove) {
+      query.set('remove', '1');
+    }
+    if (options.force) {
+      query.set('force', '1');
+    }
+    const suffix = query.toString() ? `?${query.toString()}` : '';
+    return this.runAction(`project:${name}`, async () => {
+      const result = await requestAPI<IActionResult>(
+        `sessions/${encodeURIComponent(name)}${suffix}`,
+        { method: 'DELETE' }
+      );
+      await this.refresh('sessions');
+      return result;
+    });
+  }
+
+  relaunch(body: {
+    values?: Record<string, unknown>;
+    message?: string;
+    stop_current?: boolean;
+    labpath?: string;
+  }): Promise<IRelaunchResult> {
+    return this.runAction('relaunch', async () => {
+      const result = await requestAPI<IRelaunchResult>(
+        'relaunch',
+        jsonBody('POST', body)
+      );
+      // The file was written (the answer carries it) and the slots may have changed.
+      if (result.resources) {
+        this._setSection('resources', {
+          data: result.resources,
+          error: null,
+          loading: false
+        });
+      } else {
+        void this._fetch('resources').catch(() => undefined);
+      }
+      void this.refresh('sessions');
+      return result;
+    });
+  }
+
+  /** Run an action, keeping its busy flag, result and error for the views. */
+  async runAction<T>(key: ActionKey, job: () => Promise<T>): Promise<T> {
+    this._setAction(key, { busy: true, result: null, error: null });
+    try {
+      const result = await job();
+      this._setAction(key, { busy: false, result, error: null });
+      return result;
+    } catch (error) {
+      const apiError = asAPIError(error);
+      this._setAction(key, { busy: false, result: null, error: apiError });
+      throw apiError;
+    }
+  }
+
+  /** The values a form would send, as typed; the server validates them. */
+  static formValues(raw: Record<string, string>): ResourceValues & {
+    [key: string]: unknown;
+  } {
+    const values: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(raw)) {
+      const trimmed = text.trim();
+      if (trimmed === '') {
+        values[key] = null;
+      } else if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(trimmed)) {
+        values[key] = Number(trimmed);
+      } else {
+        // Sent as typed ("4G"), so that the server's message names the mistake.
+        values[key] = trimmed;
+      }
+    }
+    return values;
+  }
+
+  private async _fetch<K extends SectionKey>(key: K): Promise<ISections[K]> {
+    const pending = this._pending.get(key);
+    if (pending) {
+      return pending as Promise<ISections[K]>;
+    }
+    const previous = this.section(key);
+    this._setSection(key, { ...previous, loading: true });
+    const promise = requestAPI<ISections[K]>(ENDPOINTS[key])
+      .then(data => {
+        this._setSection(key, { data, error: null, loading: false });
+        return data;
+      })
+      .catch(error => {
+        // Keep the last good answer beside the error: a blip does not blank the panel.
+        this._setSection(key, {
+          data: this.section(key).data,
+          error: asAPIError(error),
+          loading: false
+        });
+        throw error;
+      })
+      .finally(() => {
+        this._pending.delete(key);
+      });
+    this._pending.set(key, promise);
+    return promise;
+  }
+
+  private _setSection<K extends SectionKey>(
+    key: K,
+    state: ISectionState<ISections[K]>
+  ): void {
+    if (this._isDisposed) {
+      return;
+    }
+    (this._sections as any)[key] = state;
+    this._changed.emit(key);
+  }
+
+  private _setAction(key: ActionKey, state: IActionState<any>): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._actions.set(key, state);
+    this._changed.emit('actions');
+  }
+
+  private _changed = new Signal<IBinderModel, SectionKey | 'actions'>(this);
+  private _sections: Partial<{
+    [K in SectionKey]: ISectionState<ISections[K]>;
+  }> = {};
+  private _actions = new Map<ActionKey, IActionState<any>>();
+  private _pending = new Map<SectionKey, Promise<unknown>>();
+  private _limitsPoll: Poll;
+  private _sessionsPoll: Poll;
+  private _panelVisible = false;
+  private _statusBarVisible = false;
+  private _isDisposed = false;
+}
+
+namespace Private {
+  /** A poll frequency from an interval in seconds; failures back off up to 10x. */
+  export function frequency(seconds: number): IPoll.Frequency {
+    const interval = Math.max(1, Number(seconds) || 1) * 1000;
+    return { interval, backoff: true, max: interval * 10 };
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Galata's Playwright configuration, run in the system's headless Chromium (Debian's
+ * /usr/bin/chromium; `playwright install` is never needed).
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const port = process.env.BINDER_UI_TESTS_PORT || '8877';
+
+module.exports = {
+  ...baseConfig,
+  testDir: './tests',
+  // One server, one browser: the machine has two cores.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 120 * 1000,
+  expect: { timeout: 20 * 1000 },
+  reporter: [['list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
+    headless: true,
+    // Video needs Playwright's own ffmpeg download; traces do not.
+    video: 'off',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic'
+      ]
+    }
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: `http://localhost:${port}/lab`,
+    timeout: 120 * 1000,
+    // Never talk to someone else's server on a shared machine.
+    reuseExistingServer: false
+  }
+};

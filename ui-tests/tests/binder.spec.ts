@@ -1,0 +1,416 @@
+/**
+ * The Binder panel in headless Chromium, against a real Jupyter server running the
+ * extension (see jupyter_server_test_config.py). Every figure the panel should show is read
+ * from the live REST API in the same test, so the assertions hold on any machine.
+ */
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
+import type { APIRequestContext, Locator } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const PANEL = '#binder-ext-panel';
+const SCREENSHOTS = path.join(__dirname, '..', 'screenshots');
+
+// The panel's display rules (labextension/src/format.ts): one decimal, no trailing zero.
+const cores = (n: number) => String(Number(n.toFixed(1)));
+const gb = (bytes: number) => String(Number((bytes / 1024 ** 3).toFixed(1)));
+
+async function api(request: APIRequestContext, endPoint: string) {
+  const response = await request.get(`/binder/api/${endPoint}`);
+  return { status: response.status(), body: await response.json() };
+}
+
+async function openPanel(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page.sidebar.openTab('binder-ext-panel');
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+function section(panel: Locator, name: string): Locator {
+  return panel.locator(`[data-section="${name}"]`);
+}
+
+test.describe('Binder panel', () => {
+  // Galata mocks Jupyter's sessions API with a URL pattern (/api/sessions) that also
+  // matches binder/api/sessions; the kernel sessions are not used here, so no mock.
+  test.use({ sessions: null });
+
+  test('shows this launch and the live resource figures', async ({
+    page,
+    request
+  }) => {
+    const ourErrors: string[] = [];
+    page.on('console', message => {
+      if (message.type() === 'error' && /binder/i.test(message.text())) {
+        ourErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', error => ourErrors.push(error.message));
+    const launch = await api(request, 'launch');
+    expect(launch.status).toBe(200);
+    const panel = await openPanel(page);
+
+    const launchSection = section(panel, 'launch');
+    await expect(
+      launchSection.locator('[data-row="repository"]')
+    ).toContainText(`${launch.body.owner}/${launch.body.repo}`);
+    await expect(launchSection.locator('[data-row="commit"]')).toContainText(
+      launch.body.resolved_ref.slice(0, 12)
+    );
+    await expect(launchSection.locator('[data-row="server"]')).toContainText(
+      launch.body.server_name
+    );
+
+    const limits = await api(request, 'limits');
+    expect(limits.status).toBe(200);
+    const { cpu, memory, gpu } = limits.body;
+    const cpuFigure = section(panel, 'resources').locator(
+      '[data-resource="cpu"]'
+    );
+    const memFigure = section(panel, 'resources').locator(
+      '[data-resource="memory"]'
+    );
+    await expect(cpuFigure.locator('[data-figure="limit"]')).toHaveText(
+      cores(cpu.limit)
+    );
+    await expect(cpuFigure.locator('[data-figure="guarantee"]')).toHaveText(
+      cores(cpu.guarantee)
+    );
+    await expect(cpuFigure.locator('[data-figure="used"]')).toHaveText(
+      /^\d+(\.\d)?$/
+    );
+    await expect(memFigure.locator('[data-figure="limit"]')).toHaveText(
+      gb(memory.limit)
+    );
+    await expect(memFigure.locator('[data-figure="guarantee"]')).toHaveText(
+      gb(memory.guarantee)
+    );
+    await expect(memFigure.locator('[data-figure="used"]')).toHaveText(
+      /^\d+(\.\d)?$/
+    );
+    await expect(cpuFigure).toContainText(cpu.source);
+    const gpuCount = section(panel, 'resources').locator(
+      '[data-resource="gpu"] [data-figure="count"]'
+    );
+    await expect(gpuCount).toHaveText(
+      gpu.count > 0 ? String(gpu.count) : 'none'
+    );
+
+    // The status-bar item shows the same limits.
+    const status = page.locator('.jp-BinderExt-status');
+    await expect(status).toHaveText(
+      new RegExp(
+        `^CPU \\d+(\\.\\d)?/${cores(cpu.limit).replace('.', '\\.')} · ` +
+          `RAM \\d+(\\.\\d)?/${gb(memory.limit).replace('.', '\\.')} GB`
+      )
+    );
+    // The settings schema loaded and validated (defaults of schema/plugin.json).
+    const settings = await (
+      await request.get('/lab/api/settings/jupyter-binder-ext:plugin')
+    ).json();
+    expect(settings.schema.properties.limitsPollInterval.default).toBe(5);
+    expect(ourErrors).toEqual([]);
+  });
+
+  test('shows the persistent storage and the SSH key, never the private key', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const persistence = await api(request, 'persistence');
+    const ssh = await api(request, 'ssh');
+    expect(persistence.status).toBe(200);
+    expect(ssh.status).toBe(200);
+    const panel = await openPanel(page);
+
+    const storage = section(panel, 'storage');
+    await expect(storage.locator('[data-row="path"]')).toHaveText(
+      new RegExp(persistence.body.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    );
+    for (const warning of persistence.body.warnings) {
+      await expect(storage.locator(`[data-kind="${warning.kind}"]`)).toHaveText(
+        warning.message
+      );
+    }
+
+    const sshSection = section(panel, 'ssh');
+    await expect(sshSection.locator('[data-figure="fingerprint"]')).toHaveText(
+      ssh.body.fingerprint
+    );
+    await expect(sshSection.locator('[data-figure="public-key"]')).toHaveText(
+      ssh.body.public_key
+    );
+    // "Copy public key" puts exactly the public key on the clipboard.
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write']);
+    await sshSection.locator('[data-action="copy-public-key"]').click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toBe(ssh.body.public_key);
+    // No line of the private key's body anywhere in the page.
+    const privateKey = fs.readFileSync(ssh.body.private_key.path, 'utf-8');
+    const html = await page.content();
+    for (const line of privateKey
+      .split('\n')
+      .filter(l => l && !l.startsWith('-----'))) {
+      expect(html).not.toContain(line);
+    }
+
+    // Create this instance's folder, then open it in the file browser.
+    expect(persistence.body.instance_dir.exists).toBe(false);
+    await storage.locator('[data-action="create-instance-folder"]').click();
+    await expect(
+      storage.locator('[data-action="open-instance-folder"]')
+    ).toBeVisible();
+    const created = await api(request, 'persistence');
+    expect(created.body.instance_dir.exists).toBe(true);
+    expect(created.body.link.exists).toBe(true);
+    const link = created.body.link.browser_path;
+
+    // "Copy to persistent storage" from the file browser's context menu.
+    await page.contents.uploadContent(
+      'first copy\n',
+      'text',
+      `${tmpPath}/note.txt`
+    );
+    await page.sidebar.openTab('filebrowser');
+    await page.filebrowser.openDirectory(tmpPath);
+    const item = page.locator('.jp-DirListing-item', { hasText: 'note.txt' });
+    await item.click({ button: 'right' });
+    await page
+      .getByRole('menuitem', { name: 'Copy to persistent storage' })
+      .click();
+    await expect
+      .poll(async () =>
+        (await request.get(`/api/contents/${link}/note.txt`)).status()
+      )
+      .toBe(200);
+
+    // A second copy asks before replacing; "Skip" leaves the volume's file as it was.
+    await page.contents.uploadContent(
+      'second copy\n',
+      'text',
+      `${tmpPath}/note.txt`
+    );
+    await page.filebrowser.openDirectory(tmpPath);
+    await item.click({ button: 'right' });
+    await page
+      .getByRole('menuitem', { name: 'Copy to persistent storage' })
+      .click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Replace note.txt?');
+    await dialog.getByRole('button', { name: 'Skip' }).click();
+    const kept = await (
+      await request.get(`/api/contents/${link}/note.txt`)
+    ).json();
+    expect(kept.content).toBe('first copy\n');
+
+    await openPanel(page);
+    await storage.locator('[data-action="open-instance-folder"]').click();
+    await expect.poll(() => page.filebrowser.getCurrentDirectory()).toBe(link);
+  });
+
+  test('the resources form shows the server’s problem for a request above its limit', async ({
+    page,
+    request
+  }) => {
+    const before = await api(request, 'resources');
+    expect(before.status).toBe(200);
+    // What the server says about cpur above cpul (nothing is written: it is invalid).
+    const check = await request.put('/binder/api/resources', {
+      data: { values: { cpur: 8, cpul: 4 } },
+      headers: { 'If-Match': before.body.etag }
+    });
+    expect(check.status()).toBe(400);
+    const { problems } = await check.json();
+    expect(problems.length).toBeGreaterThan(0);
+
+    const panel = await openPanel(page);
+    const form = section(panel, 'resources-file');
+    await expect(form.locator('[data-figure="resources-text"]')).toHaveText(
+      before.body.text
+    );
+    await expect(form.locator('input[name="gpu"]')).toHaveAttribute(
+      'placeholder',
+      String(before.body.defaults.gpu)
+    );
+    await form.locator('input[name="cpur"]').fill('8');
+    await form.locator('input[name="cpul"]').fill('4');
+    await form.locator('[data-action="save-resources"]').click();
+    for (const problem of problems) {
+      await expect(
+        form.locator(`[data-problem="${problem.key}"]`)
+      ).toContainText(problem.message);
+    }
+    await expect(form.locator('input[name="cpur"]')).toHaveAttribute(
+      'aria-invalid',
+      'true'
+    );
+    const after = await api(request, 'resources');
+    expect(after.body.text).toBe(before.body.text);
+
+    // A valid change is written, and the form shows the new file.
+    await form.locator('input[name="cpur"]').fill('1');
+    await form.locator('input[name="meml"]').fill('6');
+    await form.locator('[data-action="save-resources"]').click();
+    await expect(form.locator('[data-figure="resources-text"]')).toContainText(
+      'meml=6'
+    );
+    const saved = await api(request, 'resources');
+    expect(saved.body.values.meml).toBe(6);
+    expect(saved.body.text).toContain('# Resource requests (UI test)');
+  });
+
+  test('relaunch commits .resources alone, pushes it and opens the launch of the commit', async ({
+    page,
+    request
+  }) => {
+    const launch = (await api(request, 'launch')).body;
+    const ssh = (await api(request, 'ssh')).body;
+    const bare: string = ssh.repo.push_url; // the local stand-in for GitHub
+    const gitRemote = (...args: string[]) =>
+      execFileSync('git', ['--git-dir', bare, ...args], {
+        encoding: 'utf-8'
+      }).trim();
+    const before = gitRemote('rev-parse', 'main');
+
+    // BinderHub cannot be reached from here: a stand-in page answers its launch URLs.
+    await page
+      .context()
+      .route(`${launch.launch_host}**`, route =>
+        route.fulfill({
+          contentType: 'text/html',
+          body: '<title>BinderHub stand-in</title>'
+        })
+      );
+    const panel = await openPanel(page);
+    const form = section(panel, 'resources-file');
+    await expect(form.locator('input[name="meml"]')).toBeVisible();
+    await form.locator('input[name="meml"]').fill('8');
+    await form.locator('[data-action="relaunch"]').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Relaunch with new resources?');
+    const popup = page.context().waitForEvent('page');
+    await dialog.getByRole('button', { name: 'Relaunch' }).click();
+
+    const outcome = form.locator('[data-outcome="relaunch"]');
+    await expect(outcome).toContainText('pushed');
+    const after = gitRemote('rev-parse', 'main');
+    expect(after).not.toBe(before);
+    expect(gitRemote('show', 'main:.resources')).toContain('meml=8');
+    expect(gitRemote('show', '--name-only', '--format=', 'main')).toBe(
+      '.resources'
+    );
+    expect(gitRemote('rev-parse', 'main~1')).toBe(before);
+    const opened = await popup;
+    expect(opened.url()).toBe(
+      `${launch.launch_host}v2/gh/${launch.owner}/${launch.repo}/${after}`
+    );
+    await expect(outcome.locator('a')).toHaveAttribute('href', opened.url());
+  });
+
+  test.describe('screenshots', () => {
+    test.use({ viewport: { width: 1280, height: 2600 } });
+
+    test('panel in the light and the dark theme', async ({ page, request }) => {
+      const limits = await api(request, 'limits');
+      const panel = await openPanel(page);
+      await page.sidebar.setWidth(380);
+      await expect(
+        section(panel, 'resources').locator(
+          '[data-resource="memory"] [data-figure="limit"]'
+        )
+      ).toHaveText(gb(limits.body.memory.limit));
+      await expect(
+        section(panel, 'ssh').locator('[data-figure="fingerprint"]')
+      ).toBeVisible();
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      const content = panel.locator('.jp-BinderExt-content');
+      await content.screenshot({
+        path: path.join(SCREENSHOTS, 'binder-panel-light.png')
+      });
+      await page.locator('#jp-main-statusbar').screenshot({
+        path: path.join(SCREENSHOTS, 'binder-statusbar-light.png')
+      });
+
+      await page.theme.setDarkTheme();
+      expect(await page.theme.getTheme()).toBe('JupyterLab Dark');
+      await expect(panel).toBeVisible();
+      await content.screenshot({
+        path: path.join(SCREENSHOTS, 'binder-panel-dark.png')
+      });
+      await page.theme.setLightTheme();
+    });
+  });
+
+  test('the projects section shows what the hub answers, and the rest keeps working', async ({
+    page,
+    request
+  }) => {
+    // Hook: with BINDER_UI_TESTS_HUB_* set (see jupyter_server_test_config.py) this is a
+    // real hub's list; without, the hub address is a closed port and the answer an error.
+    const sessions = await api(request, 'sessions');
+    // The status-bar item opens the panel.
+    await expect(page.locator(PANEL)).toBeHidden();
+    await page.locator('.jp-BinderExt-status').click();
+    const panel = page.locator(PANEL);
+    await expect(panel).toBeVisible();
+    const projects = section(panel, 'projects');
+    if (sessions.status === 200) {
+      await expect(projects.locator('.jp-BinderExt-sectionName')).toHaveText(
+        `Projects (${sessions.body.used} of ${sessions.body.limit})`
+      );
+      for (const server of sessions.body.servers) {
+        await expect(
+          projects.locator(`[data-project="${server.name}"]`)
+        ).toBeVisible();
+      }
+      // A stopped project still holds a slot; Delete (after confirming) frees it.
+      const stopped = sessions.body.servers.find(
+        (s: any) => s.stopped && !s.is_current
+      );
+      if (stopped) {
+        const item = projects.locator(`[data-project="${stopped.name}"]`);
+        await expect(item).toHaveAttribute('data-state', 'stopped');
+        await item.locator('[data-action="delete"]').click();
+        const dialog = page.locator('.jp-Dialog');
+        await expect(dialog).toContainText(stopped.name);
+        await dialog.getByRole('button', { name: 'Delete' }).click();
+        await expect(item).toHaveCount(0);
+        const after = await api(request, 'sessions');
+        expect(after.body.servers.map((s: any) => s.name)).not.toContain(
+          stopped.name
+        );
+        expect(after.body.used).toBe(sessions.body.used - 1);
+        await expect(projects.locator('.jp-BinderExt-sectionName')).toHaveText(
+          `Projects (${after.body.used} of ${after.body.limit})`
+        );
+      }
+    } else {
+      expect(sessions.status).toBeGreaterThanOrEqual(400);
+      await expect(projects.locator('[role="alert"]')).toHaveText(
+        sessions.body.message
+      );
+    }
+    // The other sections are unaffected.
+    await expect(
+      section(panel, 'resources').locator(
+        '[data-resource="cpu"] [data-figure="limit"]'
+      )
+    ).toHaveText(/\d/);
+    await expect(
+      section(panel, 'launch').locator('[data-row="repository"]')
+    ).toBeVisible();
+  });
+});
+
+// Keep the import: galata's namespace types the sidebar ids above.
+void galata;

@@ -1,0 +1,61 @@
+"""Run a command (the Galata tests) with a real JupyterHub behind the Projects section.
+
+    cd ui-tests && ../.venv/bin/python with_demo_hub.py jlpm playwright test
+
+Starts the demo hub (the real jupyterhub package behind configurable-http-proxy, named
+servers limited to 5) in a temporary folder, gives the test user two projects, one running
+and one stopped but not deleted (it still holds a slot), mints an API token with the user's
+own scopes, and runs the command with BINDER_UI_TESTS_HUB_API_URL / _TOKEN / _USER set, which
+jupyter_server_test_config.py hands to the extension. The hub is stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+
+from jupyter_binder_ext.demo.runner import DemoHub
+
+USER = "galata-user"
+
+
+def wait_stopped(hub: DemoHub, name: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, model = hub.api("GET", f"/users/{USER}?include_stopped_servers=1")
+        server = (model or {}).get("servers", {}).get(name)
+        if server and server.get("stopped") and not server.get("pending"):
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"{name} did not stop within {timeout:g} s")
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    with ExitStack() as stack:
+        state = stack.enter_context(tempfile.TemporaryDirectory(prefix="binder-ui-hub-"))
+        hub = stack.enter_context(DemoHub(state, port=0))
+        options = hub.binder_options("octo-org", "demo-repo")
+        hub.start_server(USER, "octo-org-demo-repo-run00001", options)
+        hub.start_server(USER, "octo-org-demo-repo-stop0001", options)
+        status, body = hub.api("DELETE", f"/users/{USER}/servers/octo-org-demo-repo-stop0001")
+        if status not in (202, 204):
+            raise SystemExit(f"Could not stop the second project: {status} {body}")
+        wait_stopped(hub, "octo-org-demo-repo-stop0001")
+        env = {
+            **os.environ,
+            "BINDER_UI_TESTS_HUB_API_URL": hub.hub_api_url,
+            "BINDER_UI_TESTS_HUB_TOKEN": hub.user_token(USER),
+            "BINDER_UI_TESTS_HUB_USER": USER,
+        }
+        return subprocess.call(argv, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
