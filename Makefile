@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 JLPM := $(BIN)/jlpm
+# jlpm scripts call `jupyter labextension` and `jupyter-builder`: the venv's, not a global one.
+export PATH := $(abspath $(BIN)):$(PATH)
+LAB_SOURCES := $(shell find labextension/src labextension/style labextension/schema -type f 2>/dev/null)
+BUILT_LAB := jupyter_binder_ext/labextension/package.json
 
 .PHONY: setup demo test test-python test-ui lint format build bench clean
 
@@ -22,8 +26,9 @@ test: .stamps/setup lint test-python test-ui
 test-python: .stamps/setup
 	$(BIN)/pytest -q
 
-test-ui: .stamps/setup build
-	cd ui-tests && ../$(JLPM) playwright test
+# The Galata tests run against a real demo hub, so the Projects section shows real servers.
+test-ui: .stamps/setup $(BUILT_LAB)
+	cd ui-tests && ../$(PY) with_demo_hub.py ../$(JLPM) playwright test
 
 lint: .stamps/setup
 	$(BIN)/ruff check .
@@ -36,10 +41,13 @@ format: .stamps/setup
 	$(BIN)/ruff format .
 	cd labextension && ../$(JLPM) run lint
 
-build: .stamps/setup
-	cd labextension && ../$(JLPM) run build
+build: $(BUILT_LAB)
 
-bench: .stamps/setup build
+$(BUILT_LAB): .stamps/setup labextension/package.json $(LAB_SOURCES)
+	cd labextension && ../$(JLPM) run build
+	touch $@
+
+bench: .stamps/setup $(BUILT_LAB)
 	$(PY) bench/run.py
 
 clean:
