@@ -36,6 +36,20 @@ module.exports = {
       ]
     }
   },
+  projects: [
+    {
+      // Galata's fixtures, against the plain `jupyter lab` of jupyter_server_test_config.py.
+      name: 'lab',
+      testMatch: 'binder.spec.ts'
+    },
+    {
+      // A browser on the real demo hub (with_demo_hub.py starts it and exports its URL):
+      // login, launch link, relaunch into a new named server. No Galata page fixtures.
+      name: 'demo-hub',
+      testMatch: 'demo-relaunch.spec.ts',
+      use: { baseURL: process.env.BINDER_UI_TESTS_DEMO_URL }
+    }
+  ],
   webServer: {
     command: 'jlpm start',
     url: `http://localhost:${port}/lab`,

@@ -7,6 +7,10 @@ servers limited to 5) in a temporary folder, gives the test user two projects, o
 and one stopped but not deleted (it still holds a slot), mints an API token with the user's
 own scopes, and runs the command with BINDER_UI_TESTS_HUB_API_URL / _TOKEN / _USER set, which
 jupyter_server_test_config.py hands to the extension. The hub is stopped afterwards.
+
+The same hub serves the `demo-hub` Playwright project (tests/demo-relaunch.spec.ts), whose
+browser logs into the hub itself: BINDER_UI_TESTS_DEMO_URL is the hub's public URL and
+BINDER_UI_TESTS_DEMO_ADMIN_TOKEN its admin API token, for deleting the servers it started.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ def main(argv: list[str]) -> int:
             "BINDER_UI_TESTS_HUB_API_URL": hub.hub_api_url,
             "BINDER_UI_TESTS_HUB_TOKEN": hub.user_token(USER),
             "BINDER_UI_TESTS_HUB_USER": USER,
+            "BINDER_UI_TESTS_DEMO_URL": hub.url,
+            "BINDER_UI_TESTS_DEMO_ADMIN_TOKEN": hub.admin_token,
         }
         return subprocess.call(argv, env=env)
 
