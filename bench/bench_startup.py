@@ -109,7 +109,7 @@ def run(rounds: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="start-ups per variant")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -117,7 +117,7 @@ def main() -> None:
     result = run(args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))
-        return
+        return 0
     print(f"Server start-up, median of {args.rounds} alternating runs per variant")
     print(f"  without jupyter_binder_ext (anchor): {result['without_ms']:8.1f} ms")
     print(f"  with jupyter_binder_ext:             {result['with_ms']:8.1f} ms")
@@ -126,6 +126,7 @@ def main() -> None:
         f"(target: at most {result['allowed_ms']:.0f} ms = max(5 %, 50 ms)) "
         f"{'met' if result['target_met'] else 'NOT met'}"
     )
+    return 0
 
 
 if __name__ == "__main__":

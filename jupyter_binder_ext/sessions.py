@@ -393,6 +393,27 @@ class SessionsService:
             raise missing_scopes("list your projects", (READ_SCOPE,), response)
         return model
 
+    async def _fetch_and_cache(self, launch: LaunchInfo, generation: int) -> dict[str, Any]:
+        """Fetch, and fill the cache before the task completes.
+
+        Filling it in a done-callback instead would leave a window (task done, callback not
+        yet run) in which a new caller finds neither a cache nor a task to join, and makes a
+        second hub request.
+        """
+        try:
+            model = await self._fetch_user_model(launch)
+        except BinderError as error:
+            # Errors are kept for the same interval: a struggling hub must not get one
+            # request per poll from every tab.
+            self._store(generation, error)
+            raise
+        self._store(generation, model)
+        return model
+
+    def _store(self, generation: int, value: dict[str, Any] | BinderError) -> None:
+        if generation == self._generation:  # not invalidated by a change meanwhile
+            self._cached = (time.monotonic(), value)
+
     async def _user_model(self, launch: LaunchInfo) -> dict[str, Any]:
         """The user model, from the cache, a fetch already in flight, or one new request."""
         ttl = float(self.site.sessions_cache_ttl)
@@ -406,23 +427,7 @@ class SessionsService:
         loop = asyncio.get_running_loop()
         inflight = self._inflight
         if inflight is None or inflight[0] is not loop or inflight[1].done():
-            task = loop.create_task(self._fetch_user_model(launch))
-            generation = self._generation
-
-            def settle(done: asyncio.Task[dict[str, Any]]) -> None:
-                if self._inflight is not None and self._inflight[1] is done:
-                    self._inflight = None
-                if done.cancelled() or generation != self._generation:
-                    return
-                error = done.exception()
-                if error is None:
-                    self._cached = (time.monotonic(), done.result())
-                elif isinstance(error, BinderError):
-                    # Errors are kept for the same interval: a struggling hub must not get
-                    # one request per poll from every tab.
-                    self._cached = (time.monotonic(), error)
-
-            task.add_done_callback(settle)
+            task = loop.create_task(self._fetch_and_cache(launch, self._generation))
             self._inflight = inflight = (loop, task)
         # shield: a caller that goes away (closed tab) does not cancel the others' request.
         return await asyncio.shield(inflight[1])

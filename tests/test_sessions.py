@@ -267,6 +267,21 @@ async def test_concurrent_lists_make_one_hub_request(real_hub: DemoHub) -> None:
     assert real_hub.count_api_requests("GET", path) == before + 2
 
 
+async def test_a_caller_arriving_as_the_fetch_completes_reuses_its_answer(
+    real_hub: DemoHub,
+) -> None:
+    # The window between the hub's answer arriving and the first caller resuming: a poll
+    # landing there must find the answer cached, not start a second hub request.
+    token = real_hub.user_token("carol")
+    service = service_for(hub_env(real_hub, "carol", token), sessions_cache_ttl=300)
+    first = asyncio.ensure_future(service.list())
+    while service._inflight is None or not service._inflight[1].done():
+        await asyncio.sleep(0)
+    second = await service.list()
+    assert second == await first
+    assert service.client.requests_sent == 1
+
+
 async def test_start_wait_and_delete_through_the_hub(real_hub: DemoHub) -> None:
     token = real_hub.user_token("carol")
     service = service_for(hub_env(real_hub, "carol", token))
