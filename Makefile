@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 LAB_SOURCES := $(shell find labextension/src labextension/style labextension/schema -type f 2>/dev/null)
 BUILT_LAB := jupyter_binder_ext/labextension/package.json
 
-.PHONY: setup demo test test-python test-ui lint format build bench clean
+.PHONY: setup demo test test-python test-ui check-package lint format build bench clean
 
 .stamps/setup: pyproject.toml labextension/package.json ui-tests/package.json .ci/setup
 	bash .ci/setup
@@ -20,8 +20,9 @@ setup: .stamps/setup
 demo: .stamps/setup
 	$(PY) -m jupyter_binder_ext.demo
 
-## Run every check: lint, Python tests (real hub, cgroups, sshd), UI tests (Chromium).
-test: .stamps/setup lint test-python test-ui
+## Run every check: lint, Python tests (real hub, cgroups, sshd), UI tests (Chromium), and
+## the packaging checks (sdist + wheel from a clean clone, installed into a fresh venv).
+test: .stamps/setup lint test-python test-ui check-package
 
 test-python: .stamps/setup
 	$(BIN)/pytest -q
@@ -30,10 +31,14 @@ test-python: .stamps/setup
 test-ui: .stamps/setup $(BUILT_LAB)
 	cd ui-tests && ../$(PY) with_demo_hub.py ../$(JLPM) playwright test
 
+check-package: .stamps/setup
+	bash .ci/check_package.sh
+
 lint: .stamps/setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 	cd labextension && ../$(JLPM) run lint:check
 
 format: .stamps/setup
