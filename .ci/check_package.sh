@@ -76,6 +76,7 @@ fi
 
 # -- 2. sdist, then the wheel from the sdist ----------------------------------------------------
 step "python -m build (sdist, then the wheel from the sdist; runs jlpm install and build:prod)"
+"$PY" -m build --version >/dev/null 2>&1 || { fail "the build package is not installed in $PY"; finish; }
 if "$PY" -m build --outdir "$WORK/dist" "$WORK/src" >"$WORK/build.log" 2>&1; then
   pass "sdist and wheel build; the wheel was built from the sdist"
 else
