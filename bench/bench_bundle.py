@@ -30,15 +30,14 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import common
 from jupyter_core.paths import jupyter_path
 from tornado.websocket import websocket_connect
 
@@ -47,7 +46,6 @@ SOURCE = REPO / "labextension"
 IN_TREE = REPO / "jupyter_binder_ext" / "labextension"
 OURS_NAME = "jupyter-binder-ext"
 ANCHOR_NAME = "@jupyter-server/resource-usage"
-VENV_BIN = Path(sys.executable).parent
 TARGET_KB = 60.0
 GZIP_LEVEL = 9
 # What the production build needs from labextension/ (node_modules is linked, not copied).
@@ -111,10 +109,10 @@ def production_build(workdir: Path) -> tuple[Path, float]:
     package = json.loads((copy / "package.json").read_text())
     package["jupyterlab"]["outputDir"] = "../out"  # the builder resolves it from the copy
     (copy / "package.json").write_text(json.dumps(package, indent=2))
-    builder = VENV_BIN / "jupyter-builder"
+    builder = common.VENV_BIN / "jupyter-builder"
     build = [str(builder), "build", "."] if builder.exists() else None
-    build = build or [str(VENV_BIN / "jupyter"), "labextension", "build", "."]
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    build = build or [str(common.VENV_BIN / "jupyter"), "labextension", "build", "."]
+    env = {**os.environ, "PATH": f"{common.VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     for command in ([str(copy / "node_modules" / ".bin" / "tsc")], build):
         done = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True)
         if done.returncode != 0:
@@ -129,12 +127,6 @@ def production_build(workdir: Path) -> tuple[Path, float]:
 
 
 # -- what a browser fetches at page start -----------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_http(
@@ -212,8 +204,8 @@ def page_start_files(ours_dir: Path, workdir: Path) -> dict[str, list[str]]:
     lab_path = workdir / "jupyter-path"
     (lab_path / "labextensions").mkdir(parents=True)
     (lab_path / "labextensions" / OURS_NAME).symlink_to(ours_dir)
-    port, token = free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "BINDER_"))}
+    port, token = common.free_port(), secrets.token_hex(16)
+    env = common.plain_env()
     env.update(
         JUPYTER_PATH=str(lab_path),
         JUPYTER_CONFIG_DIR=str(workdir / "config"),
@@ -225,13 +217,13 @@ def page_start_files(ours_dir: Path, workdir: Path) -> dict[str, list[str]]:
     lab_log = (workdir / "lab.log").open("wb")
     lab = subprocess.Popen(
         [
-            str(VENV_BIN / "jupyter"), "lab", "--allow-root", "--no-browser",
+            str(common.VENV_BIN / "jupyter"), "lab", "--allow-root", "--no-browser",
             "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir / 'root'}",
         ],
         env=env, stdout=lab_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    devtools_port = free_port()
+    devtools_port = common.free_port()
     browser = subprocess.Popen(
         [
             chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
@@ -338,24 +330,19 @@ def print_table(result: dict[str, Any]) -> None:
     target = result["target"]
     print(
         f"\ntarget: at most {target['limit_kb']:.0f} KB gzipped: {target['value_kb']:.1f} KB -> "
-        f"{'met' if target['met'] else 'NOT met'}"
+        f"{common.verdict(target['met'])}"
     )
     print(f"(took {result['seconds']} s)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser = common.argument_parser(__doc__)
     parser.add_argument("--static", help="measure this static/ folder instead of building")
     parser.add_argument(
         "--no-browser", action="store_true", help="skip the page-start figure (no Chromium)"
     )
     args = parser.parse_args()
-    result = run(args)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
+    common.report(run(args), args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -24,15 +24,14 @@ import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import common
 import psutil
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
@@ -44,25 +43,18 @@ FLOOR = "/api/status"
 TARGET_RATIO_AT_300 = 20.0
 # "Flat": our median with 300 processes at most this many times our median with none.
 FLAT_FACTOR = 1.5
-VENV_BIN = Path(sys.executable).parent
 LOG_LINE = re.compile(r"\b200 GET (\S+?)(?:\?\S*)? \(.*?\) ([0-9.]+)ms")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:
     """A jupyter server with both extensions, logging every request with its duration."""
 
     def __init__(self, workdir: Path, track_cpu: bool) -> None:
-        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.port, self.token = common.free_port(), secrets.token_hex(16)
         self.log_path = workdir / "server.log"
         root = workdir / "root"
         root.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "BINDER_"))}
+        env = common.plain_env()
         env.update(
             JUPYTER_CONFIG_DIR=str(workdir / "config"),
             JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
@@ -71,7 +63,7 @@ class Server:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
-                str(VENV_BIN / "jupyter"),
+                str(common.VENV_BIN / "jupyter"),
                 "server",
                 "--allow-root",
                 "--no-browser",
@@ -282,18 +274,17 @@ def print_table(result: dict[str, Any], processes: int) -> None:
     ratio = targets[f"ratio_at_{processes}"]
     print(
         f"\ntarget: ours flat (median at {processes} / at 0 <= {flat['limit']}): "
-        f"{flat['value']:.2f} -> {'met' if flat['met'] else 'NOT met'}"
+        f"{flat['value']:.2f} -> {common.verdict(flat['met'])}"
     )
     print(
         f"target: >= {ratio['limit']:.0f}x faster at {processes} (median): "
-        f"{ratio['value']:.1f}x -> {'met' if ratio['met'] else 'NOT met'}"
+        f"{ratio['value']:.1f}x -> {common.verdict(ratio['met'])}"
     )
     print(f"(took {result['seconds']} s)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser = common.argument_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=200, help="requests per endpoint and phase")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured requests first")
     parser.add_argument("--processes", type=int, default=300, help="processes in the second phase")
@@ -303,11 +294,7 @@ def main() -> None:
         help="let jupyter-resource-usage also report CPU (off by default, as it ships)",
     )
     args = parser.parse_args()
-    result = run(args)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result, args.processes)
+    common.report(run(args), args.json, lambda result: print_table(result, args.processes))
 
 
 if __name__ == "__main__":

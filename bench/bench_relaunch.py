@@ -23,7 +23,6 @@ Run: ``.venv/bin/python bench/bench_relaunch.py`` (``--json`` for machine-readab
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import re
 import statistics
@@ -34,9 +33,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from jupyter_binder_ext.demo.runner import DemoHub
+import common
+
+from jupyter_binder_ext.demo.runner import DemoHub, HubBrowser, NoRedirect
 
 USER = "bench-relauncher"
 OWNER, REPO = "binder-demo", "sample"
@@ -46,49 +47,12 @@ POLL_S = 0.1
 MEML_VALUES = (2, 3)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # hand back the 3xx itself (as an HTTPError)
-
-
-class Browser:
-    """The user's browser on the hub: logged in through the dummy form, keeping cookies."""
-
-    def __init__(self, hub: DemoHub) -> None:
-        self.hub = hub
-        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.following = urllib.request.build_opener(cookies)
-        self.not_following = urllib.request.build_opener(cookies, _NoRedirect)
-
-    def log_in(self, user: str) -> None:
-        login = f"{self.hub.url}hub/login"
-        with self.following.open(login, timeout=60) as page:
-            form = page.read().decode()
-        xsrf = re.search(r'name="_xsrf"\s+value="([^"]+)"', form)
-        if xsrf is None:
-            raise SystemExit("the hub's login form carries no _xsrf field")
-        body = urlencode({"username": user, "password": "", "_xsrf": xsrf.group(1)}).encode()
-        with self.following.open(login, data=body, timeout=60) as answer:
-            if urlsplit(answer.url).path != "/hub/home":
-                raise SystemExit(f"logging in to the hub failed: ended at {answer.url}")
-
-    def step(self, url: str) -> tuple[int, str]:
-        """One request, redirects not followed: (status, Location or '')."""
-        try:
-            with self.not_following.open(url, timeout=READY_TIMEOUT_S) as answer:
-                answer.read()
-                return int(answer.status), ""
-        except urllib.error.HTTPError as err:
-            err.read()
-            return int(err.code), str(err.headers.get("Location") or "")
-
-
 class Launcher:
     """Launch links and relaunches of one user in one demo hub, timed to the server's ready."""
 
-    def __init__(self, hub: DemoHub, token: str, browser: Browser) -> None:
+    def __init__(self, hub: DemoHub, token: str, browser: HubBrowser) -> None:
         self.hub, self.token, self.browser = hub, token, browser
-        self.no_redirects = urllib.request.build_opener(_NoRedirect)
+        self.no_redirects = urllib.request.build_opener(NoRedirect)
 
     def server_answers(self, name: str) -> bool:
         """True once the server itself answers through the proxy (not the hub standing in:
@@ -119,14 +83,16 @@ class Launcher:
         request while it spawns (up to its slow_spawn_timeout), so it runs in a thread while
         this one watches for the server.
         """
-        status, spawn = self.browser.step(url)
+        status, spawn = self.browser.step(url, READY_TIMEOUT_S)
         match = re.match(rf"/hub/spawn/{re.escape(USER)}/([^/?]+)", urlsplit(spawn).path)
         if status not in (302, 303) or match is None:
             raise SystemExit(f"the launch link answered {status} -> {spawn!r}, not a spawn")
         name = match.group(1)
         outcome: dict[str, Any] = {}
         spawning = threading.Thread(
-            target=lambda: outcome.update(answer=self.browser.step(urljoin(url, spawn))),
+            target=lambda: outcome.update(
+                answer=self.browser.step(urljoin(url, spawn), READY_TIMEOUT_S)
+            ),
             daemon=True,
         )
         spawning.start()
@@ -139,19 +105,19 @@ class Launcher:
 
     def relaunch(self, meml: int) -> dict[str, Any]:
         """One relaunch, timed from the POST to the new server's ready."""
-        request = urllib.request.Request(
-            f"{self.hub.url}user/{USER}/{BASE_SERVER}/binder/api/relaunch",
-            data=json.dumps({"values": {"meml": meml}}).encode(),
-            method="POST",
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-        )
         began = time.monotonic()
-        try:
-            with urllib.request.urlopen(request, timeout=READY_TIMEOUT_S) as response:
-                answer = json.loads(response.read())
-        except urllib.error.HTTPError as err:
-            raise SystemExit(f"relaunch answered {err.code}: {err.read()[:500]!r}") from err
+        status, answer = self.hub.server_api(
+            self.token,
+            USER,
+            BASE_SERVER,
+            "binder/api/relaunch",
+            "POST",
+            READY_TIMEOUT_S,
+            body={"values": {"meml": meml}},
+        )
         answered = time.monotonic()
+        if not 200 <= status < 300 or not isinstance(answer, dict):
+            raise SystemExit(f"relaunch answered {status}: {str(answer)[:500]!r}")
         launch = answer.get("launch") or {}
         if not answer.get("ok") or not (answer.get("commit") or {}).get("created"):
             raise SystemExit(f"the relaunch did not commit and launch: {answer.get('message')}")
@@ -176,18 +142,6 @@ class Launcher:
         name, ready = self.open_launch_link(f"{self.hub.launch_host}v2/gh/{OWNER}/{REPO}/{sha}")
         return {"server": name, "ready_s": ready - began}
 
-    def delete(self, name: str) -> None:
-        status, body = self.hub.api("DELETE", f"/users/{USER}/servers/{name}", {"remove": True})
-        if status not in (202, 204):
-            raise SystemExit(f"could not delete {name}: {status} {body}")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            _, model = self.hub.api("GET", f"/users/{USER}?include_stopped_servers=1")
-            if name not in (model or {}).get("servers", {}):
-                return
-            time.sleep(0.2)
-        raise SystemExit(f"{name} was not deleted within 60 s")
-
     def current_meml(self) -> Any:
         status, data = self.hub.server_api(self.token, USER, BASE_SERVER, "binder/api/resources")
         if status != 200:
@@ -201,17 +155,15 @@ def measure(state_dir: Path, runs: int) -> tuple[list[dict[str, Any]], list[dict
     anchor: list[dict[str, Any]] = []
     with DemoHub(state_dir, port=0) as hub:
         hub.start_server(USER, BASE_SERVER, hub.binder_options(OWNER, REPO))
-        browser = Browser(hub)
-        browser.log_in(USER)
-        launcher = Launcher(hub, hub.user_token(USER), browser)
+        launcher = Launcher(hub, hub.user_token(USER), hub.browser(USER))
         meml = launcher.current_meml()
         for _ in range(runs):
             # A value other than the current one: every run commits something new.
             meml = next(v for v in MEML_VALUES if v != meml)
             relaunched = launcher.relaunch(meml)
-            launcher.delete(relaunched["server"])
+            hub.stop_server(USER, relaunched["server"], remove=True)
             plain = launcher.plain_launch(relaunched["sha"])
-            launcher.delete(plain["server"])
+            hub.stop_server(USER, plain["server"], remove=True)
             ours.append(relaunched)
             anchor.append(plain)
     return ours, anchor
@@ -258,15 +210,10 @@ def print_table(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser = common.argument_parser(__doc__)
     parser.add_argument("--runs", type=int, default=3, help="relaunches (and plain launches)")
     args = parser.parse_args()
-    result = run(args)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
+    common.report(run(args), args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import common
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from jupyter_binder_ext.demo.runner import DemoHub
@@ -179,25 +180,20 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"\nratio (anchor hub req/s / ours): {result['ratio']:.1f}x")
     print(
         f"target: {target['limit']}: {target['value']:.2f} per interval, closest two "
-        f"{target['min_gap_s']} s apart -> {'met' if target['met'] else 'NOT met'}"
+        f"{target['min_gap_s']} s apart -> {common.verdict(target['met'])}"
     )
     print(f"(took {result['seconds']} s)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser = common.argument_parser(__doc__)
     parser.add_argument("--pollers", type=int, default=50, help="concurrent pollers (tabs)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument(
         "--ttl", type=float, default=5.0, help="BinderExt.sessions_cache_ttl for the server"
     )
     args = parser.parse_args()
-    result = run(args)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
+    common.report(run(args), args.json, print_table)
 
 
 if __name__ == "__main__":

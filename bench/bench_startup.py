@@ -10,11 +10,9 @@ Run: ``.venv/bin/python bench/bench_startup.py`` (``--json`` for machine-readabl
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,26 +21,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-VENV_BIN = Path(sys.executable).parent
+import common
+
 TARGET_FRACTION = 0.05
 TARGET_MS = 50.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_and_time(enabled: bool, workdir: Path, timeout: float = 60) -> float:
     """Seconds from process launch until the server answers an authenticated request."""
-    port, token = free_port(), secrets.token_hex(8)
+    port, token = common.free_port(), secrets.token_hex(8)
     config = workdir / f"config_{int(enabled)}.json"
     config.write_text(
         json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_binder_ext": enabled}}})
     )
     cmd = [
-        str(VENV_BIN / "jupyter"),
+        str(common.VENV_BIN / "jupyter"),
         "server",
         "--allow-root",
         "--no-browser",
@@ -73,7 +66,7 @@ def start_and_time(enabled: bool, workdir: Path, timeout: float = 60) -> float:
 def check_enabled(workdir: Path) -> None:
     """Make sure the 'with' variant really loads the extension (else the bench lies)."""
     out = subprocess.run(
-        [str(VENV_BIN / "jupyter"), "server", "extension", "list"],
+        [str(common.VENV_BIN / "jupyter"), "server", "extension", "list"],
         capture_output=True,
         text=True,
         check=True,
@@ -109,23 +102,22 @@ def run(rounds: int) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7, help="start-ups per variant")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    args = parser.parse_args()
-    result = run(args.rounds)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"Server start-up, median of {args.rounds} alternating runs per variant")
+def print_table(result: dict[str, Any]) -> None:
+    print(f"Server start-up, median of {result['rounds']} alternating runs per variant")
     print(f"  without jupyter_binder_ext (anchor): {result['without_ms']:8.1f} ms")
     print(f"  with jupyter_binder_ext:             {result['with_ms']:8.1f} ms")
     print(
         f"  added: {result['added_ms']:.1f} ms, ratio {result['ratio']:.3f} "
         f"(target: at most {result['allowed_ms']:.0f} ms = max(5 %, 50 ms)) "
-        f"{'met' if result['target_met'] else 'NOT met'}"
+        f"{common.verdict(result['target_met'])}"
     )
+
+
+def main() -> int:
+    parser = common.argument_parser(__doc__)
+    parser.add_argument("--rounds", type=int, default=7, help="start-ups per variant")
+    args = parser.parse_args()
+    common.report(run(args.rounds), args.json, print_table)
     return 0
 
 

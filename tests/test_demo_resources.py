@@ -9,17 +9,12 @@ test deletes the servers it started, so other tests' slot counts stay as they we
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
-import re
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fixtures.gitrepo import git
@@ -34,47 +29,6 @@ DANA = "dana"
 SPAWNER_ENV = "spawner env"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the 3xx answer itself comes back (as an HTTPError)
-
-
-class Browser:
-    """A user's browser session on the hub: the dummy login form, then its cookies."""
-
-    def __init__(self, hub: DemoHub) -> None:
-        self.hub = hub
-        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.following = urllib.request.build_opener(cookies)
-        self.not_following = urllib.request.build_opener(cookies, _NoRedirect)
-
-    def log_in(self, user: str) -> None:
-        login = f"{self.hub.url}hub/login"
-        with self.following.open(login, timeout=60) as page:
-            form = page.read().decode()
-        xsrf = re.search(r'name="_xsrf"\s+value="([^"]+)"', form)
-        assert xsrf, "the login form carries no _xsrf field"
-        body = urlencode({"username": user, "password": "", "_xsrf": xsrf.group(1)}).encode()
-        with self.following.open(login, data=body, timeout=60) as answer:
-            assert answer.status == 200
-            assert urlsplit(answer.url).path == "/hub/home", answer.url
-
-    def redirect_of(self, url: str) -> str:
-        """Where the hub sends the browser from `url` (one step, not followed)."""
-        try:
-            with self.not_following.open(url, timeout=60) as answer:
-                raise AssertionError(f"{url} answered {answer.status}, not a redirect")
-        except urllib.error.HTTPError as redirect:
-            assert redirect.code in (301, 302, 303, 307), redirect.code
-            return str(redirect.headers["Location"])
-
-    def open(self, url: str) -> int:
-        """Open `url`, following redirects as a browser does; the last status."""
-        with self.following.open(url, timeout=180) as answer:
-            answer.read()
-            return int(answer.status)
-
-
 @dataclass(frozen=True)
 class DanasHub:
     hub: DemoHub
@@ -87,22 +41,10 @@ class DanasHub:
 
     def post(self, server: str, path: str, payload: Any) -> tuple[int, Any]:
         """POST to one of Dana's servers through the proxy, with her token."""
-        request = urllib.request.Request(
-            f"{self.hub.url}user/{DANA}/{server}/{path}",
-            data=json.dumps(payload).encode(),
-            method="POST",
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"null")
+        return self.hub.server_api(self.token, DANA, server, path, "POST", 120, body=payload)
 
     def servers(self) -> dict[str, Any]:
-        status, model = self.hub.api("GET", f"/users/{DANA}?include_stopped_servers=1")
-        assert status == 200, model
-        return {name: server for name, server in model["servers"].items() if name}
+        return self.hub.named_servers(DANA)
 
 
 @pytest.fixture
@@ -110,10 +52,7 @@ def danas_hub(real_hub: DemoHub) -> Iterator[DanasHub]:
     real_hub.create_user(DANA)
     yield DanasHub(real_hub, real_hub.user_token(DANA))
     # Every server this test started, the relaunched ones included: no slot is left taken.
-    _status, model = real_hub.api("GET", f"/users/{DANA}?include_stopped_servers=1")
-    for name in (model or {}).get("servers", {}):
-        if name:
-            real_hub.api("DELETE", f"/users/{DANA}/servers/{name}", {"remove": True})
+    real_hub.remove_servers(DANA)
 
 
 def sample_resources() -> dict[str, str]:
@@ -156,9 +95,10 @@ def test_relaunch_with_less_memory_gives_a_server_with_the_new_limit(
 
     # Dana's browser opens the link: the launcher sends it to the hub's spawn page for a new
     # named server, with BinderHub's user_options for the new commit.
-    browser = Browser(hub)
-    browser.log_in(DANA)
-    spawn = urlsplit(browser.redirect_of(launch["url"]))
+    browser = hub.browser(DANA)
+    status, location = browser.step(launch["url"])
+    assert status in (301, 302, 303, 307), status
+    spawn = urlsplit(location)
     spawn_prefix = f"/hub/spawn/{DANA}/"
     assert spawn.path.startswith(spawn_prefix), spawn.path
     second = spawn.path[len(spawn_prefix) :]

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,23 +288,11 @@ class CarolsHub:
         return git(self.hub.state_dir / "git" / "o" / "rel.git", "rev-parse", "main")
 
     def servers(self) -> dict[str, Any]:
-        status, model = self.hub.api("GET", f"/users/{CAROL}?include_stopped_servers=1")
-        assert status == 200, model
-        return {name: s for name, s in model["servers"].items() if name}
+        return self.hub.named_servers(CAROL)
 
     def post(self, path: str, payload: Any) -> tuple[int, Any]:
         """POST to Carol's current server, through the proxy, with her token."""
-        request = urllib.request.Request(
-            f"{self.hub.url}user/{CAROL}/{CURRENT}/{path}",
-            data=json.dumps(payload).encode(),
-            method="POST",
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"null")
+        return self.hub.server_api(self.token, CAROL, CURRENT, path, "POST", 120, body=payload)
 
     def env(self) -> dict[str, str]:
         """The current server's environment as a plain JupyterHub (no launch host) sets it."""
@@ -328,10 +314,7 @@ def carols_hub(real_hub: DemoHub) -> Iterator[CarolsHub]:
     options = real_hub.binder_options("o", "rel")
     real_hub.start_server(CAROL, CURRENT, options)
     yield CarolsHub(real_hub, real_hub.user_token(CAROL), options)
-    _status, model = real_hub.api("GET", f"/users/{CAROL}?include_stopped_servers=1")
-    for name in (model or {}).get("servers", {}):
-        if name:
-            real_hub.api("DELETE", f"/users/{CAROL}/servers/{name}", {"remove": True})
+    real_hub.remove_servers(CAROL)
 
 
 def test_relaunch_from_a_running_server_gives_the_launch_link(carols_hub: CarolsHub) -> None:

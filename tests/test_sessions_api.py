@@ -42,10 +42,7 @@ class Servers:
 
     def hub_servers(self, user: str = ALICE) -> dict[str, Any]:
         """The user's named servers as the hub's own API lists them (admin token)."""
-        status, model = self.hub.api("GET", f"/users/{user}?include_stopped_servers=1")
-        assert status == 200, model
-        # The default server ('') is listed too but takes no named-server slot.
-        return {name: server for name, server in model["servers"].items() if name}
+        return self.hub.named_servers(user)
 
     def sessions_until(self, check: Any, attempts: int = 40) -> dict[str, Any]:
         """GET sessions until `check` holds (the server caches the list for a second)."""

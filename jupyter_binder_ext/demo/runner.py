@@ -6,6 +6,11 @@ Used by ``python -m jupyter_binder_ext.demo`` and by the tests (``tests/fixtures
         print(hub.url)                                  # http://127.0.0.1:PORT/
         hub.api("GET", "/users")                        # admin API token
 
+It also drives the hub as its users do: a user's token and named servers (``user_token``,
+``start_server``, ``stop_server``), calls to a server through the proxy (``server_api``) and a
+browser logged in through the login form (``browser``), for the tests, the UI tests and the
+benchmarks alike.
+
 The proxy is started here rather than by the hub, so that the hub can be stopped, paused
 and restarted (``stop_hub``, ``pause_hub``, ``start_hub``) while the proxy and the servers keep
 running, as a hub upgrade does on a real site.
@@ -13,8 +18,10 @@ running, as a hub upgrade does on a real site.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -26,6 +33,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from .settings import SETTINGS_ENV, DemoSettings
 
@@ -300,14 +308,27 @@ class DemoHub:
         path: str,
         method: str = "GET",
         timeout: float = 60.0,
+        *,
+        body: Any = None,
     ) -> tuple[int, Any]:
-        """Call ``/user/{user}/{server}/{path}`` through the proxy with a user's API token."""
+        """Call ``/user/{user}/{server}/{path}`` through the proxy with a user's API token;
+        `body`, when given, goes as JSON. (status, parsed JSON or text); never raises on status.
+        """
+        headers = {"Authorization": f"token {token}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
         request = urllib.request.Request(
-            f"{self.url}user/{user}/{server}/{path}",
-            method=method,
-            headers={"Authorization": f"token {token}"},
+            f"{self.url}user/{user}/{server}/{path}", data=data, method=method, headers=headers
         )
         return _send(request, timeout)
+
+    def browser(self, user: str) -> HubBrowser:
+        """A browser logged in to the hub as `user` (the dummy login form), with its cookies."""
+        browser = HubBrowser(self.url)
+        browser.log_in(user)
+        return browser
 
     def count_api_requests(self, method: str, path: str) -> int:
         """How many requests for ``/hub/api{path}`` the hub has logged (its access log)."""
@@ -362,11 +383,95 @@ class DemoHub:
             server = (model or {}).get("servers", {}).get(name) if status == 200 else None
             if server and server.get("ready"):
                 return dict(server)
-            if server is not None and server.get("stopped") and not server.get("pending"):
+            if server is not None and _stopped(server):
                 raise DemoError(f"{user}/{name} stopped while starting:\n{_tail(self.hub_log)}")
             if time.monotonic() > deadline:
                 raise DemoError(f"{user}/{name} not ready after {timeout:g} s")
             time.sleep(0.5)
+
+    def named_servers(self, user: str) -> dict[str, Any]:
+        """The user's named servers, stopped ones included, as the hub's API lists them."""
+        status, model = self.api("GET", f"/users/{user}?include_stopped_servers=1")
+        if status != 200:
+            raise DemoError(f"Could not read the servers of {user}: {status} {model}")
+        # The default server ('') is listed too but takes no named-server slot.
+        return {name: server for name, server in model["servers"].items() if name}
+
+    def stop_server(
+        self, user: str, name: str, *, remove: bool = False, timeout: float = 60.0
+    ) -> None:
+        """Stop a named server (with `remove`, delete it) and wait until the hub says it is."""
+        body = {"remove": True} if remove else None
+        status, answer = self.api("DELETE", f"/users/{user}/servers/{name}", body)
+        if status not in (202, 204):
+            raise DemoError(f"The hub refused to stop {user}/{name}: {status} {answer}")
+        deadline = time.monotonic() + timeout
+        while True:
+            server = self.named_servers(user).get(name)
+            if (server is None) if remove else (server is not None and _stopped(server)):
+                return
+            if time.monotonic() > deadline:
+                done = "deleted" if remove else "stopped"
+                raise DemoError(f"{user}/{name} was not {done} within {timeout:g} s")
+            time.sleep(0.2)
+
+    def remove_servers(self, user: str) -> None:
+        """Ask the hub to delete every named server of `user`; a clean-up: neither checks
+        the answers nor waits."""
+        _status, model = self.api("GET", f"/users/{user}?include_stopped_servers=1")
+        for name in (model or {}).get("servers", {}):
+            if name:
+                self.api("DELETE", f"/users/{user}/servers/{name}", {"remove": True})
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """For ``build_opener``: a 3xx answer comes back itself (as an HTTPError), not followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class HubBrowser:
+    """A user's browser on the hub: logs in through the dummy login form, keeps its cookies."""
+
+    def __init__(self, hub_url: str) -> None:
+        self.hub_url = hub_url
+        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.following = urllib.request.build_opener(cookies)
+        self.not_following = urllib.request.build_opener(cookies, NoRedirect)
+
+    def log_in(self, user: str) -> None:
+        """Post the login form (any name, empty password) with the _xsrf value it carries."""
+        login = f"{self.hub_url}hub/login"
+        with self.following.open(login, timeout=60) as page:
+            form = page.read().decode()
+        xsrf = re.search(r'name="_xsrf"\s+value="([^"]+)"', form)
+        if xsrf is None:
+            raise DemoError("The hub's login form carries no _xsrf field.")
+        body = urlencode({"username": user, "password": "", "_xsrf": xsrf.group(1)}).encode()
+        with self.following.open(login, data=body, timeout=60) as answer:
+            if answer.status != 200 or urlsplit(answer.url).path != "/hub/home":
+                raise DemoError(f"Logging in as {user} failed: {answer.status} at {answer.url}")
+
+    def step(self, url: str, timeout: float = 60.0) -> tuple[int, str]:
+        """One request, redirects not followed: (status, its Location or '')."""
+        try:
+            with self.not_following.open(url, timeout=timeout) as answer:
+                answer.read()
+                return int(answer.status), ""
+        except urllib.error.HTTPError as err:
+            err.read()
+            return int(err.code), str(err.headers.get("Location") or "")
+
+    def open(self, url: str, timeout: float = 180.0) -> int:
+        """Open `url`, following redirects as a browser does; the last status."""
+        with self.following.open(url, timeout=timeout) as answer:
+            answer.read()
+            return int(answer.status)
+
+
+def _stopped(server: dict[str, Any]) -> bool:
+    return bool(server.get("stopped") and not server.get("pending"))
 
 
 def _send(request: urllib.request.Request, timeout: float) -> tuple[int, Any]:
