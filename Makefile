@@ -18,7 +18,7 @@ setup: .stamps/setup
 
 ## Start the local JupyterHub demo (named servers, the extension in every server).
 demo: .stamps/setup
-	$(PY) -m jupyter_binder_ext.demo
+	$(PY) -m jupyter_binder_ext.demo $(DEMO_ARGS)
 
 ## Run every check: lint, Python tests (real hub, cgroups, sshd), UI tests (Chromium), and
 ## the packaging checks (sdist + wheel from a clean clone, installed into a fresh venv).
