@@ -132,13 +132,19 @@ def test_github_pinned_keys_have_the_published_fingerprints(tmp_path: Path) -> N
         ("ssh-ed25519", "no key data"),
         ("ssh-ed25519 not*base64", "base64"),
         ("ssh-foo AAAA", "Unsupported"),
-        ("-----BEGIN OPENSSH PRIVATE KEY-----", "not an OpenSSH public key"),
     ],
 )
 def test_bad_public_keys_are_refused_clearly(text: str, fragment: str) -> None:
     with pytest.raises(InvalidKey) as caught:
         parse_public_key(text)
     assert fragment in caught.value.message
+
+
+def test_a_private_key_pasted_as_the_public_key_is_refused(tmp_path: Path) -> None:
+    private, _public = make_keypair(tmp_path, "ed25519")
+    with pytest.raises(InvalidKey) as caught:
+        parse_public_key(private.read_text())
+    assert "not an OpenSSH public key" in caught.value.message
 
 
 def test_a_key_whose_data_is_another_type_is_refused(tmp_path: Path) -> None:
