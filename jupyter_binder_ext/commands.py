@@ -125,7 +125,7 @@ def _delete(state: ExtensionState, args: argparse.Namespace) -> Result:
 
 
 def _resources(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from .resources import describe_resources
+    from .resources_file import describe_resources
 
     if args.action == "set":
         current = state.resources()

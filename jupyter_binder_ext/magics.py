@@ -48,7 +48,7 @@ class BinderMagics(Magics):
     @cell_magic
     def resources(self, line: str, cell: str) -> Any:
         """Write the cell as the repository's ``.resources`` file (checked first)."""
-        from .resources import describe_resources
+        from .resources_file import describe_resources
 
         try:
             current = self.state.resources()

@@ -30,17 +30,8 @@ from urllib.parse import quote, urlparse
 from . import gitops
 from .errors import BinderError, CommandFailed, Conflict, HubTimeout, InvalidInput
 from .launch import LaunchInfo, github_owner_repo
-from .resources import (
-    KEYS,
-    format_number,
-    invalid_input,
-    normalize_values,
-    parse_resources,
-    read_resources,
-    render_resources,
-    resources_path,
-    write_resources,
-)
+from .resources import KEYS, format_number, normalize_values, parse_resources, render_resources
+from .resources_file import invalid_input, read_resources, resources_path, write_resources
 
 if TYPE_CHECKING:
     from pathlib import Path

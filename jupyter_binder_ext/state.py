@@ -95,7 +95,7 @@ class ExtensionState:
 
     # -- .resources -----------------------------------------------------------------------
     def resources(self) -> dict[str, Any]:
-        from .resources import read_resources
+        from .resources_file import read_resources
 
         return read_resources(self.site, self.launch(), env=self.env)
 
@@ -105,7 +105,7 @@ class ExtensionState:
         text: str | None = None,
         if_match: str | None = None,
     ) -> dict[str, Any]:
-        from .resources import write_resources
+        from .resources_file import write_resources
 
         return write_resources(
             self.site, self.launch(), values=values, text=text, if_match=if_match, env=self.env

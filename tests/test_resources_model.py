@@ -16,14 +16,16 @@ from jupyter_binder_ext.resources import (
     ABSENT_ETAG,
     KEYS,
     NOT_GITHUB_WARNING,
-    describe_resources,
     format_number,
     normalize_values,
     parse_resources,
-    read_resources,
     render_resources,
-    running_resources,
     validate_values,
+)
+from jupyter_binder_ext.resources_file import (
+    describe_resources,
+    read_resources,
+    running_resources,
     write_resources,
 )
 
