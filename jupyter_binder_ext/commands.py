@@ -108,7 +108,7 @@ def _ssh(state: ExtensionState, args: argparse.Namespace) -> Result:
 
 
 def _sessions(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from .sessions import describe_sessions
+    from .session_list import describe_sessions
 
     data = run_sync(state.sessions())
     return Result(data, describe_sessions(data))

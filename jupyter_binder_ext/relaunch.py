@@ -341,7 +341,7 @@ async def _start_named_server(
     ready_timeout: float,
     answer: dict[str, Any],
 ) -> None:
-    from .sessions import new_server_name
+    from .server_names import new_server_name
 
     slots = answer["slots"]
     service = state.sessions_service

@@ -1,11 +1,10 @@
 """The user's projects (JupyterHub named servers): list them, stop, delete and start them.
 
 Everything goes through the hub's REST API with this server's own ``JUPYTERHUB_API_TOKEN``
-(:mod:`.hubclient`); the token never leaves this process. Slots are counted as the hub counts
-them when it refuses a launch: every named server it still holds, stopped ones included (the
-default, unnamed server is not counted). The list is cached briefly and concurrent callers
-share one hub request, so however many browser tabs poll, the hub sees at most one request per
-``sessions_cache_ttl`` from this server.
+(:mod:`.hubclient`); the token never leaves this process. The list is cached briefly and
+concurrent callers share one hub request, so however many browser tabs poll, the hub sees at
+most one request per ``sessions_cache_ttl`` from this server. :mod:`.session_list` turns the
+hub's answer into the list and its text; :mod:`.server_names` holds the rules for names.
 """
 
 from __future__ import annotations
@@ -13,14 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
-import secrets
-import string
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 from .config import SiteConfig
 from .errors import (
@@ -35,9 +31,11 @@ from .errors import (
     NotUnderHub,
 )
 from .hubclient import HubClient, HubResponse, user_path
-from .launch import LaunchInfo, parse_spec
+from .launch import LaunchInfo
+from .server_names import validate_server_name
+from .session_list import full_message, not_available, server_entry, summarize
 
-# -- scopes ---------------------------------------------------------------------------------
+# -- scopes ----------------------------------------------------------------------------------
 READ_SCOPE = "read:servers!user"
 MANAGE_SCOPE = "servers!user"
 DELETE_SCOPE = "delete:servers!user"
@@ -49,233 +47,9 @@ CONFIG_LINE = (
     "c.Spawner.server_token_scopes = [" + ", ".join(f'"{s}"' for s in RECOMMENDED_SCOPES) + "]"
 )
 
-# -- server names ---------------------------------------------------------------------------
-# JupyterHub 6 creates only "safe slug" names: lowercase letters, digits and single hyphens,
-# starting with a letter and ending with a letter or digit, at most 30 characters.
-NEW_NAME_MAX = 30
-_SAFE_SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-# Servers created by older hubs may carry any URL-safe name; they can still be stopped/deleted.
-EXISTING_NAME_MAX = 255
-_EXISTING_NAME = re.compile(r"^[A-Za-z0-9._~-]+$")
-_SUFFIX_CHARS = string.ascii_lowercase + string.digits
 # The hub answers a stop or a start only after waiting up to its slow_stop_timeout /
 # slow_spawn_timeout (10 s by default) for it to finish; actions get that much longer.
 ACTION_EXTRA_TIMEOUT = 15.0
-_SUFFIX_LENGTH = 8
-
-
-def validate_server_name(name: Any) -> str:
-    """Check a name addressing one of the user's existing servers; return it unchanged."""
-    if not isinstance(name, str) or not name:
-        raise InvalidInput("A server name is required (as `sessions` lists it).", name=name)
-    if len(name) > EXISTING_NAME_MAX:
-        raise InvalidInput(
-            f"Server names are at most {EXISTING_NAME_MAX} characters; this one has {len(name)}.",
-            name=name[:80],
-        )
-    if name in (".", "..") or not _EXISTING_NAME.match(name):
-        raise InvalidInput(
-            f"{name!r} is not a server name: names hold only letters, digits and - . _ ~ "
-            "(no '/', no spaces).",
-            name=name,
-        )
-    return name
-
-
-def is_new_server_name(name: str) -> bool:
-    """True if a hub that enforces JupyterHub 6's rules accepts `name` for a new server."""
-    return len(name) <= NEW_NAME_MAX and bool(_SAFE_SLUG.match(name))
-
-
-def new_server_name(repo_url: str, suffix: str | None = None) -> str:
-    """A BinderHub-style name for a new server: ``owner-repo-xxxxxxxx`` (a valid safe slug).
-
-    Like BinderHub, the prefix is the repository path with ``/`` turned into ``-``; it is
-    shortened (keeping both ends) so that the whole name stays within JupyterHub's 30
-    characters.
-    """
-    path = repo_url.strip()
-    if "://" in path:
-        path = urlparse(path).path
-    elif "@" in path and ":" in path:  # git@host:owner/repo
-        path = path.split(":", 1)[1]
-    path = path.strip("/")
-    if path.endswith(".git"):
-        path = path[:-4]
-    prefix = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "project"
-    if not prefix[0].isalpha():
-        prefix = "p-" + prefix
-    suffix = suffix or "".join(secrets.choice(_SUFFIX_CHARS) for _ in range(_SUFFIX_LENGTH))
-    room = NEW_NAME_MAX - len(suffix) - 1
-    if len(prefix) > room:
-        half = (room - 1) // 2
-        prefix = prefix[:half].rstrip("-") + "-" + prefix[-(room - 1 - half) :].lstrip("-")
-    name = re.sub(r"-+", "-", f"{prefix}-{suffix}")
-    if not is_new_server_name(name):
-        raise InvalidInput(f"Cannot build a server name from {repo_url!r}.", repo_url=repo_url)
-    return name
-
-
-# -- times ----------------------------------------------------------------------------------
-
-
-def parse_time(value: Any) -> datetime | None:
-    """The hub's ISO 8601 timestamps (``...Z``) as aware datetimes; None when absent."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def format_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-# -- the list, from the hub's user model -----------------------------------------------------
-
-
-_STATES = {"spawn": "starting", "stop": "stopping"}
-
-
-def _repo_label(repo_url: str) -> str:
-    if not repo_url:
-        return ""
-    path = urlparse(repo_url).path if "://" in repo_url else repo_url
-    path = path.strip("/")
-    return path[:-4] if path.endswith(".git") else path
-
-
-def _ref_of(options: Mapping[str, Any]) -> str:
-    for key in ("binder_persistent_request", "binder_request"):
-        spec = parse_spec(str(options.get(key) or ""))
-        if spec and spec.ref:
-            return spec.ref
-    match = re.search(
-        r"/(?:tree|commit|-/tree)/([^/?#]+)", str(options.get("binder_ref_url") or "")
-    )
-    return match.group(1) if match else ""
-
-
-def server_entry(
-    name: str,
-    server: Mapping[str, Any],
-    launch: LaunchInfo,
-    site: SiteConfig,
-    now: datetime,
-) -> dict[str, Any]:
-    """One row of ``GET sessions`` from one entry of the hub's ``servers`` dict."""
-    options = server.get("user_options") or {}
-    if not isinstance(options, Mapping):
-        options = {}
-    repo_url = str(options.get("repo_url") or "")
-    ref = _ref_of(options)
-    pending = server.get("pending") or None
-    ready = bool(server.get("ready"))
-    stopped = bool(server.get("stopped")) and not pending
-    state = _STATES.get(pending, str(pending)) if pending else "running" if ready else "stopped"
-    started = parse_time(server.get("started"))
-    last_activity = parse_time(server.get("last_activity"))
-    # The culler deletes running servers idle for inactivity_timeout; a stopped server has
-    # no activity to measure, so it is never culled and holds its slot until deleted.
-    since = last_activity or started
-    expires = (
-        None if stopped or since is None else since + timedelta(seconds=site.inactivity_timeout)
-    )
-    expires_in = None if expires is None else (expires - now).total_seconds()
-    hub_display = str(server.get("display_name") or "")
-    label = _repo_label(repo_url)
-    launch_host = str(options.get("binder_launch_host") or "")
-    persistent = str(options.get("binder_persistent_request") or "")
-    if launch_host and not launch_host.endswith("/"):
-        launch_host += "/"
-    return {
-        "name": name,
-        "display_name": hub_display if hub_display and hub_display != name else (label or name),
-        "url": server.get("full_url") or server.get("url") or "",
-        "ready": ready,
-        "pending": pending,
-        "stopped": stopped,
-        "state": state,
-        "started": format_time(started),
-        "last_activity": format_time(last_activity),
-        "expires_at": format_time(expires),
-        "expires_in": expires_in,
-        "expires_soon": expires_in is not None and expires_in < 24 * 3600,
-        "repo_url": repo_url,
-        "repo": label,
-        "ref": ref,
-        "ref_url": str(options.get("binder_ref_url") or ""),
-        "launch_url": f"{launch_host}{persistent.lstrip('/')}"
-        if launch_host and persistent
-        else "",
-        "image": str(options.get("image") or ""),
-        "is_current": name == launch.server_name,
-    }
-
-
-def _ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """This notebook first, then running before stopped, most recently active first."""
-    entries = sorted(entries, key=lambda e: e["last_activity"] or e["started"] or "", reverse=True)
-    return sorted(entries, key=lambda e: (not e["is_current"], e["stopped"]))
-
-
-def full_message(limit: int, control_panel_url: str) -> str:
-    where = f" or in the hub's control panel ({control_panel_url})" if control_panel_url else ""
-    return (
-        f"All {limit} project slots are in use, stopped projects included. Delete a project "
-        f"you no longer need (Delete here{where}) before launching another one; stopping "
-        "alone does not free a slot."
-    )
-
-
-def summarize(
-    model: Mapping[str, Any],
-    launch: LaunchInfo,
-    site: SiteConfig,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The ``GET sessions`` answer from the hub's user model (``include_stopped_servers``)."""
-    now = now or datetime.now(timezone.utc)
-    servers = model.get("servers") or {}
-    named = {name: s for name, s in servers.items() if name}  # the default server is free
-    entries = _ordered([server_entry(name, s, launch, site, now) for name, s in named.items()])
-    limit = int(site.max_named_servers)
-    used = len(entries)
-    full = limit > 0 and used >= limit
-    return {
-        "available": True,
-        "message": full_message(limit, launch.control_panel_url) if full else "",
-        "user": launch.user,
-        "limit": limit,
-        "used": used,
-        "free": max(limit - used, 0) if limit > 0 else None,
-        "full": full,
-        "current": launch.server_name,
-        "servers": entries,
-        "stopped_holding_slots": sum(1 for e in entries if e["stopped"]),
-        "control_panel_url": launch.control_panel_url,
-    }
-
-
-def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[str, Any]:
-    return {
-        "available": False,
-        "message": message,
-        "user": launch.user,
-        "limit": int(site.max_named_servers),
-        "used": 0,
-        "free": None,
-        "full": False,
-        "current": launch.server_name,
-        "servers": [],
-        "stopped_holding_slots": 0,
-        "control_panel_url": launch.control_panel_url,
-    }
 
 
 def missing_scopes(action: str, needed: tuple[str, ...], response: HubResponse) -> MissingScopes:
@@ -610,67 +384,3 @@ class SessionsService:
                     url=self.server_url(launch, name),
                 )
             await asyncio.sleep(min(1.0, remaining))
-
-
-# -- readable text --------------------------------------------------------------------------
-
-
-def _ago(iso: str | None, now: datetime) -> str:
-    when = parse_time(iso)
-    if when is None:
-        return "never"
-    return _span((now - when).total_seconds()) + " ago"
-
-
-def _span(seconds: float) -> str:
-    seconds = max(seconds, 0.0)
-    if seconds < 90:
-        return f"{int(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
-
-
-def describe_sessions(data: Mapping[str, Any]) -> str:
-    """Readable text for ``%binder sessions`` and ``jupyter binder sessions``."""
-    if not data.get("available", True):
-        return str(data.get("message") or "Projects are not available here.")
-    now = datetime.now(timezone.utc)
-    limit = data.get("limit") or 0
-    used = data.get("used", 0)
-    head = f"Projects: {used} of {limit} slots used" if limit else f"Projects: {used}"
-    if limit and data.get("free") is not None:
-        head += f" ({data['free']} free)"
-    lines = [head]
-    for entry in data.get("servers", []):
-        mark = "*" if entry.get("is_current") else " "
-        label = entry.get("display_name") or ""
-        what = entry.get("repo") or (label if label != entry["name"] else "")
-        if entry.get("ref"):
-            what += f" @ {str(entry['ref'])[:12]}"
-        if entry.get("stopped"):
-            fate = "stopped: holds a slot until deleted"
-        elif entry.get("expires_in") is not None:
-            warn = "!" if entry.get("expires_soon") else ""
-            fate = f"{warn}deleted in {_span(float(entry['expires_in']))} if left idle"
-        else:
-            fate = ""
-        parts = [
-            f"{mark} {entry['name']}",
-            str(entry.get("state", "")),
-            what,
-            f"active {_ago(entry.get('last_activity'), now)}",
-            fate,
-        ]
-        lines.append("  ".join(p for p in parts if p))
-    if not data.get("servers"):
-        lines.append("  (no named servers)")
-    if data.get("current"):
-        lines.append("* = this notebook")
-    if data.get("message"):
-        lines.append(str(data["message"]))
-    if data.get("control_panel_url"):
-        lines.append(f"Control panel: {data['control_panel_url']}")
-    return "\n".join(lines)

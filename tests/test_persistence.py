@@ -22,16 +22,18 @@ from hypothesis import strategies as st
 
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import Conflict, NotFound
+from jupyter_binder_ext.instance_dirs import (
+    MARKER_NAME,
+    NAME_MAX_LENGTH,
+    instance_base_name,
+    sanitize_name,
+)
 from jupyter_binder_ext.launch import LaunchInfo, read_launch
 from jupyter_binder_ext.mounts import is_mount_point, mount_of
 from jupyter_binder_ext.persistence import (
-    MARKER_NAME,
-    NAME_MAX_LENGTH,
     create_instance_dir,
     describe_persistence,
-    instance_base_name,
     read_persistence,
-    sanitize_name,
 )
 
 MIB = 1024**2

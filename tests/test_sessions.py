@@ -28,15 +28,14 @@ from jupyter_binder_ext.errors import (
     NotUnderHub,
 )
 from jupyter_binder_ext.launch import read_launch
-from jupyter_binder_ext.sessions import (
+from jupyter_binder_ext.server_names import (
     NEW_NAME_MAX,
-    SessionsService,
-    describe_sessions,
     is_new_server_name,
     new_server_name,
-    summarize,
     validate_server_name,
 )
+from jupyter_binder_ext.session_list import describe_sessions, summarize
+from jupyter_binder_ext.sessions import SessionsService
 
 pytest_plugins = ("fixtures.realhub",)
 

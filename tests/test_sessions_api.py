@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from jupyter_binder_ext.demo.runner import DemoHub
-from jupyter_binder_ext.sessions import CONFIG_LINE, parse_time
+from jupyter_binder_ext.session_list import parse_time
+from jupyter_binder_ext.sessions import CONFIG_LINE
 
 pytest_plugins = ("fixtures.realhub",)
 

@@ -17,7 +17,7 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 
 from ..launch import parse_spec
-from ..sessions import new_server_name
+from ..server_names import new_server_name
 from .gitrepos import GitError
 from .hooks import resolve_launch
 
