@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ("pytest_jupyter.jupyter_server", "fixtures.sshd")
+pytest_plugins = ("pytest_jupyter.jupyter_server", "fixtures.sshd", "fixtures.gitrepo")
 
 
 @pytest.fixture

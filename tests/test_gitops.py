@@ -228,28 +228,6 @@ def test_status_reports_branch_upstream_and_changes(origin: Clone) -> None:
 # -- over a real OpenSSH server ----------------------------------------------------------------
 
 
-@pytest.fixture
-def ssh_origin(
-    sshd_server: SSHServer,
-    ssh_keypair: tuple[Path, Path],
-    tmp_path: Path,
-    git_env: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Clone:
-    """A clone whose origin is ``root@github.com:o/r.git`` on the loopback stand-in sshd."""
-    private, public = ssh_keypair
-    sshd_server.add_authorized_key(public.read_text())
-    bare = sshd_server.bare_repo("o/r")
-    seed = make_origin(tmp_path / "seed")
-    seed.git("push", "-q", str(bare), "main")
-    monkeypatch.setenv("GIT_SSH_COMMAND", sshd_server.git_ssh_command(private))
-    work = tmp_path / "ssh-work"
-    git(tmp_path, "clone", "-q", sshd_server.url("o/r"), str(work))
-    git(work, "config", "user.name", "T")
-    git(work, "config", "user.email", "t@example.org")
-    return Clone(work, bare)
-
-
 def test_push_over_ssh_with_key_authentication(ssh_origin: Clone, sshd_server: SSHServer) -> None:
     (ssh_origin.work / ".resources").write_text("meml=8\n")
     sha = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha

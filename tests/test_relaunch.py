@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.gitrepo import Clone, git, git_env, make_origin, origin
-from fixtures.sshd import SSHServer
+from fixtures.gitrepo import Clone, git, git_env, origin
 from tornado.httpclient import HTTPClientError
 
 from jupyter_binder_ext.config import SiteConfig
@@ -201,22 +200,8 @@ def test_default_message_lists_the_values_in_key_order() -> None:
 # -- over a real OpenSSH server ----------------------------------------------------------------
 
 
-async def test_relaunch_pushes_over_ssh(
-    sshd_server: SSHServer,
-    ssh_keypair: tuple[Path, Path],
-    tmp_path: Path,
-    git_env: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    private, public = ssh_keypair
-    sshd_server.add_authorized_key(public.read_text())
-    bare = sshd_server.bare_repo("o/r")
-    seed = make_origin(tmp_path / "seed")
-    seed.git("push", "-q", str(bare), "main")
-    monkeypatch.setenv("GIT_SSH_COMMAND", sshd_server.git_ssh_command(private))
-    work = tmp_path / "home"
-    git(tmp_path, "clone", "-q", sshd_server.url("o/r"), str(work))
-
+async def test_relaunch_pushes_over_ssh(ssh_origin: Clone) -> None:
+    work, bare = ssh_origin.work, ssh_origin.bare
     answer = await relaunch(make_state(work), values={"meml": 8})
 
     assert answer["push"]["ok"] is True, answer["push"]["output"]
