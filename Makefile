@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 LAB_SOURCES := $(shell find labextension/src labextension/style labextension/schema -type f 2>/dev/null)
 BUILT_LAB := jupyter_binder_ext/labextension/package.json
 
-.PHONY: setup demo test test-python test-ui check-package lint format build bench clean
+.PHONY: setup demo test test-python test-ui screenshots check-package lint format build bench clean
 
 .stamps/setup: pyproject.toml labextension/package.json ui-tests/package.json .ci/setup
 	bash .ci/setup
@@ -30,6 +30,10 @@ test-python: .stamps/setup
 # The Galata tests run against a real demo hub, so the Projects section shows real servers.
 test-ui: .stamps/setup $(BUILT_LAB)
 	cd ui-tests && ../$(PY) with_demo_hub.py ../$(JLPM) playwright test
+
+## Refresh the screenshots the docs show (ui-tests/screenshots/), from a UI-test run.
+screenshots: .stamps/setup $(BUILT_LAB)
+	cd ui-tests && BINDER_UPDATE_SCREENSHOTS=1 ../$(PY) with_demo_hub.py ../$(JLPM) playwright test
 
 check-package: .stamps/setup
 	bash .ci/check_package.sh
