@@ -9,12 +9,12 @@ from .errors import BinderError
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .commands import build_parser, execute
+    from .commands import build_parser, command_logger, execute
     from .config import load_site_config
     from .state import ExtensionState
 
     args = build_parser().parse_args(argv)
-    state = ExtensionState(load_site_config())
+    state = ExtensionState(load_site_config(), log=command_logger(args.verbose))
     try:
         result = execute(state, args)
     except BinderError as err:

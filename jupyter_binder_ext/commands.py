@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -26,6 +27,22 @@ class Result(dict[str, Any]):
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(self.text)
+
+
+def command_logger(verbose: bool = False) -> logging.Logger:
+    """The core's logger for the CLI and the magics.
+
+    A failure reaches the user as the error message it raises; the server-style log line
+    about the same failure would only say it twice, so it is shown with ``--verbose`` only.
+    """
+    log = logging.getLogger("jupyter_binder_ext.commands")
+    log.propagate = False
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+    return log
 
 
 def run_sync(awaitable: Awaitable[T]) -> T:
@@ -166,6 +183,9 @@ def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
         description="Persistence, SSH keys, limits and sibling projects of this Binder notebook.",
     )
     parser.add_argument("--json", action="store_true", help="print the data as JSON")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also show the log of what was tried"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:

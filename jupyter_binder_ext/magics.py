@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
-from .commands import Result, build_parser, execute
+from .commands import Result, build_parser, command_logger, execute
 from .errors import BinderError
 from .state import ExtensionState
 
@@ -23,7 +23,7 @@ class BinderMagics(Magics):
         if self._state is None:
             from .config import load_site_config
 
-            self._state = ExtensionState(load_site_config())
+            self._state = ExtensionState(load_site_config(), log=command_logger())
         return self._state
 
     @line_magic
@@ -39,6 +39,7 @@ class BinderMagics(Magics):
         except SystemExit:
             # argparse already printed the usage or the help text.
             return None
+        command_logger(args.verbose)
         try:
             return execute(self.state, args)
         except BinderError as err:
