@@ -279,8 +279,12 @@ class SessionsService:
         return missing_scopes(f"{verb} your projects", needed, response)
 
     async def _wait_stopped(self, launch: LaunchInfo, name: str, remove: bool) -> str:
-        """After a 202 (the hub is still stopping it), poll briefly for the outcome."""
-        deadline = time.monotonic() + float(self.site.hub_request_timeout)
+        """After a 202 (the hub is still stopping it), poll for the outcome.
+
+        As long as any other action may take: the server has just outlived the hub's own
+        stop timeout, and shutting down a busy server takes a few seconds more.
+        """
+        deadline = time.monotonic() + self._action_timeout
         while time.monotonic() < deadline:
             await asyncio.sleep(self.poll_interval)
             try:
