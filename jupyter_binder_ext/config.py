@@ -8,9 +8,8 @@ three faces never disagree about a site value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 GB = 1024**3
 
@@ -58,9 +57,6 @@ class SiteConfig:
     cgroup_root: str = "/sys/fs/cgroup"
     proc_root: str = "/proc"
 
-    def with_overrides(self, **values: Any) -> SiteConfig:
-        return replace(self, **values)
-
     def persistent_volume_path(self, username: str) -> Path:
         return Path(self.persistent_volume_template.format(username=username))
 
@@ -70,9 +66,6 @@ class SiteConfig:
 
     def ssh_dir_path(self) -> Path:
         return Path(self.ssh_dir).expanduser()
-
-
-SITE_CONFIG_FIELDS = tuple(f.name for f in fields(SiteConfig))
 
 
 def load_site_config() -> SiteConfig:
