@@ -255,13 +255,13 @@ fi
 step "jupyter binder --help and %binder --help"
 subcommands=$("${RUN[@]}" "$VENV/bin/python" -c '
 import argparse
-from jupyter_binder_ext.commands import build_parser
+from jupyter_binder_ext.terminal.commands import build_parser
 for action in build_parser()._actions:
     if isinstance(action, argparse._SubParsersAction):
         print(" ".join(action.choices))
 ')
 if [[ -z $subcommands ]]; then
-  fail "no subcommands found in jupyter_binder_ext.commands.build_parser()"
+  fail "no subcommands found in jupyter_binder_ext.terminal.commands.build_parser()"
 fi
 cli_help=$("${RUN[@]}" jupyter binder --help 2>&1)
 magic_help=$("${RUN[@]}" "$VENV/bin/python" -c '

@@ -17,7 +17,7 @@ GUIDE = Path(__file__).with_name("admin.md")
 def traitlets_table() -> str:
     from jupyter_server.extension.application import ExtensionApp
 
-    from jupyter_binder_ext.app import BinderExt
+    from jupyter_binder_ext.server.app import BinderExt
 
     inherited = ExtensionApp.class_traits(config=True)
     ours = {

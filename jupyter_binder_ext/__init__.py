@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 try:
-    from ._version import __version__
+    from jupyter_binder_ext._version import __version__
 except ImportError:  # a source checkout that was never built
     __version__ = "0.0.0"
 
@@ -19,13 +19,13 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from .app import BinderExt
+    from jupyter_binder_ext.server.app import BinderExt
 
     return [{"module": "jupyter_binder_ext", "app": BinderExt}]
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext jupyter_binder_ext`` registers the ``%binder`` magics."""
-    from .magics import BinderMagics
+    from jupyter_binder_ext.terminal.magics import BinderMagics
 
     ipython.register_magics(BinderMagics)

@@ -1,17 +1,17 @@
 """Site values every part of the core reads.
 
 The defaults are the facts of the first site (CERIT-SC's BinderHub). The server extension
-builds a :class:`SiteConfig` from its ``c.BinderExt.*`` traitlets; the CLI and the magics build
-the same object from the same Jupyter config files (see :func:`load_site_config`), so the
-three faces never disagree about a site value.
+builds a :class:`SiteConfig` from its ``c.BinderExt.*`` traitlets, however they were given
+(config files, ``--BinderExt.*`` on its command line), and publishes it in its own environment
+as :data:`SITE_ENV`: its kernels and terminals inherit it, so ``%binder`` and ``jupyter binder``
+see exactly the server's site (see :mod:`jupyter_binder_ext.terminal.site`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-GB = 1024**3
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,23 @@ class SiteConfig:
     def ssh_dir_path(self) -> Path:
         return Path(self.ssh_dir).expanduser()
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
 
-def load_site_config() -> SiteConfig:
-    """Read ``c.BinderExt.*`` from the Jupyter config files, as the server would.
+    @classmethod
+    def from_json(cls, text: str) -> SiteConfig:
+        """The inverse of :meth:`to_json`; unknown keys (from another version) are ignored."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the site config must be a JSON object")
+        known = {name for name in cls.__dataclass_fields__ if name != "resources"}
+        values = {key: value for key, value in data.items() if key in known}
+        resources = data.get("resources") or {}
+        resource_keys = ResourceDefaults.__dataclass_fields__
+        defaults = ResourceDefaults(**{k: v for k, v in resources.items() if k in resource_keys})
+        return cls(resources=defaults, **values)
 
-    Used by the CLI and the magics, which run outside the server process. Imports the
-    ExtensionApp lazily: it pulls in jupyter_server.
-    """
-    from .app import BinderExt
 
-    return BinderExt.from_config_files().site_config
+# The environment variable in which the server publishes its effective site config (JSON) to
+# the kernels and terminals it starts.
+SITE_ENV = "JUPYTER_BINDER_EXT_SITE"

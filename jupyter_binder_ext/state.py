@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .config import SiteConfig
-from .launch import LaunchInfo, read_launch
+from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.launch.info import LaunchInfo, read_launch
 
 if TYPE_CHECKING:
-    from .limits import LimitsReader
-    from .sessions import SessionsService
+    from jupyter_binder_ext.limits.reader import LimitsReader
+    from jupyter_binder_ext.projects.service import SessionsService
 
 
 class ExtensionState:
@@ -44,7 +44,7 @@ class ExtensionState:
     # -- limits ---------------------------------------------------------------------------
     @cached_property
     def limits_reader(self) -> LimitsReader:
-        from .limits import LimitsReader
+        from jupyter_binder_ext.limits.reader import LimitsReader
 
         return LimitsReader(self.site, env=self.env, log=self.log)
 
@@ -53,35 +53,35 @@ class ExtensionState:
 
     # -- persistence ----------------------------------------------------------------------
     def persistence(self) -> dict[str, Any]:
-        from .persistence import read_persistence
+        from jupyter_binder_ext.persistence.volume import read_persistence
 
         return read_persistence(self.site, self.launch())
 
     def create_instance_dir(self) -> dict[str, Any]:
-        from .persistence import create_instance_dir
+        from jupyter_binder_ext.persistence.volume import create_instance_dir
 
         return create_instance_dir(self.site, self.launch())
 
     # -- ssh ------------------------------------------------------------------------------
     def ssh(self) -> dict[str, Any]:
-        from .ssh import read_ssh
+        from jupyter_binder_ext.ssh.status import read_ssh
 
         return read_ssh(self.site)
 
     def configure_git(self) -> dict[str, Any]:
-        from .ssh import configure_git
+        from jupyter_binder_ext.ssh.status import configure_git
 
         return configure_git(self.site)
 
     async def ssh_test(self) -> dict[str, Any]:
-        from .ssh import test_connection
+        from jupyter_binder_ext.ssh.status import test_connection
 
         return await test_connection(self.site)
 
     # -- sessions -------------------------------------------------------------------------
     @cached_property
     def sessions_service(self) -> SessionsService:
-        from .sessions import SessionsService
+        from jupyter_binder_ext.projects.service import SessionsService
 
         return SessionsService(self.site, self.launch, env=self.env, log=self.log)
 
@@ -95,7 +95,7 @@ class ExtensionState:
 
     # -- .resources -----------------------------------------------------------------------
     def resources(self) -> dict[str, Any]:
-        from .resources_file import read_resources
+        from jupyter_binder_ext.resources.file import read_resources
 
         return read_resources(self.site, self.launch(), env=self.env)
 
@@ -105,7 +105,7 @@ class ExtensionState:
         text: str | None = None,
         if_match: str | None = None,
     ) -> dict[str, Any]:
-        from .resources_file import write_resources
+        from jupyter_binder_ext.resources.file import write_resources
 
         return write_resources(
             self.site, self.launch(), values=values, text=text, if_match=if_match, env=self.env
@@ -118,7 +118,7 @@ class ExtensionState:
         stop_current: bool = False,
         labpath: str = "",
     ) -> dict[str, Any]:
-        from .relaunch import relaunch
+        from jupyter_binder_ext.relaunch.flow import relaunch
 
         return await relaunch(
             self, values=values, message=message, stop_current=stop_current, labpath=labpath

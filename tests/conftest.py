@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from jupyter_binder_ext.config import SITE_ENV
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "fixtures.sshd", "fixtures.gitrepo")
 
@@ -30,3 +34,11 @@ def binder_env(monkeypatch):  # type: ignore[no-untyped-def]
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+@pytest.fixture(autouse=True)
+def _forget_published_site():  # type: ignore[no-untyped-def]
+    """A server started in this process publishes its site in os.environ; later tests' CLI
+    processes and magics must not inherit it."""
+    yield
+    os.environ.pop(SITE_ENV, None)

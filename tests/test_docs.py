@@ -15,8 +15,8 @@ def test_admin_guide_traitlet_table_is_current():
     spec.loader.exec_module(module)
     guide = (DOCS / "admin.md").read_text()
     assert module.render(guide) == guide, "run: .venv/bin/python docs/config_reference.py"
-    from jupyter_binder_ext.app import BinderExt
-    from jupyter_binder_ext.resource_traits import ResourceDefaultsTraits
+    from jupyter_binder_ext.resources.traits import ResourceDefaultsTraits
+    from jupyter_binder_ext.server.app import BinderExt
 
     names = [*BinderExt.class_own_traits(config=True), *ResourceDefaultsTraits.class_traits()]
     assert "default_mem_limit_gb" in names

@@ -26,7 +26,7 @@ import tomllib
 from packaging.version import Version
 
 import jupyter_binder_ext
-from jupyter_binder_ext.commands import build_parser
+from jupyter_binder_ext.terminal.commands import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -79,7 +79,7 @@ def test_every_handler_method_requires_authentication() -> None:
     # allow_unauthenticated_access is False (it warns for each method it lists).
     from jupyter_server.serverapp import ServerWebApplication
 
-    from jupyter_binder_ext.handlers import routes
+    from jupyter_binder_ext.server.handlers import routes
 
     unauthenticated = [
         line

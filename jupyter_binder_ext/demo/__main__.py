@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .runner import INFO_FILE, DemoError, DemoHub
+from jupyter_binder_ext.demo.runner import INFO_FILE, DemoError, DemoHub
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

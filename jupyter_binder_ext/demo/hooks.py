@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..launch import github_owner_repo, parse_spec
-from . import gitrepos
-from .settings import DEFAULT_REF, DEFAULT_REPO_URL
-from .userdata import ensure_user_data
+from jupyter_binder_ext.demo import gitrepos
+from jupyter_binder_ext.demo.settings import DEFAULT_REF, DEFAULT_REPO_URL
+from jupyter_binder_ext.demo.userdata import ensure_user_data
+from jupyter_binder_ext.launch.info import github_owner_repo, parse_spec
 
 # The keys BinderHub puts into a launch's user_options.
 BINDER_OPTION_KEYS = (

@@ -16,10 +16,10 @@ from jupyterhub.handlers import BaseHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
 
-from ..launch import parse_spec
-from ..server_names import new_server_name
-from .gitrepos import GitError
-from .hooks import resolve_launch
+from jupyter_binder_ext.demo.gitrepos import GitError
+from jupyter_binder_ext.demo.hooks import resolve_launch
+from jupyter_binder_ext.launch.info import parse_spec
+from jupyter_binder_ext.projects.names import new_server_name
 
 LAUNCH_ROUTE = r"/binder/(v2/.+)"
 

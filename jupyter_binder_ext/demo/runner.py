@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from .settings import SETTINGS_ENV, DemoSettings
+from jupyter_binder_ext.demo.settings import SETTINGS_ENV, DemoSettings
 
 CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
 INFO_FILE = "demo.json"
@@ -358,7 +358,9 @@ class DemoHub:
         What BinderHub sends when it asks the hub for a server (the demo's stand-in for
         GitHub holds the repository).
         """
-        from .hooks import resolve_launch  # imports git helpers only, no jupyterhub
+        from jupyter_binder_ext.demo.hooks import (
+            resolve_launch,  # imports git helpers only, no jupyterhub
+        )
 
         given = {
             "repo_url": f"https://github.com/{owner}/{repo}",

@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .apply import (
+from jupyter_binder_ext.hub.apply import (
     GPU_RESOURCE,
     NOTICE_ENV,
     LiteralEnv,
@@ -30,8 +30,8 @@ from .apply import (
     plan_from_fetch,
     plan_from_text,
 )
-from .hook import BinderResourcesHook, resources_hook
-from .site import (
+from jupyter_binder_ext.hub.hook import BinderResourcesHook, resources_hook
+from jupyter_binder_ext.hub.site import (
     BinderSite,
     generate_ssh_key_pair,
     idle_culler_role,
@@ -40,7 +40,7 @@ from .site import (
     server_token_scopes,
     site_hook,
 )
-from .sources import (
+from jupyter_binder_ext.hub.sources import (
     FetchResult,
     GitHubRawSource,
     LaunchTarget,

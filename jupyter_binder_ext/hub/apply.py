@@ -1,7 +1,7 @@
 """Turn a launch's `.resources` into the spawner's CPU, memory and GPU settings.
 
 The file is parsed with the same core model the notebook's sidebar uses
-(:func:`jupyter_binder_ext.resources.parse_resources`), so a value the sidebar accepts is the
+(:func:`jupyter_binder_ext.resources.model.parse_resources`), so a value the sidebar accepts is the
 value the hub applies. On top of the model the hub clamps to the operator's maxima. Whenever
 the file cannot be used (another git host, no file, GitHub unreachable, an invalid file) the
 site defaults apply and a sentence saying why goes into the server's environment as
@@ -14,8 +14,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..config import GB, ResourceDefaults
-from .sources import FetchResult
+from jupyter_binder_ext.common.units import GB
+from jupyter_binder_ext.config import ResourceDefaults
+from jupyter_binder_ext.hub.sources import FetchResult
 
 NOTICE_ENV = "BINDER_RESOURCES_NOTICE"
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -79,7 +80,7 @@ def plan_from_text(
     it); the hub instead lowers it to the maximum and says so, so the maxima are left out of
     the parse and applied by :func:`clamp`.
     """
-    from ..resources import parse_resources
+    from jupyter_binder_ext.resources.model import parse_resources
 
     parsed = parse_resources(
         text, replace(defaults, max_cpu_limit=0.0, max_mem_limit_gb=0, max_gpu=0)

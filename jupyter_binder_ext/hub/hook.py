@@ -15,9 +15,14 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
-from ..resource_traits import ResourceDefaultsTraits
-from .apply import GPU_RESOURCE, ResourcePlan, apply_plan, defaults_plan, plan_from_fetch
-from .sources import (
+from jupyter_binder_ext.hub.apply import (
+    GPU_RESOURCE,
+    ResourcePlan,
+    apply_plan,
+    defaults_plan,
+    plan_from_fetch,
+)
+from jupyter_binder_ext.hub.sources import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     GITHUB_RAW_BASE_URL,
@@ -25,6 +30,7 @@ from .sources import (
     ResourcesSource,
     launch_target,
 )
+from jupyter_binder_ext.resources.traits import ResourceDefaultsTraits
 
 
 class BinderResourcesHook(ResourceDefaultsTraits, LoggingConfigurable):

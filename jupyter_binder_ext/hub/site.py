@@ -25,7 +25,7 @@ from typing import Any
 from traitlets import Bool, Enum, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from ..config import SiteConfig
+from jupyter_binder_ext.config import SiteConfig
 
 _SEED = SiteConfig()
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol, Union
 from urllib.parse import quote, unquote, urlparse
 
-from ..launch import read_launch
+from jupyter_binder_ext.common.units import short_sha
+from jupyter_binder_ext.launch.info import read_launch
 
 # What a fetch ended in. Only FOUND carries text.
 FOUND = "found"
@@ -53,7 +54,7 @@ class LaunchTarget:
     @property
     def label(self) -> str:
         name = f"{self.owner}/{self.repo}" if self.owner else self.repo or self.repo_url
-        return f"{name}@{self.ref[:12]}" if self.ref else name
+        return f"{name}@{short_sha(self.ref)}" if self.ref else name
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,493 @@
+"""The few git operations a relaunch needs, through the ``git`` command.
+
+Each call runs ``git`` with no terminal (a prompt for a password, a passphrase or an unknown
+host key fails at once instead of hanging the server), in the C locale (so the outcome can be
+recognised), and within a time limit. Failures raise :class:`GitFailed` carrying git's own
+output; a refused push is not an exception but a :class:`PushResult` with ``ok=False``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_binder_ext.common.units import SHA_RE, short_sha
+from jupyter_binder_ext.errors import CommandFailed, Conflict
+
+GIT_TIMEOUT = 30.0
+PUSH_TIMEOUT = 90.0
+_CREDENTIALS_RE = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+class GitFailed(CommandFailed):
+    """A git command failed; ``stderr`` holds git's own words."""
+
+
+def redact(text: str) -> str:
+    """Hide credentials embedded in URLs (``https://user:token@host``)."""
+    return _CREDENTIALS_RE.sub("***@", text)
+
+
+def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",  # https: fail instead of asking for a password
+            "LC_ALL": "C",
+            "LANGUAGE": "C",
+            "GIT_LITERAL_PATHSPECS": "1",  # a file name is a name, never a glob
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_git(
+    repo: Path | str,
+    *args: str,
+    check: bool = True,
+    timeout: float = GIT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``git -C repo args...``; raises :class:`GitFailed` (if `check`) with git's stderr."""
+    command = ["git", "-C", str(repo), *args]
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # no controlling terminal: ssh cannot prompt either
+            timeout=timeout,
+            env=_env(env),
+        )
+    except FileNotFoundError as err:
+        raise GitFailed("git is not installed in this image.", command=_show(args)) from err
+    except subprocess.TimeoutExpired as err:
+        raise GitFailed(
+            f"git {args[0]} did not finish within {timeout:g} seconds.",
+            command=_show(args),
+            timed_out=True,
+        ) from err
+    if check and done.returncode != 0:
+        raise GitFailed(
+            f"git {args[0]} failed: {redact(_last_line(done.stderr or done.stdout))}",
+            command=_show(args),
+            returncode=done.returncode,
+            stderr=redact(done.stderr.strip()),
+        )
+    return done
+
+
+def _show(args: Sequence[str]) -> str:
+    return redact("git " + " ".join(args))
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    return (fatal or lines or ["(no output)"])[-1]
+
+
+def _out(repo: Path, *args: str) -> str | None:
+    done = run_git(repo, *args, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+# -- what the repository looks like ---------------------------------------------------------
+
+
+def repo_root(path: Path | str) -> Path | None:
+    """The top folder of the git work tree holding `path`, or None outside any."""
+    folder = Path(path)
+    while not folder.is_dir():
+        if folder.parent == folder:
+            return None
+        folder = folder.parent
+    top = _out(folder, "rev-parse", "--show-toplevel")
+    return Path(top) if top else None
+
+
+def current_branch(repo: Path) -> str | None:
+    """The checked-out branch, or None when HEAD is detached."""
+    return _out(repo, "symbolic-ref", "--quiet", "--short", "HEAD") or None
+
+
+def head_sha(repo: Path) -> str | None:
+    return _out(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}") or None
+
+
+def remotes(repo: Path) -> list[str]:
+    out = _out(repo, "remote") or ""
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def remote_url(repo: Path, remote: str) -> str:
+    """The URL a push to `remote` goes to (pushurl / insteadOf applied), credentials hidden."""
+    url = _out(repo, "remote", "get-url", "--push", remote) or ""
+    return redact(url)
+
+
+def config_value(repo: Path, key: str) -> str | None:
+    return _out(repo, "config", "--get", key) or None
+
+
+def upstream_of(repo: Path, branch: str) -> tuple[str, str] | None:
+    """(remote, refs/heads/x) the branch tracks, or None."""
+    remote = config_value(repo, f"branch.{branch}.remote")
+    merge = config_value(repo, f"branch.{branch}.merge")
+    if not remote or not merge or remote == ".":
+        return None
+    return remote, merge
+
+
+def default_branch(repo: Path, remote: str) -> str | None:
+    """The remote's default branch as the clone recorded it (``refs/remotes/origin/HEAD``)."""
+    ref = _out(repo, "symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD")
+    prefix = f"refs/remotes/{remote}/"
+    return ref[len(prefix) :] if ref and ref.startswith(prefix) else None
+
+
+def has_remote_branch(repo: Path, remote: str, branch: str) -> bool:
+    return (
+        run_git(
+            repo, "show-ref", "--verify", "--quiet", f"refs/remotes/{remote}/{branch}", check=False
+        ).returncode
+        == 0
+    )
+
+
+def changed_paths(repo: Path) -> list[str]:
+    """``git status --porcelain`` lines (staged, unstaged and untracked), as git prints them."""
+    out = run_git(repo, "status", "--porcelain", "--untracked-files=all").stdout
+    return [line for line in out.splitlines() if line]
+
+
+def operation_in_progress(repo: Path) -> str | None:
+    """A merge, rebase, cherry-pick or revert left unfinished (git refuses partial commits)."""
+    for name, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+    ):
+        path = _out(repo, "rev-parse", "--git-path", name)
+        if path and (repo / path).exists():
+            return what
+    return None
+
+
+def status(repo: Path) -> dict[str, Any]:
+    """A summary for messages and tests: branch, HEAD, upstream, changed paths."""
+    branch = current_branch(repo)
+    upstream = upstream_of(repo, branch) if branch else None
+    return {
+        "root": str(repo),
+        "branch": branch,
+        "detached": branch is None,
+        "head": head_sha(repo),
+        "upstream": f"{upstream[0]}/{upstream[1].removeprefix('refs/heads/')}"
+        if upstream
+        else None,
+        "remotes": remotes(repo),
+        "changes": changed_paths(repo),
+        "in_progress": operation_in_progress(repo),
+    }
+
+
+# -- commit one file ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    sha: str
+    message: str
+    branch: str | None
+    created: bool
+    author: str = ""
+    note: str = ""
+    files: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["short_sha"] = short_sha(self.sha)
+        data["files"] = list(self.files)
+        return data
+
+
+def identity_is_set(repo: Path) -> bool:
+    """True when git knows who commits (configured, or from GIT_* variables)."""
+    return run_git(repo, "var", "GIT_COMMITTER_IDENT", check=False).returncode == 0
+
+
+def commit_file(
+    repo: Path,
+    path: Path,
+    message: str,
+    fallback_identity: tuple[str, str] | None = None,
+) -> CommitResult:
+    """Commit `path` alone on the current branch; everything else is left as it was.
+
+    Other staged changes stay staged and uncommitted, unstaged and untracked files stay
+    untouched (``git commit --only -- path``). When the file does not differ from HEAD, no
+    commit is made and HEAD is returned with ``created=False``. When git has no identity,
+    `fallback_identity` (name, email) is used for this one commit, and the note says so.
+    """
+    relative = _relative(repo, path)
+    branch = current_branch(repo)
+    in_progress = operation_in_progress(repo)
+    if in_progress:
+        raise Conflict(
+            f"The repository is in the middle of {in_progress}: finish or abort it first "
+            "(git status says how); nothing was committed.",
+            in_progress=in_progress,
+        )
+    tracked = run_git(repo, "ls-files", "--error-unmatch", "--", relative, check=False)
+    exists = path.exists()
+    if exists:
+        # --force: the site needs the file in the repository even if .gitignore matches it.
+        run_git(repo, "add", "--force", "--", relative)
+    elif tracked.returncode != 0:
+        return CommitResult(head_sha(repo) or "", "", branch, False, files=())
+    if (
+        head_sha(repo) is not None
+        and not run_git(repo, "status", "--porcelain", "--", relative).stdout.strip()
+    ):
+        return CommitResult(head_sha(repo) or "", "", branch, False, files=(relative,))
+    extra: dict[str, str] = {}
+    note = ""
+    if not identity_is_set(repo) and fallback_identity:
+        name, email = fallback_identity
+        extra = {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
+        note = (
+            f"git has no user.name / user.email here, so the commit is signed {name} <{email}>."
+            ' Set yours with: git config --global user.name "Your Name"; '
+            "git config --global user.email you@example.com"
+        )
+    run_git(repo, "commit", "--only", "--quiet", "-m", message, "--", relative, env=extra)
+    sha = head_sha(repo) or ""
+    author = _out(repo, "log", "-1", "--format=%an <%ae>", sha) or ""
+    return CommitResult(sha, message, branch, True, author=author, note=note, files=(relative,))
+
+
+def _relative(repo: Path, path: Path) -> str:
+    real_repo = Path(os.path.realpath(repo))
+    real_path = Path(os.path.realpath(path.parent)) / path.name
+    try:
+        return real_path.relative_to(real_repo).as_posix()
+    except ValueError:
+        raise Conflict(
+            f"{path} is outside the git repository {repo}; it cannot be committed there.",
+            path=str(path),
+        ) from None
+
+
+# -- push -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """Where a push goes: ``git push <remote> HEAD:<ref>``."""
+
+    remote: str
+    ref: str
+    url: str
+    why: str
+
+    @property
+    def branch(self) -> str:
+        return self.ref.removeprefix("refs/heads/")
+
+
+class NoPushTarget(Conflict):
+    """There is nowhere sensible to push: no remote, or a detached HEAD with no branch."""
+
+
+def is_commit_like(ref: str) -> bool:
+    return bool(SHA_RE.match(ref))
+
+
+def push_target(repo: Path, launched_branch: str | None = None) -> PushTarget:
+    """Where this repository's commits belong, never guessing a branch to overwrite.
+
+    repo2docker clones the default branch and resets it to the launched commit, so a launch
+    of branch ``dev`` leaves ``main`` checked out at ``dev``'s commit. A push must then go to
+    ``dev`` (the launched branch), not to ``main``. Otherwise the current branch's upstream,
+    or the same branch name on ``origin`` (the only remote), is used.
+    """
+    names = remotes(repo)
+    if not names:
+        raise NoPushTarget(
+            "This repository has no remote to push to. Add one, for example: git remote add "
+            "origin git@github.com:OWNER/REPO.git",
+            reason="no_remote",
+        )
+    branch = current_branch(repo)
+    upstream = upstream_of(repo, branch) if branch else None
+    remote = upstream[0] if upstream else "origin" if "origin" in names else names[0]
+    if launched_branch and not is_commit_like(launched_branch):
+        launched_here = has_remote_branch(repo, remote, launched_branch)
+        left_by_repo2docker = branch is None or (
+            branch == default_branch(repo, remote)
+            and (upstream is None or upstream[1] != f"refs/heads/{launched_branch}")
+        )
+        if launched_here and left_by_repo2docker:
+            return PushTarget(
+                remote,
+                f"refs/heads/{launched_branch}",
+                remote_url(repo, remote),
+                f"the launched branch {launched_branch}",
+            )
+    if upstream:
+        return PushTarget(
+            upstream[0],
+            upstream[1],
+            remote_url(repo, upstream[0]),
+            f"the upstream of {branch}",
+        )
+    if branch:
+        return PushTarget(
+            remote, f"refs/heads/{branch}", remote_url(repo, remote), f"branch {branch}"
+        )
+    raise NoPushTarget(
+        "HEAD is detached (no branch is checked out), so there is no branch to push to. "
+        "Create one first, for example: git switch -c my-resources",
+        reason="detached",
+    )
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    remote: str
+    url: str
+    ref: str
+    output: str
+    reason: str = ""
+    hint: str = ""
+    returncode: int = 0
+    command: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("extra")
+        data["branch"] = self.ref.removeprefix("refs/heads/")
+        return {**data, **self.extra}
+
+
+_REASONS = (
+    # (reason, patterns in git's output, what to do)
+    (
+        "rejected",
+        ("non-fast-forward", "fetch first", "[rejected]"),
+        "The remote branch has commits this repository does not have. Your commit is kept "
+        "here. Bring them in with `git pull --rebase`, then relaunch (or `git push`) again; "
+        "do not force-push, it would throw those commits away.",
+    ),
+    (
+        "permission",
+        (
+            "Permission denied",
+            "Authentication failed",
+            "could not read Username",
+            "could not read Password",
+            "The requested URL returned error: 403",
+            "denied to",
+            "Host key verification failed",
+        ),
+        "The remote refused this notebook's credentials. Add the notebook's public SSH key to "
+        "your account (the SSH section shows it), set git up to push over SSH, then relaunch "
+        "again. Your commit is kept here.",
+    ),
+    (
+        "remote_rejected",
+        ("[remote rejected]", "protected branch", "pre-receive hook declined"),
+        "The remote refused the update (a protected branch or a server hook). Push to another "
+        "branch, or ask the repository's owner. Your commit is kept here.",
+    ),
+    (
+        "not_found",
+        (
+            "Repository not found",
+            "does not appear to be a git repository",
+            "not found",
+            "No such file or directory",
+        ),
+        "The remote repository was not found at that address (or you may not see it). Check "
+        "`git remote -v`. Your commit is kept here.",
+    ),
+    (
+        "network",
+        (
+            "Could not resolve host",
+            "Could not resolve hostname",
+            "Connection refused",
+            "Connection timed out",
+            "Network is unreachable",
+            "No route to host",
+            "Failed to connect",
+            "Connection reset",
+            "Connection closed",
+            "unable to access",
+            "Operation timed out",
+        ),
+        "The remote could not be reached from this notebook. Your commit is kept here; push "
+        "it later with `git push`, or relaunch again once the network is back.",
+    ),
+)
+
+
+def classify_push_failure(output: str) -> tuple[str, str]:
+    """(reason, hint) for a failed push, from git's own output."""
+    for reason, patterns, hint in _REASONS:
+        if any(pattern.lower() in output.lower() for pattern in patterns):
+            return reason, hint
+    return "failed", "The push failed; git's message above says why. Your commit is kept here."
+
+
+def push(repo: Path, target: PushTarget, timeout: float = PUSH_TIMEOUT) -> PushResult:
+    """``git push <remote> HEAD:<ref>`` (never forced). A refusal is a result, not an error."""
+    args = ("push", target.remote, f"HEAD:{target.ref}")
+    try:
+        done = run_git(repo, *args, check=False, timeout=timeout)
+    except GitFailed as err:
+        return PushResult(
+            ok=False,
+            remote=target.remote,
+            url=target.url,
+            ref=target.ref,
+            output=err.message,
+            reason="timeout" if err.details.get("timed_out") else "failed",
+            hint="The remote did not answer in time. Your commit is kept here; push it later "
+            "with `git push`.",
+            returncode=-1,
+            command=_show(args),
+        )
+    output = redact((done.stderr + done.stdout).strip())
+    if done.returncode == 0:
+        return PushResult(True, target.remote, target.url, target.ref, output, command=_show(args))
+    reason, hint = classify_push_failure(output)
+    return PushResult(
+        False,
+        target.remote,
+        target.url,
+        target.ref,
+        output,
+        reason=reason,
+        hint=hint,
+        returncode=done.returncode,
+        command=_show(args),
+    )

@@ -1,0 +1,1 @@
+"""What was launched: repository, provider, ref and links (BinderHub's contract)."""

@@ -1,0 +1,1 @@
+"""The user's persistent volume and this instance's folder on it."""

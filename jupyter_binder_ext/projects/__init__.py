@@ -1,0 +1,1 @@
+"""The user's projects: the hub's named servers, their five slots, stop and delete."""

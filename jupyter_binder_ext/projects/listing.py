@@ -1,0 +1,242 @@
+"""The ``GET sessions`` answer built from the hub's user model, and its readable text.
+
+Pure presentation: no hub calls here (:mod:`.sessions` makes them). Slots are counted as the
+hub counts them when it refuses a launch: every named server it still holds, stopped ones
+included (the default, unnamed server is not counted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+from jupyter_binder_ext.common.units import short_sha
+from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
+
+# -- times ----------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    """The hub's ISO 8601 timestamps (``...Z``) as aware datetimes; None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# -- the list, from the hub's user model ----------------------------------------------------
+
+_STATES = {"spawn": "starting", "stop": "stopping"}
+
+
+def _repo_label(repo_url: str) -> str:
+    if not repo_url:
+        return ""
+    path = urlparse(repo_url).path if "://" in repo_url else repo_url
+    path = path.strip("/")
+    return path[:-4] if path.endswith(".git") else path
+
+
+def _ref_of(options: Mapping[str, Any]) -> str:
+    for key in ("binder_persistent_request", "binder_request"):
+        spec = parse_spec(str(options.get(key) or ""))
+        if spec and spec.ref:
+            return spec.ref
+    match = re.search(
+        r"/(?:tree|commit|-/tree)/([^/?#]+)", str(options.get("binder_ref_url") or "")
+    )
+    return match.group(1) if match else ""
+
+
+def server_entry(
+    name: str,
+    server: Mapping[str, Any],
+    launch: LaunchInfo,
+    site: SiteConfig,
+    now: datetime,
+) -> dict[str, Any]:
+    """One row of ``GET sessions`` from one entry of the hub's ``servers`` dict."""
+    options = server.get("user_options") or {}
+    if not isinstance(options, Mapping):
+        options = {}
+    repo_url = str(options.get("repo_url") or "")
+    ref = _ref_of(options)
+    pending = server.get("pending") or None
+    ready = bool(server.get("ready"))
+    stopped = bool(server.get("stopped")) and not pending
+    state = _STATES.get(pending, str(pending)) if pending else "running" if ready else "stopped"
+    started = parse_time(server.get("started"))
+    last_activity = parse_time(server.get("last_activity"))
+    # The culler deletes running servers idle for inactivity_timeout; a stopped server has
+    # no activity to measure, so it is never culled and holds its slot until deleted.
+    since = last_activity or started
+    expires = (
+        None if stopped or since is None else since + timedelta(seconds=site.inactivity_timeout)
+    )
+    expires_in = None if expires is None else (expires - now).total_seconds()
+    hub_display = str(server.get("display_name") or "")
+    label = _repo_label(repo_url)
+    launch_host = str(options.get("binder_launch_host") or "")
+    persistent = str(options.get("binder_persistent_request") or "")
+    if launch_host and not launch_host.endswith("/"):
+        launch_host += "/"
+    return {
+        "name": name,
+        "display_name": hub_display if hub_display and hub_display != name else (label or name),
+        "url": server.get("full_url") or server.get("url") or "",
+        "ready": ready,
+        "pending": pending,
+        "stopped": stopped,
+        "state": state,
+        "started": format_time(started),
+        "last_activity": format_time(last_activity),
+        "expires_at": format_time(expires),
+        "expires_in": expires_in,
+        "expires_soon": expires_in is not None and expires_in < 24 * 3600,
+        "repo_url": repo_url,
+        "repo": label,
+        "ref": ref,
+        "ref_url": str(options.get("binder_ref_url") or ""),
+        "launch_url": f"{launch_host}{persistent.lstrip('/')}"
+        if launch_host and persistent
+        else "",
+        "image": str(options.get("image") or ""),
+        "is_current": name == launch.server_name,
+    }
+
+
+def _ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This notebook first, then running before stopped, most recently active first."""
+    entries = sorted(entries, key=lambda e: e["last_activity"] or e["started"] or "", reverse=True)
+    return sorted(entries, key=lambda e: (not e["is_current"], e["stopped"]))
+
+
+def full_message(limit: int, control_panel_url: str) -> str:
+    where = f" or in the hub's control panel ({control_panel_url})" if control_panel_url else ""
+    return (
+        f"All {limit} project slots are in use, stopped projects included. Delete a project "
+        f"you no longer need (Delete here{where}) before launching another one; stopping "
+        "alone does not free a slot."
+    )
+
+
+def summarize(
+    model: Mapping[str, Any],
+    launch: LaunchInfo,
+    site: SiteConfig,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The ``GET sessions`` answer from the hub's user model (``include_stopped_servers``)."""
+    now = now or datetime.now(timezone.utc)
+    servers = model.get("servers") or {}
+    named = {name: s for name, s in servers.items() if name}  # the default server is free
+    entries = _ordered([server_entry(name, s, launch, site, now) for name, s in named.items()])
+    limit = int(site.max_named_servers)
+    used = len(entries)
+    full = limit > 0 and used >= limit
+    return {
+        "available": True,
+        "message": full_message(limit, launch.control_panel_url) if full else "",
+        "user": launch.user,
+        "limit": limit,
+        "used": used,
+        "free": max(limit - used, 0) if limit > 0 else None,
+        "full": full,
+        "current": launch.server_name,
+        "servers": entries,
+        "stopped_holding_slots": sum(1 for e in entries if e["stopped"]),
+        "control_panel_url": launch.control_panel_url,
+    }
+
+
+def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[str, Any]:
+    return {
+        "available": False,
+        "message": message,
+        "user": launch.user,
+        "limit": int(site.max_named_servers),
+        "used": 0,
+        "free": None,
+        "full": False,
+        "current": launch.server_name,
+        "servers": [],
+        "stopped_holding_slots": 0,
+        "control_panel_url": launch.control_panel_url,
+    }
+
+
+# -- readable text --------------------------------------------------------------------------
+
+
+def _ago(iso: str | None, now: datetime) -> str:
+    when = parse_time(iso)
+    if when is None:
+        return "never"
+    return _span((now - when).total_seconds()) + " ago"
+
+
+def _span(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
+def describe_sessions(data: Mapping[str, Any]) -> str:
+    """Readable text for ``%binder sessions`` and ``jupyter binder sessions``."""
+    if not data.get("available", True):
+        return str(data.get("message") or "Projects are not available here.")
+    now = datetime.now(timezone.utc)
+    limit = data.get("limit") or 0
+    used = data.get("used", 0)
+    head = f"Projects: {used} of {limit} slots used" if limit else f"Projects: {used}"
+    if limit and data.get("free") is not None:
+        head += f" ({data['free']} free)"
+    lines = [head]
+    for entry in data.get("servers", []):
+        mark = "*" if entry.get("is_current") else " "
+        label = entry.get("display_name") or ""
+        what = entry.get("repo") or (label if label != entry["name"] else "")
+        if entry.get("ref"):
+            what += f" @ {short_sha(str(entry['ref']))}"
+        if entry.get("stopped"):
+            fate = "stopped: holds a slot until deleted"
+        elif entry.get("expires_in") is not None:
+            warn = "!" if entry.get("expires_soon") else ""
+            fate = f"{warn}deleted in {_span(float(entry['expires_in']))} if left idle"
+        else:
+            fate = ""
+        parts = [
+            f"{mark} {entry['name']}",
+            str(entry.get("state", "")),
+            what,
+            f"active {_ago(entry.get('last_activity'), now)}",
+            fate,
+        ]
+        lines.append("  ".join(p for p in parts if p))
+    if not data.get("servers"):
+        lines.append("  (no named servers)")
+    if data.get("current"):
+        lines.append("* = this notebook")
+    if data.get("message"):
+        lines.append(str(data["message"]))
+    if data.get("control_panel_url"):
+        lines.append(f"Control panel: {data['control_panel_url']}")
+    return "\n".join(lines)

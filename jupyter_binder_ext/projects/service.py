@@ -1,0 +1,390 @@
+"""The user's projects (JupyterHub named servers): list them, stop, delete and start them.
+
+Everything goes through the hub's REST API with this server's own ``JUPYTERHUB_API_TOKEN``
+(:mod:`.hubclient`); the token never leaves this process. The list is cached briefly and
+concurrent callers share one hub request, so however many browser tabs poll, the hub sees at
+most one request per ``sessions_cache_ttl`` from this server. :mod:`.session_list` turns the
+hub's answer into the list and its text; :mod:`.server_names` holds the rules for names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.errors import (
+    BinderError,
+    CommandFailed,
+    Conflict,
+    HubTimeout,
+    HubUnavailable,
+    InvalidInput,
+    MissingScopes,
+    NotFound,
+    NotUnderHub,
+)
+from jupyter_binder_ext.launch.info import LaunchInfo
+from jupyter_binder_ext.projects.hub_api import HubClient, HubResponse, user_path
+from jupyter_binder_ext.projects.listing import full_message, not_available, server_entry, summarize
+from jupyter_binder_ext.projects.names import validate_server_name
+
+# -- scopes ----------------------------------------------------------------------------------
+READ_SCOPE = "read:servers!user"
+MANAGE_SCOPE = "servers!user"
+DELETE_SCOPE = "delete:servers!user"
+START_SCOPE = "start:servers!user"  # split out of servers!user in JupyterHub 6
+# JupyterHub's `server` role: what a server token holds when server_token_scopes is unset.
+DEFAULT_SERVER_SCOPES = ("access:servers!server", "users:activity!user")
+RECOMMENDED_SCOPES = (*DEFAULT_SERVER_SCOPES, READ_SCOPE, MANAGE_SCOPE)
+CONFIG_LINE = (
+    "c.Spawner.server_token_scopes = [" + ", ".join(f'"{s}"' for s in RECOMMENDED_SCOPES) + "]"
+)
+
+# The hub answers a stop or a start only after waiting up to its slow_stop_timeout /
+# slow_spawn_timeout (10 s by default) for it to finish; actions get that much longer.
+ACTION_EXTRA_TIMEOUT = 15.0
+
+
+def missing_scopes(action: str, needed: tuple[str, ...], response: HubResponse) -> MissingScopes:
+    """The 403 a user can act on: which scopes the hub must grant, and the config line."""
+    return MissingScopes(
+        f"The hub does not let this notebook {action}: the server's token lacks "
+        f"{' or '.join(needed)}. A hub admin can grant these to every notebook server "
+        f"({READ_SCOPE} to list projects, {MANAGE_SCOPE} or {DELETE_SCOPE} to stop and "
+        f"delete them) in jupyterhub_config.py: {CONFIG_LINE}",
+        scopes=list(needed),
+        recommended_scopes=list(RECOMMENDED_SCOPES),
+        config=CONFIG_LINE,
+        hub_status=response.status,
+        hub_message=response.hub_message,
+    )
+
+
+def _hub_failed(action: str, response: HubResponse) -> HubUnavailable:
+    return HubUnavailable(
+        f"The hub failed to {action} (HTTP {response.status}: {response.hub_message}).",
+        hub_status=response.status,
+        hub_message=response.hub_message,
+    )
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+class SessionsService:
+    """List, stop, delete and start the user's named servers, with a coalescing cache."""
+
+    poll_interval = 0.5
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        launch_provider: Callable[[], LaunchInfo],
+        env: Mapping[str, str] | None = None,
+        log: logging.Logger | Any = None,
+    ) -> None:
+        self.site = site
+        self._launch_provider = launch_provider
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.log = log or logging.getLogger("jupyter_binder_ext")
+        self._client: HubClient | None = None
+        self._client_key: tuple[str, str, float] | None = None
+        # (monotonic time, user model or the error it raised); see _user_model.
+        self._cached: tuple[float, dict[str, Any] | BinderError] | None = None
+        self._inflight: tuple[asyncio.AbstractEventLoop, asyncio.Task[dict[str, Any]]] | None = None
+        self._generation = 0
+        self.hub_version = ""
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def client(self) -> HubClient:
+        """The hub client for the current env (rebuilt if URL, token or timeout change)."""
+        key = (
+            self.env.get("JUPYTERHUB_API_URL", ""),
+            self.env.get("JUPYTERHUB_API_TOKEN", ""),
+            float(self.site.hub_request_timeout),
+        )
+        if self._client is None or key != self._client_key:
+            self._client = HubClient(key[0], key[1], key[2], log=self.log)
+            self._client_key = key
+        return self._client
+
+    @property
+    def _action_timeout(self) -> float:
+        return float(self.site.hub_request_timeout) + ACTION_EXTRA_TIMEOUT
+
+    def _not_under_hub_reason(self, launch: LaunchInfo) -> str:
+        if not launch.under_hub:
+            return (
+                "Not running under JupyterHub: there are no other projects to list. Under a "
+                "hub, this lists your named servers and free slots."
+            )
+        if not self.env.get("JUPYTERHUB_API_TOKEN"):
+            return "This server has no JUPYTERHUB_API_TOKEN, so it cannot ask the hub."
+        if not launch.user:
+            return "JUPYTERHUB_USER is not set, so the hub user is unknown."
+        return ""
+
+    def _context(self) -> LaunchInfo:
+        launch = self._launch_provider()
+        reason = self._not_under_hub_reason(launch)
+        if reason:
+            raise NotUnderHub(reason)
+        return launch
+
+    def invalidate(self) -> None:
+        """Forget the cached list (after a change); an in-flight fetch is not reused."""
+        self._generation += 1
+        self._cached = None
+        self._inflight = None
+
+    async def _fetch_user_model(self, launch: LaunchInfo) -> dict[str, Any]:
+        """One hub request for the user's model with every server, stopped ones included."""
+        response = await self.client.request(
+            "GET", user_path(launch.user) + "?include_stopped_servers=1"
+        )
+        self.hub_version = response.hub_version or self.hub_version
+        if response.status in (401, 403, 404):
+            raise missing_scopes("list your projects", (READ_SCOPE,), response)
+        if not response.ok:
+            raise _hub_failed("list your servers", response)
+        try:
+            model = response.json()
+        except ValueError as err:
+            raise HubUnavailable(f"The hub answered with invalid JSON: {err}") from err
+        if not isinstance(model, dict):
+            raise HubUnavailable("The hub answered with something other than a user model.")
+        # Without read:servers the hub still answers 200 (the server role's
+        # users:activity!user lets it read the user's activity) but leaves out `servers`.
+        if not isinstance(model.get("servers"), dict):
+            raise missing_scopes("list your projects", (READ_SCOPE,), response)
+        return model
+
+    async def _fetch_and_cache(self, launch: LaunchInfo, generation: int) -> dict[str, Any]:
+        """Fetch, and fill the cache before the task completes.
+
+        Filling it in a done-callback instead would leave a window (task done, callback not
+        yet run) in which a new caller finds neither a cache nor a task to join, and makes a
+        second hub request.
+        """
+        try:
+            model = await self._fetch_user_model(launch)
+        except BinderError as error:
+            # Errors are kept for the same interval: a struggling hub must not get one
+            # request per poll from every tab.
+            self._store(generation, error)
+            raise
+        self._store(generation, model)
+        return model
+
+    def _store(self, generation: int, value: dict[str, Any] | BinderError) -> None:
+        if generation == self._generation:  # not invalidated by a change meanwhile
+            self._cached = (time.monotonic(), value)
+
+    async def _user_model(self, launch: LaunchInfo) -> dict[str, Any]:
+        """The user model, from the cache, a fetch already in flight, or one new request."""
+        ttl = float(self.site.sessions_cache_ttl)
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < ttl:
+            value = cached[1]
+            if isinstance(value, BinderError):
+                # A copy: re-raising one instance would keep growing its traceback.
+                raise type(value)(value.message, **value.details)
+            return value
+        loop = asyncio.get_running_loop()
+        inflight = self._inflight
+        if inflight is None or inflight[0] is not loop or inflight[1].done():
+            task = loop.create_task(self._fetch_and_cache(launch, self._generation))
+            self._inflight = inflight = (loop, task)
+        # shield: a caller that goes away (closed tab) does not cancel the others' request.
+        return await asyncio.shield(inflight[1])
+
+    # -- public API -------------------------------------------------------------------------
+    async def list(self) -> dict[str, Any]:
+        """``GET sessions``: the user's named servers, slots used and the limit."""
+        launch = self._launch_provider()
+        reason = self._not_under_hub_reason(launch)
+        if reason:
+            return not_available(launch, self.site, reason)
+        model = await self._user_model(launch)
+        data = summarize(model, launch, self.site)
+        data["hub_version"] = self.hub_version
+        return data
+
+    async def stop(self, name: str, remove: bool = False, force: bool = False) -> dict[str, Any]:
+        """Stop one server; with `remove`, delete it too (which frees its slot)."""
+        launch = self._context()
+        name = validate_server_name(name)
+        verb = "delete" if remove else "stop"
+        if name == launch.server_name and not force:
+            raise Conflict(
+                f"{name} is the server this notebook runs in: to {verb} it anyway, confirm "
+                "with force (?force=1, --force). Unsaved work in it is lost.",
+                name=name,
+                is_current=True,
+            )
+        response = await self.client.request(
+            "DELETE",
+            user_path(launch.user, "servers", name),
+            {"remove": True} if remove else None,
+            timeout=self._action_timeout,
+        )
+        self.invalidate()
+        if response.status in (401, 403, 404):
+            raise await self._explain_refused_stop(launch, name, verb, response)
+        if response.status == 400:
+            raise InvalidInput(
+                f"The hub refused to {verb} {name}: {response.hub_message}",
+                name=name,
+                hub_status=response.status,
+                hub_message=response.hub_message,
+            )
+        if not response.ok:
+            raise _hub_failed(f"{verb} {name}", response)
+        status = "deleted" if remove else "stopped"
+        if response.status == 202:
+            status = await self._wait_stopped(launch, name, remove)
+        self.invalidate()
+        return {
+            "name": name,
+            "action": verb,
+            "removed": remove and status == "deleted",
+            "status": status,
+            "message": self._stop_message(name, remove, status),
+        }
+
+    async def _explain_refused_stop(
+        self, launch: LaunchInfo, name: str, verb: str, response: HubResponse
+    ) -> BinderError:
+        # The hub answers 404 both for "no such server" and for a token whose delete scope
+        # does not cover the server; the list tells the two apart.
+        needed = (MANAGE_SCOPE, DELETE_SCOPE)
+        if response.status == 404:
+            try:
+                model = await self._fetch_user_model(launch)
+            except MissingScopes:
+                model = None
+            if model is not None and name not in model["servers"]:
+                return NotFound(
+                    f"You have no server named {name!r}; `sessions` lists the ones you have.",
+                    name=name,
+                )
+        return missing_scopes(f"{verb} your projects", needed, response)
+
+    async def _wait_stopped(self, launch: LaunchInfo, name: str, remove: bool) -> str:
+        """After a 202 (the hub is still stopping it), poll for the outcome.
+
+        As long as any other action may take: the server has just outlived the hub's own
+        stop timeout, and shutting down a busy server takes a few seconds more.
+        """
+        deadline = time.monotonic() + self._action_timeout
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                model = await self._fetch_user_model(launch)
+            except (MissingScopes, HubTimeout, HubUnavailable):
+                return "stopping"
+            server = model["servers"].get(name)
+            if server is None:
+                return "deleted"
+            if server.get("stopped") and not server.get("pending") and not remove:
+                return "stopped"
+        return "stopping"
+
+    @staticmethod
+    def _stop_message(name: str, remove: bool, status: str) -> str:
+        if status == "deleted":
+            return f"Deleted {name}: its slot is free."
+        if status == "stopped":
+            return (
+                f"Stopped {name}. It still holds a project slot until you delete it "
+                "(a stopped project keeps its slot)."
+            )
+        then = " and will be deleted once stopped" if remove else ""
+        return f"The hub is still stopping {name}{then}; refresh the list in a moment."
+
+    def server_url(self, launch: LaunchInfo, name: str) -> str:
+        base = self.env.get("JUPYTERHUB_BASE_URL", "") or "/"
+        base = base if base.endswith("/") else base + "/"
+        return f"{base}user/{quote(launch.user, safe='')}/{quote(name, safe='')}/"
+
+    async def start(self, name: str, user_options: Mapping[str, Any]) -> dict[str, Any]:
+        """Start (creating if needed) the named server with BinderHub-shaped user_options."""
+        launch = self._context()
+        name = validate_server_name(name)
+        if not isinstance(user_options, Mapping):
+            raise InvalidInput("user_options must be a JSON object.")
+        response = await self.client.request(
+            "POST",
+            user_path(launch.user, "servers", name),
+            dict(user_options),
+            timeout=self._action_timeout,
+        )
+        self.invalidate()
+        message = response.hub_message
+        if response.status in (401, 403, 404):
+            raise missing_scopes("start projects", (MANAGE_SCOPE, START_SCOPE), response)
+        if response.status == 400 and "already running" in message:
+            status = "running"
+        elif response.status == 400 and "maximum" in message:
+            limit = int(self.site.max_named_servers)
+            raise Conflict(
+                full_message(limit, launch.control_panel_url),
+                name=name,
+                hub_status=response.status,
+                hub_message=message,
+                limit=limit,
+            )
+        elif response.status == 400:
+            raise InvalidInput(
+                f"The hub refused to start {name}: {message}",
+                name=name,
+                hub_status=response.status,
+                hub_message=message,
+            )
+        elif not response.ok:
+            raise _hub_failed(f"start {name}", response)
+        else:
+            status = "starting" if response.status == 202 else "running"
+        return {
+            "name": name,
+            "status": status,
+            "url": self.server_url(launch, name),
+            "message": f"{name} is {'ready' if status == 'running' else 'starting'}.",
+        }
+
+    async def wait_ready(self, name: str, timeout: float) -> dict[str, Any]:
+        """Poll the hub until `name` is ready; its ``GET sessions`` row with ``status``."""
+        launch = self._context()
+        name = validate_server_name(name)
+        deadline = time.monotonic() + float(timeout)
+        while True:
+            model = await self._fetch_user_model(launch)
+            server = model["servers"].get(name)
+            if server is not None and server.get("ready"):
+                self.invalidate()
+                entry = server_entry(name, server, launch, self.site, datetime.now(timezone.utc))
+                return {**entry, "status": "running", "message": f"{name} is ready."}
+            if server is None or (server.get("stopped") and not server.get("pending")):
+                self.invalidate()
+                raise CommandFailed(
+                    f"The hub did not start {name}: the server stopped before it was ready. "
+                    "The hub's log (or its control panel) says why.",
+                    name=name,
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise HubTimeout(
+                    f"{name} is still starting after {timeout:g} seconds; it may still come "
+                    "up: open it from the list in a while.",
+                    name=name,
+                    url=self.server_url(launch, name),
+                )
+            await asyncio.sleep(min(1.0, remaining))

@@ -1,0 +1,1 @@
+"""Relaunch with new resources: write ``.resources``, commit, push, launch."""

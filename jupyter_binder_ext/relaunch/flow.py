@@ -1,0 +1,498 @@
+"""Relaunch with new resources: write ``.resources``, commit it alone, push, launch the commit.
+
+The steps, and what each failure leaves behind:
+
+1. check the values (or the file as it is): a problem answers 400 and nothing is written;
+   the repository is checked too (a git work tree, a branch to push to, no merge or rebase
+   under way): a problem answers 409 and nothing is written;
+2. write ``.resources`` (atomically, see :mod:`.resources`);
+3. commit that file alone on the current branch; other changes, staged or not, stay as they
+   were. If git fails here the file stays written and the answer is git's own message (502);
+4. push to where the branch belongs (:func:`.gitops.push_target`), never forced. A refused
+   push (non-fast-forward, no permission, no network, no remote) is **not** an HTTP error:
+   the commit happened and is kept, so the answer is a 200 with ``push.ok = false``, git's
+   own output, a hint, and no launch;
+5. launch the new commit. Under a BinderHub: its launch URL, for the browser to open in a new
+   tab. Under a plain JupyterHub with named servers (the demo): a new named server started
+   through the hub API with BinderHub-shaped ``user_options`` for the commit. The slots are
+   checked first: when all are taken nothing is started and the answer lists the projects
+   that could be deleted. ``stop_current`` stops this server once the new one is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlparse
+
+from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.units import short_sha
+from jupyter_binder_ext.errors import BinderError, CommandFailed, Conflict, HubTimeout, InvalidInput
+from jupyter_binder_ext.launch.info import LaunchInfo, github_owner_repo
+from jupyter_binder_ext.resources.file import (
+    invalid_input,
+    read_resources,
+    resources_path,
+    write_resources,
+)
+from jupyter_binder_ext.resources.model import (
+    KEYS,
+    format_number,
+    normalize_values,
+    parse_resources,
+    render_resources,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from jupyter_binder_ext.state import ExtensionState
+
+READY_TIMEOUT = 120.0
+# Seconds between answering and stopping this server (the answer must reach the browser).
+STOP_DELAY = 2.0
+_background: set[asyncio.Task[Any]] = set()
+
+
+async def relaunch(
+    state: ExtensionState,
+    values: Mapping[str, Any] | None = None,
+    message: str | None = None,
+    stop_current: bool = False,
+    labpath: str = "",
+    ready_timeout: float = READY_TIMEOUT,
+) -> dict[str, Any]:
+    """Run the steps of the module docstring; the answer of ``POST binder/api/relaunch``."""
+    site, launch = state.site, state.launch()
+    path = resources_path(site)
+
+    # 1. Check everything before touching anything.
+    current = read_resources(site, launch, env=state.env)
+    _check_values(state, current, values)
+    root = await asyncio.to_thread(gitops.repo_root, path.parent)
+    if root is None:
+        raise Conflict(
+            f"{path.parent} is not inside a git repository, so there is nothing to commit and "
+            "push; nothing was changed.",
+            path=str(path),
+        )
+    in_progress = await asyncio.to_thread(gitops.operation_in_progress, root)
+    if in_progress:
+        raise Conflict(
+            f"The repository is in the middle of {in_progress}: finish or abort it first "
+            "(git status says how); nothing was changed.",
+            in_progress=in_progress,
+        )
+    target, no_target = await asyncio.to_thread(_push_target, root, launch)
+    if no_target is not None and no_target.details.get("reason") != "no_remote":
+        raise no_target  # e.g. a detached HEAD: nowhere to push, so do not even commit
+
+    # 2. Write.
+    if values is not None:
+        resources = write_resources(
+            site, launch, values=values, if_match=current["etag"], env=state.env
+        )
+    else:
+        resources = current
+
+    # 3. Commit that file alone.
+    commit_message = (message or "").strip() or default_message(resources["values"])
+    try:
+        commit = await asyncio.to_thread(
+            gitops.commit_file, root, path, commit_message, _fallback_identity(state, launch)
+        )
+    except gitops.GitFailed as err:
+        saved = " was saved, but" if values is not None else ""
+        raise CommandFailed(
+            f"{site.resources_filename}{saved} could not be committed: {err.message}",
+            **err.details,
+        ) from err
+    answer: dict[str, Any] = {
+        "ok": False,
+        "resources": resources,
+        "commit": commit.to_json(),
+        "push": None,
+        "launch": None,
+        "slots": None,
+        "stop_current": {"requested": bool(stop_current), "scheduled": False, "done": False},
+        "message": "",
+    }
+
+    # 4. Push.
+    if target is None:
+        assert no_target is not None
+        answer["push"] = {
+            "ok": False,
+            "remote": "",
+            "url": "",
+            "ref": "",
+            "branch": "",
+            "output": "",  # git was not run: there is nowhere to push
+            "reason": "no_remote",
+            "hint": no_target.message + " Your commit is kept here.",
+            "returncode": None,
+            "command": "",
+        }
+    else:
+        answer["push"] = (await asyncio.to_thread(gitops.push, root, target)).to_json()
+    committed = _committed_text(commit)
+    if not answer["push"]["ok"]:
+        answer["message"] = (
+            f"{committed}, but it was not pushed, so nothing was launched. {answer['push']['hint']}"
+        )
+        return answer
+
+    # 5. Launch.
+    branch = target.branch if target else ""
+    await _launch(state, launch, commit.sha, branch, labpath, stop_current, ready_timeout, answer)
+    answer["message"] = (
+        f"{committed} and pushed to {answer['push']['branch']}. " + answer["message"]
+    )
+    return answer
+
+
+def _check_values(
+    state: ExtensionState, current: Mapping[str, Any], values: Mapping[str, Any] | None
+) -> None:
+    site = state.site
+    if values is None:
+        errors = [p for p in current["problems"] if p["severity"] == "error"]
+        if errors:
+            raise InvalidInput(
+                f"{site.resources_filename} has problems; fix them before relaunching: "
+                + "; ".join(
+                    f"line {p['line']}: {p['message']}" if p["line"] else p["message"]
+                    for p in errors
+                ),
+                problems=errors,
+            )
+        return
+    if not isinstance(values, Mapping):
+        raise InvalidInput('values must be an object, such as {"meml": 8}.')
+    clean, problems = normalize_values(values, site.resources)
+    if problems:
+        raise invalid_input(site, problems)
+    parsed = parse_resources(render_resources(current["text"], clean), site.resources)
+    if parsed.has_errors:
+        raise invalid_input(site, parsed.errors)
+
+
+def _push_target(
+    root: Path, launch: LaunchInfo
+) -> tuple[gitops.PushTarget | None, gitops.NoPushTarget | None]:
+    launched = launch.ref if launch.under_binder else ""
+    try:
+        return gitops.push_target(root, launched or None), None
+    except gitops.NoPushTarget as err:
+        return None, err
+
+
+def _fallback_identity(state: ExtensionState, launch: LaunchInfo) -> tuple[str, str]:
+    """Who signs the commit when git has no identity: the hub user at the hub's host."""
+    name = launch.user or state.env.get("USER", "") or "jovyan"
+    hosts = (urlparse(url).hostname for url in (launch.hub_url, launch.launch_host))
+    host = next((h for h in hosts if h), "localhost")
+    return name, f"{name}@{host}"
+
+
+def default_message(values: Mapping[str, Any]) -> str:
+    asked = " ".join(f"{k}={format_number(values[k])}" for k in KEYS if k in values)
+    return f"Update .resources: {asked}" if asked else "Update .resources: site defaults"
+
+
+def _committed_text(commit: gitops.CommitResult) -> str:
+    if commit.created:
+        return f"Committed {short_sha(commit.sha)} ({commit.message})"
+    return f"Nothing new to commit; {short_sha(commit.sha)} is the commit to launch"
+
+
+# -- launching --------------------------------------------------------------------------------
+
+
+def user_options_for(
+    launch: LaunchInfo, sha: str, branch: str, repo_url: str = ""
+) -> dict[str, Any]:
+    """BinderHub's ``user_options`` for a launch of commit `sha` (of `branch`)."""
+    repo_url = launch.repo_url or repo_url
+    ref = branch or sha
+    owner, repo = launch.owner, launch.repo
+    provider = launch.provider
+    if not provider and github_owner_repo(repo_url):
+        owner, repo = github_owner_repo(repo_url)  # type: ignore[misc]
+        provider = "gh"
+    if provider == "gh":
+        spec = f"v2/gh/{owner}/{repo}"
+        ref_url = f"https://github.com/{owner}/{repo}/tree/{sha}"
+    elif provider == "gl":
+        spec = "v2/gl/" + quote(f"{owner}/{repo}", safe="")
+        ref_url = f"{repo_url.rstrip('/')}/-/tree/{sha}"
+    else:
+        spec = "v2/git/" + quote(repo_url, safe="")
+        ref_url = repo_url
+    options = {
+        "repo_url": repo_url,
+        "binder_ref_url": ref_url,
+        "binder_launch_host": launch.launch_host,
+        "binder_request": f"{spec}/{quote(ref, safe='')}",
+        "binder_persistent_request": f"{spec}/{sha}",
+    }
+    if launch.image:
+        # The commit changes only .resources: the current image is the new one's too.
+        options["image"] = launch.image
+    return options
+
+
+async def _slots(state: ExtensionState) -> dict[str, Any]:
+    try:
+        data = await state.sessions_service.list()
+    except BinderError as err:
+        return {
+            "available": False,
+            "limit": None,
+            "used": None,
+            "free": None,
+            "full": False,
+            "deletable": [],
+            "message": err.message,
+        }
+    others = [s for s in data.get("servers", []) if not s.get("is_current")]
+    others.sort(key=lambda s: not s.get("stopped"))  # stopped ones first: nothing to lose
+    return {
+        "available": bool(data.get("available", True)),
+        "limit": data.get("limit"),
+        "used": data.get("used"),
+        "free": data.get("free"),
+        "full": bool(data.get("full")),
+        "deletable": [
+            {
+                "name": s.get("name"),
+                "display_name": s.get("display_name"),
+                "repo": s.get("repo"),
+                "ref": s.get("ref"),
+                "stopped": bool(s.get("stopped")),
+                "last_activity": s.get("last_activity"),
+            }
+            for s in others
+        ],
+        "control_panel_url": data.get("control_panel_url"),
+        "message": data.get("message", ""),
+    }
+
+
+def _full_message(slots: Mapping[str, Any]) -> str:
+    names = [d["name"] for d in slots["deletable"]]
+    stopped = [d["name"] for d in slots["deletable"] if d["stopped"]]
+    candidates = stopped or names
+    which = f" (for example {', '.join(candidates[:3])})" if candidates else ""
+    return (
+        f"All {slots['limit']} project slots are taken, stopped projects included, so nothing "
+        f"was started. Delete a project you no longer need{which}, then relaunch again (the "
+        "commit is already pushed). Stopping this notebook would not free a slot; deleting "
+        "it would."
+    )
+
+
+async def _launch(
+    state: ExtensionState,
+    launch: LaunchInfo,
+    sha: str,
+    branch: str,
+    labpath: str,
+    stop_current: bool,
+    ready_timeout: float,
+    answer: dict[str, Any],
+) -> None:
+    slots = await _slots(state)
+    answer["slots"] = slots
+    binderhub = bool(
+        launch.launch_host and launch.provider == "gh" and launch.owner and launch.repo
+    )
+    if binderhub:
+        url = launch.launch_url_for(sha, labpath)
+        answer["launch"] = {
+            "kind": "binderhub",
+            "url": url,
+            "open": not slots["full"],
+            "started": False,
+            "server_name": None,
+            "ready": False,
+        }
+        if slots["full"]:
+            answer["message"] = _full_message(slots)
+        else:
+            answer["ok"] = True
+            answer["message"] = (
+                "Open the launch link in a new tab: BinderHub builds and starts the new commit."
+            )
+        if stop_current:
+            answer["stop_current"]["message"] = (
+                "BinderHub starts the new server from your browser; stop this one from the "
+                "projects list once the new one runs."
+            )
+        return
+    if not launch.under_hub:
+        answer["message"] = (
+            "This server runs neither under a BinderHub nor under JupyterHub, so nothing was "
+            "launched."
+        )
+        return
+    await _start_named_server(
+        state, launch, sha, branch, labpath, stop_current, ready_timeout, answer
+    )
+
+
+async def _start_named_server(
+    state: ExtensionState,
+    launch: LaunchInfo,
+    sha: str,
+    branch: str,
+    labpath: str,
+    stop_current: bool,
+    ready_timeout: float,
+    answer: dict[str, Any],
+) -> None:
+    from jupyter_binder_ext.projects.names import new_server_name
+
+    slots = answer["slots"]
+    service = state.sessions_service
+    push_url = str(answer["push"].get("url") or "")
+    options = user_options_for(launch, sha, branch, repo_url="" if "***" in push_url else push_url)
+    entry: dict[str, Any] = {
+        "kind": "hub",
+        "url": "",
+        "open": False,
+        "started": False,
+        "server_name": None,
+        "ready": False,
+        "user_options": options,
+    }
+    answer["launch"] = entry
+    if slots["full"]:
+        answer["message"] = _full_message(slots)
+        return
+    name = new_server_name(options["repo_url"] or f"{launch.owner}/{launch.repo}")
+    try:
+        started = await service.start(name, options)
+    except Conflict as err:
+        if "limit" in err.details:  # the hub counted the slots as full
+            slots["full"] = True
+            answer["message"] = _full_message(slots) if slots["deletable"] else err.message
+        else:
+            answer["message"] = f"The hub did not start the new project: {err.message}"
+        entry["error"] = err.to_json()
+        return
+    except BinderError as err:
+        entry["error"] = err.to_json()
+        answer["message"] = f"The hub did not start the new project: {err.message}"
+        return
+    entry.update(started=True, server_name=name)
+    base_url = str(started.get("url") or "")
+    entry["url"] = base_url + (f"lab/tree/{quote(labpath, safe='/')}" if labpath else "")
+    try:
+        await service.wait_ready(name, ready_timeout)
+    except HubTimeout as err:
+        answer["ok"] = True
+        answer["message"] = err.message
+        if stop_current:
+            answer["stop_current"]["message"] = (
+                "This server keeps running: the new one is not ready yet."
+            )
+        return
+    except BinderError as err:
+        entry["error"] = err.to_json()
+        answer["message"] = err.message
+        return
+    entry.update(ready=True, open=True)
+    answer["ok"] = True
+    answer["message"] = f"The new project {name} is ready."
+    if stop_current and launch.server_name:
+        answer["stop_current"] = await _stop_current(state, launch.server_name)
+        answer["message"] += " " + answer["stop_current"]["message"]
+
+
+async def _stop_current(state: ExtensionState, name: str) -> dict[str, Any]:
+    """Stop this server. Inside the server itself, only after the answer has gone out."""
+    if _inside_jupyter_server():
+        task = asyncio.get_running_loop().create_task(_stop_later(state, name, STOP_DELAY))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+        return {
+            "requested": True,
+            "scheduled": True,
+            "done": False,
+            "server_name": name,
+            "delay_s": STOP_DELAY,
+            "message": f"This server ({name}) stops in {STOP_DELAY:g} s; it keeps its slot "
+            "until you delete it.",
+        }
+    try:
+        result = await state.sessions_service.stop(name, remove=False, force=True)
+    except BinderError as err:
+        return {
+            "requested": True,
+            "scheduled": False,
+            "done": False,
+            "server_name": name,
+            "message": f"This server was not stopped: {err.message}",
+        }
+    return {
+        "requested": True,
+        "scheduled": False,
+        "done": True,
+        "server_name": name,
+        "message": str(result.get("message") or f"Stopped {name}."),
+    }
+
+
+async def _stop_later(state: ExtensionState, name: str, delay: float) -> None:
+    await asyncio.sleep(delay)
+    try:
+        await state.sessions_service.stop(name, remove=False, force=True)
+    except BinderError as err:
+        state.log.warning("Could not stop %s after the relaunch: %s", name, err.message)
+
+
+def _inside_jupyter_server() -> bool:
+    module = sys.modules.get("jupyter_server.serverapp")
+    return bool(module and module.ServerApp.initialized())
+
+
+# -- readable text ----------------------------------------------------------------------------
+
+
+def describe_relaunch(data: Mapping[str, Any]) -> str:
+    """Readable text for ``%binder relaunch`` and ``jupyter binder relaunch``."""
+    lines: list[str] = []
+    commit = data.get("commit") or {}
+    if commit:
+        what = "Committed" if commit.get("created") else "Nothing new to commit; launching"
+        lines.append(
+            f"{what} {commit.get('short_sha', '')} on {commit.get('branch') or '(detached)'}"
+            + (f": {commit['message']}" if commit.get("created") else "")
+        )
+        if commit.get("note"):
+            lines.append(f"  {commit['note']}")
+    push = data.get("push") or {}
+    if push:
+        if push.get("ok"):
+            lines.append(f"Pushed to {push.get('remote')} {push.get('branch')} ({push.get('url')})")
+        else:
+            lines.append(f"Not pushed ({push.get('reason')}):")
+            lines.extend(f"  {ln}" for ln in str(push.get("output", "")).splitlines())
+    launch = data.get("launch") or {}
+    if launch:
+        if launch.get("kind") == "binderhub":
+            lines.append(f"Launch link: {launch.get('url')}")
+        elif launch.get("server_name"):
+            state = "ready" if launch.get("ready") else "starting"
+            lines.append(f"New project {launch['server_name']} ({state}): {launch.get('url')}")
+    slots = data.get("slots") or {}
+    if slots.get("full"):
+        for item in slots.get("deletable", []):
+            mark = "stopped" if item.get("stopped") else "running"
+            lines.append(f"  could delete: {item.get('name')} ({mark}, {item.get('repo') or ''})")
+    if data.get("message"):
+        lines.append(str(data["message"]))
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,1 @@
+"""The Jupyter Server extension: the ExtensionApp and its REST handlers."""

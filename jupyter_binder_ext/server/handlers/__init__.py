@@ -1,0 +1,40 @@
+"""URL routes of the REST API (under ``{base_url}binder/api/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+API = "/binder/api"
+SERVER_NAME = r"(?P<name>[^/]+)"
+
+
+def routes() -> list[tuple[str, Any]]:
+    # Imported when the server builds its handlers, not at package import.
+    from jupyter_binder_ext.server.handlers.launch import LaunchHandler
+    from jupyter_binder_ext.server.handlers.limits import LimitsHandler
+    from jupyter_binder_ext.server.handlers.persistence import (
+        InstanceDirHandler,
+        PersistenceHandler,
+    )
+    from jupyter_binder_ext.server.handlers.relaunch import RelaunchHandler
+    from jupyter_binder_ext.server.handlers.resources import ResourcesHandler
+    from jupyter_binder_ext.server.handlers.sessions import SessionHandler, SessionsHandler
+    from jupyter_binder_ext.server.handlers.ssh import (
+        ConfigureGitHandler,
+        SSHHandler,
+        SSHTestHandler,
+    )
+
+    return [
+        (f"{API}/launch", LaunchHandler),
+        (f"{API}/limits", LimitsHandler),
+        (f"{API}/resources", ResourcesHandler),
+        (f"{API}/persistence", PersistenceHandler),
+        (f"{API}/persistence/instance-dir", InstanceDirHandler),
+        (f"{API}/ssh", SSHHandler),
+        (f"{API}/ssh/configure-git", ConfigureGitHandler),
+        (f"{API}/ssh/test", SSHTestHandler),
+        (f"{API}/sessions", SessionsHandler),
+        (f"{API}/sessions/{SERVER_NAME}", SessionHandler),
+        (f"{API}/relaunch", RelaunchHandler),
+    ]

@@ -1,0 +1,13 @@
+"""``GET binder/api/launch``."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from jupyter_binder_ext.server.handlers.base import BinderAPIHandler
+
+
+class LaunchHandler(BinderAPIHandler):
+    @web.authenticated
+    def get(self) -> None:
+        self.send_json(self.state.launch().to_json())

@@ -1,0 +1,13 @@
+"""``GET binder/api/limits``."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from jupyter_binder_ext.server.handlers.base import BinderAPIHandler
+
+
+class LimitsHandler(BinderAPIHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.send_json(await self.state.limits())

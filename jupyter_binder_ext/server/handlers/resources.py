@@ -1,0 +1,52 @@
+"""``GET`` / ``PUT binder/api/resources``: the repository's ``.resources`` file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from jupyter_binder_ext.errors import InvalidInput
+from jupyter_binder_ext.server.handlers.base import BinderAPIHandler
+
+_PUT_FIELDS = {"values", "text"}
+
+
+class ResourcesHandler(BinderAPIHandler):
+    """The file with its values, problems and etag; ``PUT`` changes it, checked first.
+
+    ``If-Match`` is optional: with it (the sidebar, magics and CLI always send it) a file
+    that changed since it was read answers 409 and is left alone; without it the write
+    goes ahead.
+    """
+
+    def check_etag_header(self) -> bool:
+        # The answer carries live figures (what runs now) besides the file: never a 304.
+        return False
+
+    def _send_state(self, data: dict[str, Any]) -> None:
+        self.set_header("ETag", f'"{data["etag"]}"')
+        self.set_header("Cache-Control", "no-store")
+        self.send_json(data)
+
+    @web.authenticated
+    def get(self) -> None:
+        self._send_state(self.state.resources())
+
+    @web.authenticated
+    def put(self) -> None:
+        body = self.json_body()
+        unknown = sorted(set(body) - _PUT_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                f'Unknown field(s) {", ".join(unknown)}: send {{"values": {{...}}}} or '
+                '{"text": "..."}.'
+            )
+        values = body.get("values")
+        text = body.get("text")
+        if values is not None and not isinstance(values, dict):
+            raise InvalidInput('values must be an object, such as {"meml": 8}.')
+        data = self.state.write_resources(
+            values=values, text=text, if_match=self.request.headers.get("If-Match")
+        )
+        self._send_state(data)

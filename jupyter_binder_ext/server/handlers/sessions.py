@@ -1,0 +1,23 @@
+"""``GET binder/api/sessions`` and ``DELETE binder/api/sessions/{name}``."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from jupyter_binder_ext.server.handlers.base import BinderAPIHandler
+
+
+class SessionsHandler(BinderAPIHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.send_json(await self.state.sessions())
+
+
+class SessionHandler(BinderAPIHandler):
+    @web.authenticated
+    async def delete(self, name: str) -> None:
+        """Stop the server; ``?remove=1`` also deletes it; ``?force=1`` allows this one."""
+        data = await self.state.stop_session(
+            name, remove=self.query_flag("remove"), force=self.query_flag("force")
+        )
+        self.send_json(data)

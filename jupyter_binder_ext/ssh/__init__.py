@@ -1,0 +1,1 @@
+"""The mounted SSH key pair, made usable for pushing to GitHub."""

@@ -1,0 +1,294 @@
+"""Setting ssh and git up for pushes to GitHub with the mounted key.
+
+An ssh config entry for the git host inside a clearly delimited managed block of the user's
+ssh config (their other lines are kept), GitHub's published host keys pinned in a
+known_hosts file of our own (no trust on first use), and for the launched repository an ssh
+push URL beside its https fetch URL. Every step is idempotent; git is driven through its own
+``git config`` command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shlex
+import stat
+import subprocess
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.errors import CommandFailed, Conflict
+from jupyter_binder_ext.launch.info import github_owner_repo
+from jupyter_binder_ext.ssh.keys import PrivateKeyState, ensure_usable_key
+
+PRIVATE_COPY_NAME = "binder_id"
+KNOWN_HOSTS_NAME = "binder_known_hosts"
+BLOCK_BEGIN = (
+    "# >>> jupyter-binder-ext managed block: do not edit, "
+    "`jupyter binder ssh --configure-git` rewrites it >>>"
+)
+BLOCK_END = "# <<< jupyter-binder-ext managed block <<<"
+OUTPUT_LIMIT = 2000
+
+
+def expand(path: str) -> Path:
+    return Path(path).expanduser()
+
+
+def private_copy_path(site: SiteConfig) -> Path:
+    return site.ssh_dir_path() / PRIVATE_COPY_NAME
+
+
+def usable_key(site: SiteConfig) -> PrivateKeyState:
+    """The site's private key as ssh can use it (see :func:`.sshkeys.ensure_usable_key`)."""
+    return ensure_usable_key(expand(site.ssh_private_key_path), private_copy_path(site))
+
+
+# -- pinned host keys and the ssh config ----------------------------------------------------
+
+
+def pinned_known_hosts_text(site: SiteConfig) -> str:
+    """The host keys to trust: the site's file, or GitHub's published keys (packaged)."""
+    if site.ssh_known_hosts_file:
+        return expand(site.ssh_known_hosts_file).read_text(encoding="utf-8")
+    packaged = resources.files("jupyter_binder_ext.ssh").joinpath("github_known_hosts")
+    return packaged.read_text(encoding="utf-8")
+
+
+def ssh_config_path(site: SiteConfig) -> Path:
+    return site.ssh_dir_path() / "config"
+
+
+def known_hosts_path(site: SiteConfig) -> Path:
+    return site.ssh_dir_path() / KNOWN_HOSTS_NAME
+
+
+def _config_value(path: str) -> str:
+    # ssh_config expands %-tokens in these paths and splits on spaces unless quoted.
+    return '"' + path.replace("%", "%%") + '"'
+
+
+def render_block(site: SiteConfig, identity_file: str) -> str:
+    host = site.github_ssh_host
+    lines = [
+        BLOCK_BEGIN,
+        f"Host {host}",
+        f"    User {site.github_ssh_user}",
+        f"    Port {site.github_ssh_port}",
+        # Host keys are looked up under this name whatever address or port is used.
+        f"    HostKeyAlias {host}",
+        f"    IdentityFile {_config_value(identity_file)}",
+        "    IdentitiesOnly yes",
+        f"    UserKnownHostsFile {_config_value(str(known_hosts_path(site)))}",
+        "    StrictHostKeyChecking yes",
+        "    UpdateHostKeys no",
+        # Ends the Host section: the user's own global lines below keep applying everywhere.
+        "Host *",
+        BLOCK_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _split_block(text: str) -> tuple[str, str | None, str]:
+    """(before, managed block or None, after); a half block is refused, not guessed at."""
+    begin = text.find(BLOCK_BEGIN)
+    if begin < 0:
+        if BLOCK_END in text:
+            raise Conflict(
+                "The ssh config has the end of a managed block but not its start; fix it by "
+                "hand (remove the jupyter-binder-ext lines) and try again.",
+                reason="broken_managed_block",
+            )
+        return text, None, ""
+    end = text.find(BLOCK_END, begin)
+    if end < 0:
+        raise Conflict(
+            "The ssh config has the start of a managed block but not its end; fix it by hand "
+            "(remove the jupyter-binder-ext lines) and try again.",
+            reason="broken_managed_block",
+        )
+    end += len(BLOCK_END)
+    if text[end : end + 1] == "\n":
+        end += 1
+    return text[:begin], text[begin:end], text[end:]
+
+
+def write_atomically(path: Path, text: str, mode: int) -> None:
+    target = Path(os.path.realpath(path))  # a symlinked config (dotfiles) stays a symlink
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tmp.replace(target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_managed_block(path: Path, block: str) -> bool:
+    """Put `block` in the ssh config, replacing ours in place or adding it on top (ssh takes
+    the first value it finds); the user's other lines are kept. False when unchanged."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    before, current, after = _split_block(text)
+    if current is None:
+        new = block + ("\n" + text if text else "")
+    else:
+        # Further copies (a hand-made duplicate) go: one block, where the first one was.
+        while BLOCK_BEGIN in after:
+            rest_before, _dup, rest_after = _split_block(after)
+            after = rest_before + rest_after
+        new = before + block + after
+    if new == text:
+        return False
+    mode = 0o600
+    if path.exists():
+        # Keep the user's mode, minus group/other write (ssh rejects such a config).
+        mode = stat.S_IMODE(path.stat().st_mode) & ~0o022
+    write_atomically(path, new, mode)
+    return True
+
+
+def read_managed_block(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        return _split_block(text)[1]
+    except Conflict:
+        return None
+
+
+# -- git -----------------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        raise CommandFailed(f"git could not run: {err}", command="git " + " ".join(args)) from err
+
+
+def _git_get(root: Path, key: str) -> str | None:
+    proc = _git(root, "config", "--get", key)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def _git_set(root: Path, key: str, value: str) -> None:
+    proc = _git(root, "config", "--local", key, value)
+    if proc.returncode != 0:
+        raise CommandFailed(
+            f"git config {key} failed: {proc.stderr.strip()}",
+            command=f"git config --local {key}",
+            stderr=proc.stderr.strip()[-OUTPUT_LIMIT:],
+        )
+
+
+def ssh_push_url(site: SiteConfig, owner: str, repo: str) -> str:
+    return f"{site.github_ssh_user}@{site.github_ssh_host}:{owner}/{repo}.git"
+
+
+def _is_ssh_url_for(site: SiteConfig, url: str) -> bool:
+    host = site.github_ssh_host
+    return url.startswith(f"{site.github_ssh_user}@{host}:") or url.startswith(
+        (f"ssh://{site.github_ssh_user}@{host}/", f"ssh://{site.github_ssh_user}@{host}:")
+    )
+
+
+def needed_ssh_command(site: SiteConfig) -> str | None:
+    """``ssh -F <config>`` when our config is not the one ssh reads by itself (ssh finds
+    ~/.ssh/config through the passwd entry, not $HOME)."""
+    ours = os.path.realpath(ssh_config_path(site))
+    try:
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    except KeyError:
+        home = str(Path("~").expanduser())
+    if ours == os.path.realpath(Path(home) / ".ssh" / "config"):
+        return None
+    return f"ssh -F {shlex.quote(ours)}"
+
+
+def repo_status(site: SiteConfig) -> dict[str, Any]:
+    """The launched repository's origin and how pushes to it would go."""
+    root = site.repo_path()
+    info: dict[str, Any] = {
+        "path": str(root),
+        "is_git": False,
+        "origin_url": None,
+        "push_url": None,
+        "is_github": False,
+        "ssh_push_url": None,
+        "ssh_command": None,
+        "push_ready": False,
+        "message": "",
+    }
+    if not root.is_dir():
+        info["message"] = f"{root} does not exist."
+        return info
+    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        info["message"] = f"{root} is not a git repository."
+        return info
+    info["is_git"] = True
+    origin = _git_get(root, "remote.origin.url")
+    info["origin_url"] = origin
+    info["push_url"] = _git_get(root, "remote.origin.pushurl")
+    info["ssh_command"] = _git_get(root, "core.sshCommand")
+    if not origin:
+        info["message"] = "The repository has no remote called origin."
+        return info
+    owner_repo = github_owner_repo(origin)
+    already_ssh = _is_ssh_url_for(site, origin)
+    if owner_repo is None and not already_ssh:
+        info["message"] = f"origin ({origin}) is not on GitHub: its push URL is left as it is."
+        return info
+    info["is_github"] = True
+    if owner_repo is not None:
+        info["ssh_push_url"] = ssh_push_url(site, *owner_repo)
+    effective = info["push_url"] or origin
+    command_ok = needed_ssh_command(site) in (None, info["ssh_command"])
+    info["push_ready"] = _is_ssh_url_for(site, effective) and command_ok
+    info["message"] = (
+        f"Pushes go to {effective} over SSH."
+        if info["push_ready"]
+        else f"Pushes go to {effective}; set up git to push over SSH with the key."
+    )
+    return info
+
+
+def configure_repo(site: SiteConfig) -> dict[str, Any]:
+    """Give an https GitHub origin an ssh push URL (fetch URL untouched)."""
+    status = repo_status(site)
+    root = site.repo_path()
+    changed: list[str] = []
+    if not status["is_github"]:
+        return {**status, "changed": changed}
+    push_url = status["push_url"]
+    wanted = status["ssh_push_url"]
+    origin = status["origin_url"]
+    if wanted and not _is_ssh_url_for(site, origin) and push_url != wanted:
+        if push_url and github_owner_repo(push_url) is None and not _is_ssh_url_for(site, push_url):
+            # A push URL the user chose for somewhere else: not ours to overwrite.
+            return {
+                **status,
+                "changed": changed,
+                "message": f"remote.origin.pushurl is already set to {push_url}; left as it is.",
+            }
+        _git_set(root, "remote.origin.pushurl", wanted)
+        changed.append("remote.origin.pushurl")
+    command = needed_ssh_command(site)
+    if command and status["ssh_command"] != command:
+        _git_set(root, "core.sshCommand", command)
+        changed.append("core.sshCommand")
+    return {**repo_status(site), "changed": changed}

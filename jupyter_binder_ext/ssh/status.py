@@ -1,0 +1,280 @@
+"""The SSH key section: what the key is, whether ssh can use it, and pushing to GitHub.
+
+The site mounts one key pair per user. ``read_ssh`` reports the public key (type, size,
+comment, fingerprint exactly as ``ssh-keygen -lf`` prints it) and which private key file ssh
+will use (a private 0600 copy when the mounted one is too open or not the user's own);
+``configure_git`` sets ssh and git up (see :mod:`.sshsetup`); ``test_connection`` runs the
+real ``ssh -T`` (see :mod:`.sshtest`). The private key's bytes are never in any answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.errors import Conflict
+from jupyter_binder_ext.ssh.connection_test import FINGERPRINTS_URL
+from jupyter_binder_ext.ssh.connection_test import test_connection as test_connection
+from jupyter_binder_ext.ssh.git_setup import (
+    configure_repo,
+    expand,
+    known_hosts_path,
+    pinned_known_hosts_text,
+    read_managed_block,
+    render_block,
+    repo_status,
+    ssh_config_path,
+    usable_key,
+    write_atomically,
+    write_managed_block,
+)
+from jupyter_binder_ext.ssh.keys import InvalidKey, PublicKey, derive_public_key, parse_public_key
+
+__all__ = [
+    "configure_git",
+    "describe_ssh",
+    "describe_ssh_test",
+    "read_ssh",
+    "test_connection",
+]
+
+
+# -- the answers ---------------------------------------------------------------------------
+
+
+def _warning(kind: str, level: str, message: str) -> dict[str, str]:
+    return {"kind": kind, "level": level, "message": message}
+
+
+def _ssh_setup_state(site: SiteConfig, identity: str | None) -> dict[str, Any]:
+    config = ssh_config_path(site)
+    known = known_hosts_path(site)
+    block = read_managed_block(config)
+    try:
+        pinned = pinned_known_hosts_text(site)
+        known_ok = known.is_file() and known.read_text(encoding="utf-8") == pinned
+    except OSError:
+        known_ok = False
+    block_ok = identity is not None and block == render_block(site, identity)
+    return {
+        "ssh_config_path": str(config),
+        "ssh_config_block": block is not None,
+        "ssh_config_current": block_ok,
+        "known_hosts_path": str(known),
+        "known_hosts_pinned": known_ok,
+    }
+
+
+def read_ssh(site: SiteConfig) -> dict[str, Any]:
+    """The answer of ``GET binder/api/ssh``. Never any byte of the private key."""
+    warnings: list[dict[str, str]] = []
+    pub_path = expand(site.ssh_public_key_path)
+    public: PublicKey | None = None
+    public_error: str | None = None
+    public_source = "file"
+    try:
+        public = parse_public_key(pub_path.read_text(encoding="utf-8", errors="replace"))
+    except FileNotFoundError:
+        public_error = f"There is no public key at {pub_path}."
+    except OSError as err:
+        public_error = f"Cannot read {pub_path}: {err.strerror}."
+    except InvalidKey as err:
+        public_error = f"{pub_path}: {err.message}"
+    private = usable_key(site)
+    pair_matches: bool | None = None
+    private_key_error: str | None = None
+    if private.usable and private.path_used:
+        derived, private_key_error = derive_public_key(private.path_used)
+        if derived is not None and public is not None:
+            pair_matches = derived.blob == public.blob
+        elif derived is not None:
+            public, public_source = derived, "derived"
+            warnings.append(
+                _warning(
+                    "public_key_derived",
+                    "info",
+                    f"{public_error} It was computed from the private key instead.",
+                )
+            )
+            public_error = None
+    if public_error:
+        warnings.append(_warning("public_key", "error", public_error))
+    if not private.usable:
+        warnings.append(_warning("private_key", "error", private.reason))
+    elif private.copied:
+        warnings.append(_warning("private_copy", "info", private.reason))
+    if private_key_error:
+        warnings.append(
+            _warning(
+                "private_key_unreadable",
+                "error",
+                f"ssh-keygen cannot load the private key {private.path_used} "
+                f"({private_key_error}); if it has a passphrase, pushes from the notebook "
+                "need a key without one.",
+            )
+        )
+    if pair_matches is False:
+        warnings.append(
+            _warning(
+                "pair_mismatch",
+                "error",
+                f"The public key {pub_path} does not belong to the private key: GitHub would "
+                "refuse the private key even after you add this public one.",
+            )
+        )
+    usable = private.usable and private_key_error is None
+    setup = _ssh_setup_state(site, private.path_used)
+    repo = repo_status(site)
+    git_configured = (
+        usable
+        and setup["ssh_config_current"]
+        and setup["known_hosts_pinned"]
+        and (repo["push_ready"] or not repo["is_github"])
+    )
+    return {
+        "public_key": public.openssh if public else None,
+        "public_key_path": str(pub_path),
+        "public_key_source": public_source if public else None,
+        "key_type": public.key_type if public else None,
+        "algorithm": public.algorithm if public else None,
+        "bits": public.bits if public else None,
+        "fingerprint": public.fingerprint if public else None,
+        "fingerprint_line": public.fingerprint_line() if public else None,
+        "comment": public.comment if public else None,
+        "private_key": private.to_json(),
+        "private_key_usable": usable,
+        "private_key_path_used": private.path_used if usable else None,
+        "pair_matches": pair_matches,
+        "git_configured": git_configured,
+        "ssh_setup": setup,
+        "repo": repo,
+        "host": {
+            "name": site.github_ssh_host,
+            "user": site.github_ssh_user,
+            "port": site.github_ssh_port,
+        },
+        "add_key_url": site.github_add_key_url,
+        "fingerprints_url": FINGERPRINTS_URL,
+        "steps": _steps(site, git_configured),
+        "warnings": warnings,
+    }
+
+
+def _steps(site: SiteConfig, git_configured: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": "copy_public_key",
+            "title": "Copy the public key",
+            "detail": "The same key pair is mounted in all your notebooks: add it once.",
+            "url": None,
+            "done": None,
+        },
+        {
+            "id": "add_key",
+            "title": "Add it to your GitHub account",
+            "detail": "Paste it as a new SSH key (key type: Authentication Key); any title.",
+            "url": site.github_add_key_url,
+            "done": None,
+        },
+        {
+            "id": "configure_git",
+            "title": "Set up ssh and git",
+            "detail": (
+                f"An ssh config entry for {site.github_ssh_host} using this key, GitHub's "
+                "published host keys pinned, and an SSH push URL for the repository."
+            ),
+            "url": None,
+            "done": git_configured,
+        },
+        {
+            "id": "test",
+            "title": "Test the connection",
+            "detail": f"Runs ssh -T {site.github_ssh_user}@{site.github_ssh_host}.",
+            "url": None,
+            "done": None,
+        },
+    ]
+
+
+def configure_git(site: SiteConfig) -> dict[str, Any]:
+    """``POST binder/api/ssh/configure-git``: idempotent; answers with the new GET state."""
+    private = usable_key(site)
+    if not private.usable or private.path_used is None:
+        raise Conflict(
+            f"No private key ssh can use: {private.reason}",
+            reason="no_usable_key",
+            path=private.path,
+        )
+    ssh_dir = site.ssh_dir_path()
+    changed: list[str] = []
+    try:
+        if not ssh_dir.is_dir():
+            ssh_dir.mkdir(mode=0o700, parents=True)
+            changed.append(str(ssh_dir))
+        pinned = pinned_known_hosts_text(site)
+        known = known_hosts_path(site)
+        if not known.is_file() or known.read_text(encoding="utf-8") != pinned:
+            write_atomically(known, pinned, 0o644)
+            changed.append(str(known))
+        config = ssh_config_path(site)
+        if write_managed_block(config, render_block(site, private.path_used)):
+            changed.append(str(config))
+    except OSError as err:
+        raise Conflict(
+            f"Cannot write the ssh setup in {ssh_dir}: {err.strerror or err}. Set "
+            "c.BinderExt.ssh_dir to a writable folder.",
+            reason="ssh_dir_not_writable",
+            path=str(ssh_dir),
+        ) from err
+    repo = configure_repo(site)
+    changed.extend(repo["changed"])
+    data = read_ssh(site)
+    message = (
+        "Set up: " + ", ".join(changed) + "." if changed else "Already set up: nothing changed."
+    )
+    if not repo["is_github"] and repo["message"]:
+        message += " " + repo["message"]
+    data["configure"] = {"changed": changed, "repo": repo, "message": message}
+    return data
+
+
+# -- text for the magics and the CLI ------------------------------------------------------
+
+
+def describe_ssh(data: dict[str, Any]) -> str:
+    lines = []
+    if data["public_key"]:
+        lines.append(f"Public key ({data['public_key_path']}):")
+        lines.append(f"  {data['public_key']}")
+        lines.append(f"  {data['fingerprint_line']}")
+    private = data["private_key"]
+    if data["private_key_usable"]:
+        lines.append(f"Private key used by ssh: {data['private_key_path_used']}")
+    else:
+        lines.append(f"Private key: not usable ({private['reason']})")
+    lines.append(
+        "Git over SSH: " + ("set up" if data["git_configured"] else "not set up (--configure-git)")
+    )
+    repo = data["repo"]
+    if repo.get("message"):
+        lines.append(f"  {repo['message']}")
+    if not data["git_configured"] or not data["private_key_usable"]:
+        lines.append("Next steps:")
+        for index, step in enumerate(data["steps"], 1):
+            url = f" ({step['url']})" if step["url"] else ""
+            lines.append(f"  {index}. {step['title']}{url}")
+    configure = data.get("configure")
+    if configure:
+        lines.append(configure["message"])
+    for warning in data["warnings"]:
+        lines.append(f"{warning['level'].upper()}: {warning['message']}")
+    return "\n".join(lines)
+
+
+def describe_ssh_test(data: dict[str, Any]) -> str:
+    lines = [("OK: " if data["ok"] else "FAILED: ") + data["message"]]
+    if data["next_step"]:
+        lines.append("Next: " + data["next_step"])
+    if data["output"] and not data["ok"]:
+        lines.append("ssh said: " + data["output"])
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The terminal faces: ``jupyter binder ...`` and the ``%binder`` magics."""

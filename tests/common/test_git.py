@@ -1,0 +1,270 @@
+"""git helpers against real repositories: file:// remotes and a real sshd on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from fixtures.gitrepo import Clone, git, git_env, make_origin, origin
+from fixtures.sshd import SSHServer, make_keypair
+
+from jupyter_binder_ext.common import git as gitops
+
+__all__ = ["git_env", "origin"]  # fixtures used by the tests below
+
+
+def porcelain(clone: Clone) -> list[str]:
+    return [ln for ln in clone.git("status", "--porcelain").splitlines() if ln]
+
+
+# -- commit one file ---------------------------------------------------------------------------
+
+
+def test_commit_file_commits_that_file_alone(origin: Clone) -> None:
+    work = origin.work
+    (work / "README.md").write_text("# staged change\n")
+    origin.git("add", "README.md")
+    (work / "notebook.ipynb").write_text('{"unstaged": true}\n')
+    (work / "scratch.txt").write_text("untracked\n")
+    staged_diff = origin.git("diff", "--cached")
+    unstaged_diff = origin.git("diff")
+    before = porcelain(origin)
+    (work / ".resources").write_text("meml=8\n")
+
+    result = gitops.commit_file(work, work / ".resources", "Ask for 8 GB")
+
+    assert result.created
+    assert result.branch == "main"
+    assert result.sha == origin.head()
+    assert result.files == (".resources",)
+    assert origin.git("show", "--format=", "--name-only", "HEAD").splitlines() == [".resources"]
+    assert origin.git("show", "HEAD:.resources") == "meml=8"
+    assert origin.git("log", "-1", "--format=%s") == "Ask for 8 GB"
+    # Everything else is exactly as it was: staged stays staged, unstaged stays unstaged.
+    assert porcelain(origin) == before
+    assert origin.git("diff", "--cached") == staged_diff
+    assert origin.git("diff") == unstaged_diff
+
+
+def test_commit_file_with_nothing_new_makes_no_commit(origin: Clone) -> None:
+    (origin.work / ".resources").write_text("gpu=1\n")
+    first = gitops.commit_file(origin.work, origin.work / ".resources", "first")
+    again = gitops.commit_file(origin.work, origin.work / ".resources", "again")
+    assert first.created and not again.created
+    assert again.sha == first.sha == origin.head()
+
+
+def test_commit_file_commits_an_ignored_file_and_a_deletion(origin: Clone) -> None:
+    (origin.work / ".gitignore").write_text(".resources\n")
+    origin.git("add", ".gitignore")
+    origin.git("commit", "-q", "-m", "ignore it")
+    (origin.work / ".resources").write_text("gpu=1\n")
+    added = gitops.commit_file(origin.work, origin.work / ".resources", "add")
+    assert added.created
+    assert origin.git("show", "HEAD:.resources") == "gpu=1"
+    (origin.work / ".resources").unlink()
+    removed = gitops.commit_file(origin.work, origin.work / ".resources", "back to defaults")
+    assert removed.created
+    assert origin.git("ls-tree", "--name-only", "HEAD").splitlines() == [
+        ".gitignore",
+        "README.md",
+        "notebook.ipynb",
+    ]
+
+
+def test_commit_file_without_a_git_identity_uses_the_fallback(
+    tmp_path: Path, git_env: Path
+) -> None:
+    clone = make_origin(tmp_path)  # no user.name / user.email anywhere
+    assert not gitops.identity_is_set(clone.work)
+    (clone.work / ".resources").write_text("meml=4\n")
+    result = gitops.commit_file(
+        clone.work,
+        clone.work / ".resources",
+        "msg",
+        fallback_identity=("alice", "alice@hub.example"),
+    )
+    assert result.created
+    assert result.author == "alice <alice@hub.example>"
+    assert "git config --global user.email" in result.note
+    assert clone.git("log", "-1", "--format=%an <%ae> / %cn <%ce>") == (
+        "alice <alice@hub.example> / alice <alice@hub.example>"
+    )
+
+
+def test_commit_file_refuses_during_a_merge(origin: Clone) -> None:
+    base = origin.head()
+    origin.commit_file("README.md", "ours\n")
+    origin.git("checkout", "-q", "-b", "other", base)
+    origin.commit_file("README.md", "theirs\n")
+    origin.git("checkout", "-q", "main")
+    subprocess.run(["git", "-C", str(origin.work), "merge", "other"], capture_output=True)
+    (origin.work / ".resources").write_text("gpu=1\n")
+    with pytest.raises(gitops.Conflict, match="middle of a merge"):
+        gitops.commit_file(origin.work, origin.work / ".resources", "msg")
+
+
+# -- push --------------------------------------------------------------------------------------
+
+
+def test_push_accepted(origin: Clone) -> None:
+    (origin.work / ".resources").write_text("meml=8\n")
+    commit = gitops.commit_file(origin.work, origin.work / ".resources", "more RAM")
+    target = gitops.push_target(origin.work)
+    assert (target.remote, target.ref) == ("origin", "refs/heads/main")
+    assert target.url == origin.bare.as_uri()
+    result = gitops.push(origin.work, target)
+    assert result.ok, result.output
+    assert origin.remote_head() == commit.sha
+    assert result.to_json()["branch"] == "main"
+
+
+def test_push_rejected_when_the_remote_moved_ahead(origin: Clone, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", origin.bare.as_uri(), str(other)], check=True)
+    git(other, "commit", "-q", "--allow-empty", "-m", "someone else")
+    git(other, "push", "-q", "origin", "main")
+    theirs = git(other, "rev-parse", "HEAD")
+    (origin.work / ".resources").write_text("meml=8\n")
+    ours = gitops.commit_file(origin.work, origin.work / ".resources", "more RAM").sha
+
+    result = gitops.push(origin.work, gitops.push_target(origin.work))
+
+    assert not result.ok
+    assert result.reason == "rejected"
+    assert "[rejected]" in result.output  # git's own words are kept
+    assert "HEAD -> main (fetch first)" in result.output
+    assert "git pull --rebase" in result.hint
+    assert origin.head() == ours  # the commit is kept
+    assert origin.remote_head() == theirs  # and nothing was forced
+
+
+def test_no_remote(tmp_path: Path, git_env: Path) -> None:
+    repo = tmp_path / "solo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    with pytest.raises(gitops.NoPushTarget) as caught:
+        gitops.push_target(repo)
+    assert caught.value.details["reason"] == "no_remote"
+    assert "git remote add origin" in caught.value.message
+
+
+def test_remote_not_found(origin: Clone, tmp_path: Path) -> None:
+    origin.git("remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())
+    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    assert not result.ok
+    assert result.reason == "not_found"
+    assert "does not appear to be a git repository" in result.output
+
+
+def test_unreachable_ssh_remote_is_a_network_failure(origin: Clone) -> None:
+    from fixtures.sshd import free_port
+
+    port = free_port()  # nothing listens there
+    origin.git("remote", "set-url", "origin", f"ssh://git@127.0.0.1:{port}/o/r.git")
+    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    assert not result.ok
+    assert result.reason == "network"
+    assert "Connection refused" in result.output
+
+
+def test_credentials_in_a_remote_url_never_show(origin: Clone) -> None:
+    origin.git("remote", "set-url", "origin", "https://alice:s3cret-token@127.0.0.1:1/o/r.git")
+    target = gitops.push_target(origin.work)
+    assert "s3cret" not in target.url
+    result = gitops.push(origin.work, target)
+    assert not result.ok
+    assert "s3cret" not in result.output + result.command + str(result.to_json())
+
+
+def test_detached_head_without_a_branch_has_no_target(origin: Clone) -> None:
+    origin.git("checkout", "-q", "--detach")
+    with pytest.raises(gitops.NoPushTarget) as caught:
+        gitops.push_target(origin.work)
+    assert caught.value.details["reason"] == "detached"
+    # A launched branch that exists on the remote is where it belongs.
+    assert gitops.push_target(origin.work, launched_branch="main").ref == "refs/heads/main"
+
+
+def test_a_launch_of_another_branch_pushes_to_that_branch(tmp_path: Path, git_env: Path) -> None:
+    """repo2docker clones the default branch and resets it to the launched commit."""
+    clone = make_origin(tmp_path)
+    clone.git("config", "user.name", "T")
+    clone.git("config", "user.email", "t@example.org")
+    clone.git("checkout", "-q", "-b", "dev")
+    dev_sha = clone.commit_file("dev.txt", "dev\n")
+    clone.git("push", "-q", "origin", "dev")
+    main_sha = clone.remote_head("main")
+    # The notebook's clone, made the way repo2docker makes it for a launch of `dev`.
+    notebook = tmp_path / "notebook"
+    subprocess.run(
+        ["git", "clone", "-q", "--no-checkout", clone.bare.as_uri(), str(notebook)], check=True
+    )
+    git(notebook, "reset", "-q", "--hard", dev_sha)
+    assert gitops.current_branch(notebook) == "main"
+
+    target = gitops.push_target(notebook, launched_branch="dev")
+    assert target.ref == "refs/heads/dev"
+    (notebook / ".resources").write_text("gpu=1\n")
+    sha = gitops.commit_file(notebook, notebook / ".resources", "gpu", ("a", "a@b")).sha
+    assert gitops.push(notebook, target).ok
+    assert clone.remote_head("dev") == sha
+    assert clone.remote_head("main") == main_sha  # main is not moved onto dev's work
+    # A launch of a commit (not a branch) uses the branch's own upstream.
+    assert gitops.push_target(notebook, launched_branch=dev_sha[:12]).ref == "refs/heads/main"
+
+
+def test_status_reports_branch_upstream_and_changes(origin: Clone) -> None:
+    (origin.work / "new.txt").write_text("x\n")
+    data = gitops.status(origin.work)
+    assert data["branch"] == "main"
+    assert data["upstream"] == "origin/main"
+    assert data["head"] == origin.head()
+    assert data["changes"] == ["?? new.txt"]
+    assert data["in_progress"] is None
+    assert gitops.repo_root(origin.work / "deeper" / "x.txt") == origin.work.resolve()
+
+
+# -- over a real OpenSSH server ----------------------------------------------------------------
+
+
+def test_push_over_ssh_with_key_authentication(ssh_origin: Clone, sshd_server: SSHServer) -> None:
+    (ssh_origin.work / ".resources").write_text("meml=8\n")
+    sha = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha
+    target = gitops.push_target(ssh_origin.work)
+    assert target.url == "root@github.com:o/r.git"
+    result = gitops.push(ssh_origin.work, target)
+    assert result.ok, result.output + sshd_server.log()
+    assert ssh_origin.remote_head() == sha
+
+
+def test_push_over_ssh_rejected_when_the_remote_moved_ahead(
+    ssh_origin: Clone, tmp_path: Path
+) -> None:
+    other = make_origin(tmp_path / "elsewhere")
+    git(other.work, "fetch", "-q", str(ssh_origin.bare), "main")
+    git(other.work, "reset", "-q", "--hard", "FETCH_HEAD")
+    git(other.work, "commit", "-q", "--allow-empty", "-m", "moved ahead")
+    git(other.work, "push", "-q", str(ssh_origin.bare), "HEAD:main")
+    (ssh_origin.work / ".resources").write_text("meml=8\n")
+    ours = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha
+    result = gitops.push(ssh_origin.work, gitops.push_target(ssh_origin.work))
+    assert not result.ok
+    assert result.reason == "rejected"
+    assert "[rejected]" in result.output
+    assert ssh_origin.head() == ours
+
+
+def test_push_over_ssh_with_an_unknown_key_is_a_permission_failure(
+    ssh_origin: Clone, sshd_server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stranger, _ = make_keypair(tmp_path / "stranger")
+    monkeypatch.setenv("GIT_SSH_COMMAND", sshd_server.git_ssh_command(stranger))
+    (ssh_origin.work / ".resources").write_text("meml=8\n")
+    ours = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha
+    result = gitops.push(ssh_origin.work, gitops.push_target(ssh_origin.work))
+    assert not result.ok
+    assert result.reason == "permission"
+    assert "Permission denied (publickey)" in result.output
+    assert "public SSH key" in result.hint
+    assert ssh_origin.head() == ours

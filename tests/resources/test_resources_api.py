@@ -1,0 +1,246 @@
+"""``GET`` / ``PUT binder/api/resources`` through a real Jupyter server on a real git repo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPResponse
+
+from jupyter_binder_ext.common.units import GB
+from jupyter_binder_ext.resources.model import ABSENT_ETAG, KEYS, NOT_GITHUB_WARNING
+
+
+def body(response: HTTPResponse) -> Any:
+    return json.loads(response.body.decode())
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "repo"
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    return path
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any], repo: Path) -> dict[str, Any]:
+    return {**jp_server_config, "BinderExt": {"repo_dir": str(repo)}}
+
+
+async def put(jp_fetch: Any, payload: Any, etag: str | None = None) -> HTTPResponse:
+    headers = {"If-Match": f'"{etag}"'} if etag else {}
+    return await jp_fetch(
+        "binder", "api", "resources", method="PUT", body=json.dumps(payload), headers=headers
+    )
+
+
+async def put_error(jp_fetch: Any, payload: Any, etag: str | None = None) -> HTTPResponse:
+    with pytest.raises(HTTPClientError) as caught:
+        await put(jp_fetch, payload, etag)
+    assert caught.value.response is not None
+    return caught.value.response
+
+
+async def test_get_without_a_file(jp_fetch: Any, repo: Path, binder_env: dict[str, str]) -> None:
+    response = await jp_fetch("binder", "api", "resources")
+    data = body(response)
+    assert response.headers["ETag"] == f'"{ABSENT_ETAG}"'
+    assert set(data) == {
+        "path",
+        "filename",
+        "exists",
+        "text",
+        "values",
+        "effective",
+        "defaults",
+        "maximums",
+        "running",
+        "problems",
+        "has_errors",
+        "is_github",
+        "warnings",
+        "etag",
+    }
+    assert data["path"] == str(repo / ".resources")
+    assert data["exists"] is False
+    assert data["text"] == ""
+    assert data["values"] == {}
+    assert (
+        data["effective"]
+        == data["defaults"]
+        == {
+            "gpu": 0,
+            "cpur": 1,
+            "cpul": 8,
+            "memr": 1,
+            "meml": 16,
+        }
+    )
+    assert data["maximums"] == {"gpu": None, "cpul": None, "meml": None}
+    assert data["problems"] == []
+    assert data["is_github"] is True
+    assert data["warnings"] == []
+    assert data["etag"] == ABSENT_ETAG
+
+
+async def test_get_with_a_file_and_the_running_values(
+    jp_fetch: Any, repo: Path, binder_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEM_LIMIT", str(2 * GB))
+    monkeypatch.setenv("MEM_GUARANTEE", str(GB))
+    monkeypatch.setenv("CPU_LIMIT", "2.0")
+    monkeypatch.delenv("CPU_GUARANTEE", raising=False)
+    monkeypatch.delenv("NVIDIA_VISIBLE_DEVICES", raising=False)
+    (repo / ".resources").write_text("# more RAM\nmeml=4\nmemr=8\n")
+    data = body(await jp_fetch("binder", "api", "resources"))
+    assert data["exists"] is True
+    assert data["text"] == "# more RAM\nmeml=4\nmemr=8\n"
+    assert data["values"] == {"meml": 4, "memr": 8}
+    assert data["effective"] == {"gpu": 0, "cpur": 1, "cpul": 8, "memr": 8, "meml": 4}
+    assert data["running"] == {"gpu": None, "cpur": None, "cpul": 2, "memr": 1, "meml": 2}
+    assert data["has_errors"] is True
+    assert data["problems"] == [
+        {
+            "line": 3,
+            "key": "memr",
+            "message": "The RAM request memr=8 is above the RAM limit meml=4: raise meml or "
+            "lower memr.",
+            "severity": "error",
+        }
+    ]
+    assert len(data["etag"]) == 64
+
+
+async def test_not_on_github_warns(
+    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch, binder_env: dict[str, str]
+) -> None:
+    monkeypatch.setenv("BINDER_REPO_URL", "https://gitlab.com/o/r")
+    monkeypatch.setenv("BINDER_REQUEST", "v2/gl/o%2Fr/main")
+    monkeypatch.setenv("BINDER_PERSISTENT_REQUEST", "v2/gl/o%2Fr/0123456789abcdef")
+    data = body(await jp_fetch("binder", "api", "resources"))
+    assert data["is_github"] is False
+    assert data["warnings"] == [NOT_GITHUB_WARNING]
+
+
+async def test_put_values_merges_into_the_existing_text(jp_fetch: Any, repo: Path) -> None:
+    path = repo / ".resources"
+    path.write_bytes(b"# This file is for resource requests\r\ngpu=1\r\nmeml=4\r\n")
+    etag = body(await jp_fetch("binder", "api", "resources"))["etag"]
+    response = await put(jp_fetch, {"values": {"meml": 8, "cpul": "2.5", "gpu": None}}, etag)
+    data = body(response)
+    assert path.read_bytes() == b"# This file is for resource requests\r\nmeml=8\r\ncpul=2.5\r\n"
+    assert data["values"] == {"meml": 8, "cpul": 2.5}
+    assert data["text"] == path.read_bytes().decode()
+    assert data["etag"] != etag
+    assert response.headers["ETag"] == f'"{data["etag"]}"'
+
+
+async def test_put_text_replaces_the_file(jp_fetch: Any, repo: Path) -> None:
+    response = await put(jp_fetch, {"text": "# mine\ngpu=1\n"}, ABSENT_ETAG)
+    assert (repo / ".resources").read_text() == "# mine\ngpu=1\n"
+    assert body(response)["values"] == {"gpu": 1}
+    # If-Match is optional: without it the write goes ahead.
+    await put(jp_fetch, {"text": "gpu=2\n"})
+    assert (repo / ".resources").read_text() == "gpu=2\n"
+
+
+async def test_invalid_put_is_400_with_problems_and_the_file_unchanged(
+    jp_fetch: Any, repo: Path
+) -> None:
+    path = repo / ".resources"
+    original = b"# keep\nmeml=4\n"
+    path.write_bytes(original)
+    etag = body(await jp_fetch("binder", "api", "resources"))["etag"]
+
+    response = await put_error(jp_fetch, {"values": {"meml": "4GB"}}, etag)
+    assert response.code == 400
+    data = body(response)
+    assert data["error"] == "invalid"
+    assert data["problems"] == [
+        {
+            "line": None,
+            "key": "meml",
+            "message": "RAM is in whole GB, without units: meml=4",
+            "severity": "error",
+        }
+    ]
+    assert ".resources was not changed" in data["message"]
+    assert path.read_bytes() == original
+
+    response = await put_error(jp_fetch, {"text": "meml=4\nmemr=8\nfoo=1\n"}, etag)
+    assert response.code == 400
+    assert [(p["line"], p["key"]) for p in body(response)["problems"]] == [
+        (3, "foo"),
+        (2, "memr"),
+    ]
+    assert path.read_bytes() == original
+
+    for payload in ({}, {"values": {}, "text": ""}, {"value": {"meml": 4}}, {"values": [1]}):
+        assert (await put_error(jp_fetch, payload, etag)).code == 400
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in repo.iterdir()) == [".git", ".resources"]
+
+
+async def test_stale_if_match_is_409_and_the_file_unchanged(jp_fetch: Any, repo: Path) -> None:
+    path = repo / ".resources"
+    path.write_text("meml=4\n")
+    stale = body(await jp_fetch("binder", "api", "resources"))["etag"]
+    path.write_text("meml=6\n")  # edited elsewhere (the file browser, git pull...)
+    response = await put_error(jp_fetch, {"values": {"meml": 8}}, stale)
+    assert response.code == 409
+    data = body(response)
+    assert data["error"] == "conflict"
+    assert "changed since you loaded it" in data["message"]
+    assert path.read_text() == "meml=6\n"
+    assert data["etag"] == body(await jp_fetch("binder", "api", "resources"))["etag"]
+    # The file is created meanwhile: the "absent" etag is stale too.
+    path.unlink()
+    etag = body(await jp_fetch("binder", "api", "resources"))["etag"]
+    path.write_text("gpu=1\n")
+    assert (await put_error(jp_fetch, {"values": {"gpu": 2}}, etag)).code == 409
+    assert path.read_text() == "gpu=1\n"
+
+
+@pytest.fixture
+def read_only(repo: Path) -> Iterator[Path]:
+    """The repository folder made read-only for real (a read-only bind mount as root)."""
+    if os.geteuid() != 0:
+        repo.chmod(0o555)
+        yield repo
+        repo.chmod(0o755)
+        return
+    subprocess.run(["mount", "--bind", str(repo), str(repo)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(repo)], check=True)
+        yield repo
+    finally:
+        subprocess.run(["umount", str(repo)], check=True)
+
+
+async def test_unwritable_folder_gives_a_clear_error_and_keeps_the_file(
+    jp_fetch: Any, repo: Path, request: pytest.FixtureRequest
+) -> None:
+    path = repo / ".resources"
+    path.write_text("meml=4\n")
+    etag = body(await jp_fetch("binder", "api", "resources"))["etag"]
+    request.getfixturevalue("read_only")
+    response = await put_error(jp_fetch, {"values": {"meml": 8}}, etag)
+    assert response.code == 403
+    data = body(response)
+    assert data["error"] == "forbidden"
+    assert data["message"].startswith(f"Cannot write {path}: ")
+    assert "the file was not changed" in data["message"]
+    assert path.read_text() == "meml=4\n"
+    assert sorted(p.name for p in repo.iterdir()) == [".git", ".resources"]
+
+
+async def test_effective_has_every_key(jp_fetch: Any, repo: Path) -> None:
+    (repo / ".resources").write_text("cpul=2\n")
+    data = body(await jp_fetch("binder", "api", "resources"))
+    assert list(data["effective"]) == list(KEYS)
