@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
+from fixtures.answer_types import check_answer
 
 from jupyter_binder_ext.config import SITE_ENV
 
@@ -14,6 +16,21 @@ pytest_plugins = ("pytest_jupyter.jupyter_server", "fixtures.sshd", "fixtures.gi
 @pytest.fixture
 def jp_server_config(jp_server_config):  # type: ignore[no-untyped-def]
     return {"ServerApp": {"jpserver_extensions": {"jupyter_binder_ext": True}}}
+
+
+@pytest.fixture
+def jp_fetch(jp_fetch):  # type: ignore[no-untyped-def]
+    """pytest-jupyter's jp_fetch, with every binder/api answer checked against its declared
+    type (jupyter_binder_ext/server/answers.py): every state a test builds checks the types."""
+
+    async def fetch(*parts: str, **kwargs: Any) -> Any:
+        response = await jp_fetch(*parts, **kwargs)
+        if parts[:2] == ("binder", "api") and response.body:
+            method = kwargs.get("method", "GET")
+            check_answer(method, "/".join(parts[2:]), response.code, response.body)
+        return response
+
+    return fetch
 
 
 @pytest.fixture

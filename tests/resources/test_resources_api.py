@@ -125,7 +125,9 @@ async def test_not_on_github_warns(
     monkeypatch.setenv("BINDER_PERSISTENT_REQUEST", "v2/gl/o%2Fr/0123456789abcdef")
     data = body(await jp_fetch("binder", "api", "resources"))
     assert data["is_github"] is False
-    assert data["warnings"] == [NOT_GITHUB_WARNING]
+    assert data["warnings"] == [
+        {"kind": "not_github", "level": "warning", "message": NOT_GITHUB_WARNING}
+    ]
 
 
 async def test_put_values_merges_into_the_existing_text(jp_fetch: Any, repo: Path) -> None:

@@ -482,7 +482,9 @@ def test_not_github_is_a_warning(tmp_path: Path) -> None:
     }
     data = read_resources(_site(tmp_path), read_launch(env))
     assert data["is_github"] is False
-    assert data["warnings"] == [NOT_GITHUB_WARNING]
+    assert data["warnings"] == [
+        {"kind": "not_github", "level": "warning", "message": NOT_GITHUB_WARNING}
+    ]
 
 
 def test_describe_resources_shows_file_effective_and_running(tmp_path: Path) -> None:

@@ -1,0 +1,32 @@
+"""Answer types every domain shares: a warning, and an error answer.
+
+Every REST answer has one declared type (a ``TypedDict`` in its domain's ``answers.py``); the
+handlers, the magics and the CLI return exactly it. ``server/answers.py`` names the type of
+each route; the tests check every live answer against it, and ``labextension/src/answers.ts``
+and the tables of ``docs/rest-api.md`` are generated from these declarations.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Level = Literal["info", "warning", "error"]
+
+
+class Warning(TypedDict):
+    """Something the user should know, said by the server: the panel only shows it."""
+
+    kind: str
+    level: Level
+    message: str
+
+
+class ErrorAnswer(TypedDict):
+    """Any 4xx/5xx answer: ``error`` (a machine-readable kind) and a message to act on.
+
+    Errors carry further details named by the error (``path``, ``problems``...): the one
+    answer type whose keys are open.
+    """
+
+    error: str
+    message: str

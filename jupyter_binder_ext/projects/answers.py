@@ -1,0 +1,53 @@
+"""The answers of ``GET binder/api/projects`` and ``DELETE .../projects/{name}``."""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+ProjectState = Literal["running", "starting", "stopping", "stopped"]
+
+
+class Project(TypedDict):
+    """One of the user's named servers, as the hub lists it."""
+
+    name: str
+    display_name: str
+    url: str
+    ready: bool
+    pending: str | None
+    stopped: bool
+    state: str
+    started: str | None
+    last_activity: str | None
+    expires_at: str | None
+    expires_in: float | None
+    expires_soon: bool
+    repo_url: str
+    repo: str
+    ref: str
+    ref_url: str
+    launch_url: str
+    image: str
+    is_current: bool
+
+
+class ProjectsAnswer(TypedDict):
+    available: bool
+    message: str
+    user: str
+    limit: int
+    used: int
+    free: int | None
+    full: bool
+    current: str
+    servers: list[Project]
+    stopped_holding_slots: int
+    control_panel_url: str
+
+
+class StopAnswer(TypedDict):
+    name: str
+    action: Literal["stop", "delete"]
+    removed: bool
+    status: str
+    message: str

@@ -1,0 +1,55 @@
+"""The declared answer type of every REST route (under ``{base_url}binder/api/``).
+
+One entry per method and route; errors (4xx/5xx) are :class:`ErrorAnswer`. The tests check
+every answer they fetch against this table, and ``docs/answer_types.py`` generates the
+TypeScript interfaces (``labextension/src/answers.ts``) and the field tables of
+``docs/rest-api.md`` from the same types, so none of them can drift from the server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_binder_ext.common.answers import ErrorAnswer, Warning
+from jupyter_binder_ext.launch.answers import LaunchAnswer
+from jupyter_binder_ext.limits.answers import LimitsAnswer
+from jupyter_binder_ext.persistence.answers import InstanceDirAnswer, PersistenceAnswer
+from jupyter_binder_ext.projects.answers import ProjectsAnswer, StopAnswer
+from jupyter_binder_ext.relaunch.answers import RelaunchAnswer
+from jupyter_binder_ext.resources.answers import ResourcesAnswer
+from jupyter_binder_ext.ssh.answers import ConfigureGitAnswer, SshAnswer, SshTestAnswer
+
+# (method, route) -> the answer's type; `{name}` stands for one path segment.
+ANSWERS: dict[tuple[str, str], Any] = {
+    ("GET", "launch"): LaunchAnswer,
+    ("GET", "limits"): LimitsAnswer,
+    ("GET", "persistence"): PersistenceAnswer,
+    ("POST", "persistence/instance-dir"): InstanceDirAnswer,
+    ("GET", "ssh"): SshAnswer,
+    ("POST", "ssh/configure-git"): ConfigureGitAnswer,
+    ("POST", "ssh/test"): SshTestAnswer,
+    ("GET", "projects"): ProjectsAnswer,
+    ("DELETE", "projects/{name}"): StopAnswer,
+    ("GET", "resources"): ResourcesAnswer,
+    ("PUT", "resources"): ResourcesAnswer,
+    ("POST", "relaunch"): RelaunchAnswer,
+}
+
+# Older route names that still answer, with the route they stand for.
+ROUTE_ALIASES = {"sessions": "projects"}
+
+# Types the generated TypeScript exports although no route answers with them alone.
+SHARED_TYPES: tuple[Any, ...] = (ErrorAnswer, Warning)
+
+
+def answer_type(method: str, route: str) -> Any | None:
+    """The declared type of a 2xx answer to `method` `route` (a path below binder/api/)."""
+    parts = route.strip("/").split("/")
+    parts[0] = ROUTE_ALIASES.get(parts[0], parts[0])
+    for (known_method, pattern), declared in ANSWERS.items():
+        pattern_parts = pattern.split("/")
+        if known_method != method.upper() or len(pattern_parts) != len(parts):
+            continue
+        if all(p == q or (p.startswith("{") and q) for p, q in zip(pattern_parts, parts)):
+            return declared
+    return None
