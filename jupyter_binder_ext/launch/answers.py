@@ -20,9 +20,12 @@ class LaunchAnswer(TypedDict):
     ref_url: str
     launch_host: str
     launch_url: str
+    request: str
+    persistent_request: str
     is_github: bool
     hub_url: str
     hub_api_url: str
     control_panel_url: str
     image: str
+    image_source: str
     message: str

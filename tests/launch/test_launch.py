@@ -22,7 +22,7 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
             "group/sub",
             "proj",
             "v1.0",
-            "https://gitlab.com/group/sub/proj",
+            "https://gitlab.com/group/sub/proj.git",
         ),
         (
             "v2/git/https%3A%2F%2Fcodeberg.org%2Fa%2Fb.git/" + SHA,
@@ -38,7 +38,7 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
             "",
             "10.5281/zenodo.3242074",
             "",
-            "https://doi.org/10.5281/zenodo.3242074",
+            "10.5281/zenodo.3242074",
         ),
     ],
 )
@@ -52,7 +52,7 @@ def test_parse_spec(request_, provider, owner, repo, ref, repo_url):
         ref,
         repo_url,
     )
-    assert spec.is_github is (provider == "gh")
+    assert spec.is_github is (provider == "gh")  # github.com, as no repo URL says otherwise
 
 
 def test_parse_spec_rejects_non_specs():
@@ -120,9 +120,10 @@ def test_read_launch_non_github_repo():
     info = read_launch(env)
     assert info.provider == "gl"
     assert not info.is_github
-    # No commit is known, so there is no link that relaunches the exact commit.
+    # No commit is known, so there is no link that relaunches the exact commit; a link for
+    # a given commit is BinderHub's gl form (repoproviders.py:838).
     assert info.launch_url == ""
-    assert info.launch_url_for("abc") == ""
+    assert info.launch_url_for("abc") == "https://b.example/v2/gl/g%2Fp/abc"
 
 
 def test_read_launch_without_hub():
