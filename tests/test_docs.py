@@ -22,3 +22,25 @@ def test_admin_guide_traitlet_table_is_current():
     assert "default_mem_limit_gb" in names
     for name in names:
         assert f"`c.BinderExt.{name}`" in guide
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_typescript_answer_types_are_generated_from_the_python_ones():
+    module = _load("answer_types")
+    assert module.TS_FILE.read_text() == module.render_ts(), (
+        "run: .venv/bin/python docs/answer_types.py"
+    )
+
+
+def test_rest_reference_tables_are_generated_from_the_answer_types():
+    module = _load("answer_types")
+    doc = module.REST_DOC.read_text()
+    assert module.BEGIN in doc
+    assert module.render_rest_doc(doc) == doc, "run: .venv/bin/python docs/answer_types.py"

@@ -38,6 +38,9 @@ ANSWERS: dict[tuple[str, str], Any] = {
 # Older route names that still answer, with the route they stand for.
 ROUTE_ALIASES = {"sessions": "projects"}
 
+# Answer types whose objects may carry more keys than they declare (an error's details).
+OPEN_TYPES: tuple[Any, ...] = (ErrorAnswer,)
+
 # Types the generated TypeScript exports although no route answers with them alone.
 SHARED_TYPES: tuple[Any, ...] = (ErrorAnswer, Warning)
 
