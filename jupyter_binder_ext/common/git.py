@@ -1,16 +1,34 @@
-"""The few git operations a relaunch needs, through the ``git`` command.
+"""Running git, and the few git operations a relaunch needs.
 
-Each call runs ``git`` with no terminal (a prompt for a password, a passphrase or an unknown
-host key fails at once instead of hanging the server), in the C locale (so the outcome can be
-recognised), and within a time limit. Failures raise :class:`GitFailed` carrying git's own
-output; a refused push is not an exception but a :class:`PushResult` with ``ok=False``.
+One runner for every git the extension starts (relaunch, the ssh set-up, the instance
+folder's exclude, the hub's local source), with one set of rules:
+
+* no prompt, ever: no terminal (its own session), ``GIT_TERMINAL_PROMPT=0`` and empty
+  ``GIT_ASKPASS`` / ``SSH_ASKPASS``, so a password, passphrase or unknown host key fails at
+  once instead of hanging the server;
+* the C locale, so git's messages can be recognised;
+* one environment policy (:func:`git_env`): the hub's token and every other credential-like
+  variable of the server's environment stay out of git and of anything git starts;
+* none of the repository's hooks and no fsmonitor (:data:`SAFE_CONFIG`): the extension's own
+  commits of ``.resources`` are not the user's commits, and a cloned repository's tools must
+  not run inside the server (docs/user-guide.md says why);
+* a time limit; a step that runs out is killed with its whole process group, and the
+  ``index.lock`` it was holding is removed, so the next step does not find the repository
+  locked.
+
+Failures raise :class:`GitFailed` carrying git's own output (credentials in URLs hidden); a
+refused push is not an exception but a :class:`PushResult` with ``ok=False``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
+import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +39,23 @@ from jupyter_binder_ext.errors import CommandFailed, Conflict
 
 GIT_TIMEOUT = 30.0
 PUSH_TIMEOUT = 90.0
-_CREDENTIALS_RE = re.compile(r"(?<=://)[^/@\s]+@")
+# `-c` options given to every git the extension runs: no hooks (core.hooksPath pointing at
+# an empty place), no fsmonitor daemon or hook.
+SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
+_URL_USERINFO_RE = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([^/@\s]+)@")
+# Variables never passed to git: the hub's (token, API URL...), and anything named like a
+# credential. SSH_AUTH_SOCK stays: it lets ssh ask the agent, it is not a secret itself.
+_HIDDEN_PREFIXES = ("JUPYTERHUB_", "JPY_", "CONFIGPROXY_")
+_HIDDEN_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "API_KEY")
+# Variables that would point git at another repository than the one asked for.
+_REPOSITORY_VARIABLES = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+)
 
 
 class GitFailed(CommandFailed):
@@ -29,15 +63,42 @@ class GitFailed(CommandFailed):
 
 
 def redact(text: str) -> str:
-    """Hide credentials embedded in URLs (``https://user:token@host``)."""
-    return _CREDENTIALS_RE.sub("***@", text)
+    """Hide credentials in URLs: all of the userinfo of an http(s) URL (a token is often
+    the user name: ``https://TOKEN@host``), the password of any other (``ssh://git:pw@``)."""
+
+    def hide(match: re.Match[str]) -> str:
+        scheme, userinfo = match.group(1), match.group(2)
+        if scheme.lower() in ("http", "https", "ftp", "ftps"):
+            return f"{scheme}://***@"
+        if ":" in userinfo:
+            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@"
+        return match.group(0)
+
+    return _URL_USERINFO_RE.sub(hide, text)
 
 
-def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+def is_hidden_variable(name: str) -> bool:
+    """Whether the environment policy keeps `name` out of git (and of what git runs)."""
+    upper = name.upper()
+    return upper.startswith(_HIDDEN_PREFIXES) or any(word in upper for word in _HIDDEN_WORDS)
+
+
+def git_env(
+    extra: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of every git the extension runs (see the module's docstring)."""
+    source = os.environ if base is None else base
+    env = {
+        name: value
+        for name, value in source.items()
+        if not is_hidden_variable(name) and name not in _REPOSITORY_VARIABLES
+    }
     env.update(
         {
             "GIT_TERMINAL_PROMPT": "0",  # https: fail instead of asking for a password
+            "GIT_ASKPASS": "",  # empty: git asks no helper program (nor core.askPass)
+            "SSH_ASKPASS": "",
+            "SSH_ASKPASS_REQUIRE": "never",
             "LC_ALL": "C",
             "LANGUAGE": "C",
             "GIT_LITERAL_PATHSPECS": "1",  # a file name is a name, never a glob
@@ -47,42 +108,121 @@ def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def git_command(repo: Path | str, *args: str, git: str = "git") -> list[str]:
+    """The argument list: ``git -C repo <safe config> args...``."""
+    return [git, "-C", str(repo), *SAFE_CONFIG, *args]
+
+
+def kill_group(pid: int) -> None:
+    """Kill a process started with ``start_new_session`` and everything it started."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _remove_lock_left_by(repo: Path | str, started: float) -> str | None:
+    """After a killed step: remove the index.lock it created (never an older one)."""
+    try:
+        done = subprocess.run(
+            git_command(repo, "rev-parse", "--git-path", "index.lock"),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            timeout=10,
+            env=git_env(),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lock = Path(done.stdout.strip())
+    if done.returncode != 0 or not done.stdout.strip():
+        return None
+    if not lock.is_absolute():
+        lock = Path(repo) / lock
+    try:
+        # Made by the killed step: not older than its start (1 s of clock granularity).
+        if lock.lstat().st_mtime >= started - 1:
+            lock.unlink()
+            return str(lock)
+    except OSError:
+        return None
+    return None
+
+
 def run_git(
     repo: Path | str,
     *args: str,
     check: bool = True,
-    timeout: float = GIT_TIMEOUT,
+    timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``git -C repo args...``; raises :class:`GitFailed` (if `check`) with git's stderr."""
-    command = ["git", "-C", str(repo), *args]
+    """``git -C repo args...``; raises :class:`GitFailed` (if `check`) with git's stderr.
+
+    `timeout` defaults to :data:`GIT_TIMEOUT` as it is when the call is made.
+    """
+    timeout = GIT_TIMEOUT if timeout is None else timeout
+    command = git_command(repo, *args)
+    started = time.time()
     try:
-        done = subprocess.run(
+        proc = subprocess.Popen(
             command,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             errors="replace",
             stdin=subprocess.DEVNULL,
-            start_new_session=True,  # no controlling terminal: ssh cannot prompt either
-            timeout=timeout,
-            env=_env(env),
+            start_new_session=True,  # no controlling terminal; killed as a group on timeout
+            env=git_env(env),
         )
     except FileNotFoundError as err:
         raise GitFailed("git is not installed in this image.", command=_show(args)) from err
-    except subprocess.TimeoutExpired as err:
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid)
+        proc.communicate()
+        removed = _remove_lock_left_by(repo, started)
         raise GitFailed(
-            f"git {args[0]} did not finish within {timeout:g} seconds.",
+            f"git {args[0]} did not finish within {timeout:g} seconds; it was stopped"
+            + (f" and its lock {removed} removed." if removed else "."),
             command=_show(args),
             timed_out=True,
-        ) from err
+            lock_removed=removed,
+        ) from None
+    except BaseException:
+        kill_group(proc.pid)
+        proc.wait()
+        raise
+    done = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
     if check and done.returncode != 0:
+        details: dict[str, Any] = {}
+        if "index.lock" in done.stderr and "File exists" in done.stderr:
+            details["reason"] = "index_locked"
         raise GitFailed(
             f"git {args[0]} failed: {redact(_last_line(done.stderr or done.stdout))}",
             command=_show(args),
             returncode=done.returncode,
             stderr=redact(done.stderr.strip()),
+            **details,
         )
     return done
+
+
+async def start_git_async(
+    repo: Path | str, args: Sequence[str], *, git: str = "git"
+) -> asyncio.subprocess.Process:
+    """The same git, started without blocking the event loop (pipes for stdout/stderr).
+
+    The caller reads its output; when the caller gives up (timeout, cancellation) it calls
+    :func:`kill_group` with the process's pid, which stops git and anything it started.
+    """
+    return await asyncio.create_subprocess_exec(
+        *git_command(repo, *args, git=git),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+        env=git_env(),
+    )
 
 
 def _show(args: Sequence[str]) -> str:
@@ -458,9 +598,10 @@ def classify_push_failure(output: str) -> tuple[str, str]:
     return "failed", "The push failed; git's message above says why. Your commit is kept here."
 
 
-def push(repo: Path, target: PushTarget, timeout: float = PUSH_TIMEOUT) -> PushResult:
+def push(repo: Path, target: PushTarget, timeout: float | None = None) -> PushResult:
     """``git push <remote> HEAD:<ref>`` (never forced). A refusal is a result, not an error."""
     args = ("push", target.remote, f"HEAD:{target.ref}")
+    timeout = PUSH_TIMEOUT if timeout is None else timeout
     try:
         done = run_git(repo, *args, check=False, timeout=timeout)
     except GitFailed as err:

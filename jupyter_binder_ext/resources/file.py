@@ -6,19 +6,18 @@ the answer of ``GET``/``PUT binder/api/resources`` shared by every face.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import math
 import os
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_binder_ext.common.answers import Warning
+from jupyter_binder_ext.common.files import UnsafeFile, read_bytes, write_atomic
 from jupyter_binder_ext.common.units import GB
-from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden, InvalidInput
+from jupyter_binder_ext.errors import Conflict, InvalidInput
 from jupyter_binder_ext.resources.model import (
     ABSENT_ETAG,
     KEYS,
@@ -26,6 +25,7 @@ from jupyter_binder_ext.resources.model import (
     NOT_GITHUB_WARNING,
     Number,
     Problem,
+    Severity,
     defaults_dict,
     format_number,
     maximums_dict,
@@ -42,12 +42,10 @@ if TYPE_CHECKING:
 # -- the file --------------------------------------------------------------------------------
 
 
-class WriteFailed(BinderError):
-    """The file system refused the write (other than permissions); the file is unchanged."""
-
-    status = 500
-    code = "write_failed"
-
+# The hub reads at most 16 KiB of the file; one this much larger is refused, never read whole.
+RESOURCES_MAX_BYTES = 256 * 1024
+# Problems listed in one answer; a file (or a request) with more says how many were left out.
+MAX_PROBLEMS = 50
 
 _write_lock = threading.Lock()
 
@@ -62,10 +60,12 @@ def resources_path(site: SiteConfig) -> Path:
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
+    """The file's bytes (None when absent), or a problem: a link, a FIFO, a device, a folder
+    or a file far too large is reported and never read (see :mod:`..common.files`)."""
     try:
-        return path.read_bytes(), None
-    except FileNotFoundError:
-        return None, None
+        return read_bytes(path, limit=RESOURCES_MAX_BYTES, links="never"), None
+    except UnsafeFile as err:
+        return None, Problem(None, None, err.message)
     except IsADirectoryError:
         return None, Problem(None, None, f"{path} is a folder, not a file: rename or remove it.")
     except OSError as err:
@@ -112,14 +112,18 @@ def _gpu_count(env: Mapping[str, str]) -> int | None:
     return len([part for part in value.split(",") if part.strip()])
 
 
-def _warnings(site: SiteConfig, launch: LaunchInfo) -> list[str]:
-    warnings: list[str] = []
+def _warnings(site: SiteConfig, launch: LaunchInfo) -> list[Warning]:
+    warnings: list[Warning] = []
     if launch.repo_url and not launch.is_github:
-        warnings.append(NOT_GITHUB_WARNING)
+        warnings.append({"kind": "not_github", "level": "warning", "message": NOT_GITHUB_WARNING})
     elif not launch.under_binder:
         warnings.append(
-            "This server was not launched from a BinderHub: .resources takes effect when the "
-            "repository is launched through one."
+            {
+                "kind": "not_binder",
+                "level": "info",
+                "message": "This server was not launched from a BinderHub: .resources takes "
+                "effect when the repository is launched through one.",
+            }
         )
     return warnings
 
@@ -136,14 +140,15 @@ def read_resources(
     return {
         "path": str(path),
         "filename": site.resources_filename,
-        "exists": data is not None,
+        # A link or a FIFO named .resources exists, even though it is never read.
+        "exists": data is not None or os.path.lexists(path),
         "text": text,
         "values": parsed.values,
         "effective": parsed.effective,
         "defaults": defaults_dict(site.resources),
         "maximums": maximums_dict(site.resources),
         "running": running_resources(os.environ if env is None else env),
-        "problems": [p.to_json() for p in problems],
+        "problems": capped_problems(problems),
         "has_errors": any(p.severity == "error" for p in problems),
         "is_github": launch.is_github,
         "warnings": _warnings(site, launch),
@@ -217,7 +222,7 @@ def write_resources(
             raise invalid_input(site, parsed.errors)
         new_bytes = new_text.encode("utf-8")
         if new_bytes != current:
-            _atomic_write(path, new_bytes)
+            write_atomic(path, new_bytes)
     return read_resources(site, launch, env=env)
 
 
@@ -242,63 +247,23 @@ def invalid_input(site: SiteConfig, problems: list[Problem]) -> InvalidInput:
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return InvalidInput(
         f"{site.resources_filename} was not changed: {where}{first.message}{more}",
-        problems=[p.to_json() for p in problems],
+        problems=capped_problems(problems),
     )
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write beside the file, fsync, rename over it: readers see the old or the new bytes."""
-    target = Path(os.path.realpath(path))
-    folder = target.parent
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _default_file_mode()
-    tmp_name: str | None = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).chmod(mode)
-        Path(tmp_name).replace(target)
-        tmp_name = None
-        _fsync_dir(folder)
-    except OSError as err:
-        reason = err.strerror or str(err)
-        if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise Forbidden(
-                f"Cannot write {path}: {reason}. The folder is read-only for this server; "
-                "the file was not changed.",
-                path=str(path),
-            ) from err
-        raise WriteFailed(
-            f"Cannot write {path}: {reason}. The file was not changed.", path=str(path)
-        ) from err
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                Path(tmp_name).unlink()
-
-
-def _default_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems cannot fsync a folder; the rename is still atomic
-    finally:
-        os.close(fd)
+def capped_problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    """At most :data:`MAX_PROBLEMS` problems, the last saying how many more there were."""
+    if len(problems) <= MAX_PROBLEMS:
+        return [p.to_json() for p in problems]
+    shown = [p.to_json() for p in problems[: MAX_PROBLEMS - 1]]
+    left = len(problems) - len(shown)
+    severity: Severity = (
+        "error" if any(p.severity == "error" for p in problems[len(shown) :]) else "warning"
+    )
+    shown.append(
+        Problem(None, None, f"... and {left} more problems, not listed.", severity).to_json()
+    )
+    return shown
 
 
 # -- text for the magics and the CLI ---------------------------------------------------------
@@ -330,5 +295,5 @@ def describe_resources(data: Mapping[str, Any]) -> str:
             where = f"line {problem['line']}" if problem.get("line") else "file"
             lines.append(f"  {where} ({problem.get('severity', 'error')}): {problem['message']}")
     for warning in data.get("warnings", []):
-        lines.append(f"Note: {warning}")
+        lines.append(f"Note: {warning['message']}")
     return "\n".join(lines)

@@ -59,6 +59,8 @@ ABSENT_ETAG = "absent"
 # Longer numbers are typos, and very long digit strings are costly to convert.
 MAX_NUMBER_CHARS = 24
 CPU_DECIMALS = 3
+# Unknown keys named one by one in the problems; the rest are counted in one more problem.
+MAX_UNKNOWN_KEYS_NAMED = 20
 
 NOT_GITHUB_WARNING = (
     "This repository is not on github.com: the site honours .resources only for "
@@ -456,9 +458,12 @@ def normalize_values(
     problems: list[Problem] = []
     if not isinstance(values, Mapping):
         return clean, [Problem(None, None, 'values must be an object such as {"meml": 8}.')]
+    unknown = 0
     for key, raw in values.items():
         if not isinstance(key, str) or key not in KEYS:
-            problems.append(Problem(None, _short(str(key)), _unknown_key_message(str(key))))
+            unknown += 1
+            if unknown <= MAX_UNKNOWN_KEYS_NAMED:
+                problems.append(Problem(None, _short(str(key)), _unknown_key_message(str(key))))
             continue
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             clean[key] = None
@@ -477,6 +482,15 @@ def normalize_values(
             problems.append(Problem(None, key, message))
         else:
             clean[key] = number
+    if unknown > MAX_UNKNOWN_KEYS_NAMED:
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"... and {unknown - MAX_UNKNOWN_KEYS_NAMED} more unknown keys. The keys are "
+                f"{', '.join(KEYS)}.",
+            )
+        )
     return clean, problems
 
 

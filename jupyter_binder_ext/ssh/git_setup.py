@@ -9,7 +9,6 @@ push URL beside its https fetch URL. Every step is idempotent; git is driven thr
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import shlex
@@ -19,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
+from jupyter_binder_ext.common.git import redact, run_git
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import CommandFailed, Conflict
 from jupyter_binder_ext.launch.info import github_owner_repo
@@ -32,6 +33,8 @@ BLOCK_BEGIN = (
 )
 BLOCK_END = "# <<< jupyter-binder-ext managed block <<<"
 OUTPUT_LIMIT = 2000
+# The most an ssh config or a known_hosts file may hold for the extension to read it.
+CONFIG_MAX_BYTES = 1024 * 1024
 
 
 def expand(path: str) -> Path:
@@ -53,7 +56,12 @@ def usable_key(site: SiteConfig) -> PrivateKeyState:
 def pinned_known_hosts_text(site: SiteConfig) -> str:
     """The host keys to trust: the site's file, or GitHub's published keys (packaged)."""
     if site.ssh_known_hosts_file:
-        return expand(site.ssh_known_hosts_file).read_text(encoding="utf-8")
+        path = expand(site.ssh_known_hosts_file)
+        # The operator's file: a link inside its folder (a Kubernetes ConfigMap) is followed.
+        text = read_text(path, limit=CONFIG_MAX_BYTES, links="within")
+        if text is None:
+            raise FileNotFoundError(f"{path} does not exist")
+        return text
     packaged = resources.files("jupyter_binder_ext.ssh").joinpath("github_known_hosts")
     return packaged.read_text(encoding="utf-8")
 
@@ -116,24 +124,14 @@ def _split_block(text: str) -> tuple[str, str | None, str]:
     return text[:begin], text[begin:end], text[end:]
 
 
-def write_atomically(path: Path, text: str, mode: int) -> None:
-    target = Path(os.path.realpath(path))  # a symlinked config (dotfiles) stays a symlink
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        tmp.replace(target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
 def write_managed_block(path: Path, block: str) -> bool:
     """Put `block` in the ssh config, replacing ours in place or adding it on top (ssh takes
-    the first value it finds); the user's other lines are kept. False when unchanged."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    the first value it finds); the user's other lines are kept. False when unchanged.
+
+    A config that is a link (to a dotfiles repository, say) is refused, not written through:
+    see :mod:`..common.files`.
+    """
+    text = read_text(path, limit=CONFIG_MAX_BYTES) or ""
     before, current, after = _split_block(text)
     if current is None:
         new = block + ("\n" + text if text else "")
@@ -149,14 +147,16 @@ def write_managed_block(path: Path, block: str) -> bool:
     if path.exists():
         # Keep the user's mode, minus group/other write (ssh rejects such a config).
         mode = stat.S_IMODE(path.stat().st_mode) & ~0o022
-    write_atomically(path, new, mode)
+    write_atomic(path, new, mode=mode)
     return True
 
 
 def read_managed_block(path: Path) -> str | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = read_text(path, limit=CONFIG_MAX_BYTES)
+    except (OSError, UnsafeFile):
+        return None
+    if text is None:
         return None
     try:
         return _split_block(text)[1]
@@ -168,16 +168,7 @@ def read_managed_block(path: Path) -> str | None:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError) as err:
-        raise CommandFailed(f"git could not run: {err}", command="git " + " ".join(args)) from err
+    return run_git(root, *args, check=False)
 
 
 def _git_get(root: Path, key: str) -> str | None:
@@ -189,9 +180,9 @@ def _git_set(root: Path, key: str, value: str) -> None:
     proc = _git(root, "config", "--local", key, value)
     if proc.returncode != 0:
         raise CommandFailed(
-            f"git config {key} failed: {proc.stderr.strip()}",
+            f"git config {key} failed: {redact(proc.stderr.strip())}",
             command=f"git config --local {key}",
-            stderr=proc.stderr.strip()[-OUTPUT_LIMIT:],
+            stderr=redact(proc.stderr.strip())[-OUTPUT_LIMIT:],
         )
 
 
@@ -219,8 +210,17 @@ def needed_ssh_command(site: SiteConfig) -> str | None:
     return f"ssh -F {shlex.quote(ours)}"
 
 
+def _redacted(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts as answers and logs may show them: no credential from a URL's userinfo."""
+    return {key: redact(value) if isinstance(value, str) else value for key, value in facts.items()}
+
+
 def repo_status(site: SiteConfig) -> dict[str, Any]:
-    """The launched repository's origin and how pushes to it would go."""
+    """The launched repository's origin and how pushes to it would go (credentials hidden)."""
+    return _redacted(_repo_status(site))
+
+
+def _repo_status(site: SiteConfig) -> dict[str, Any]:
     root = site.repo_path()
     info: dict[str, Any] = {
         "path": str(root),
@@ -269,22 +269,25 @@ def repo_status(site: SiteConfig) -> dict[str, Any]:
 
 def configure_repo(site: SiteConfig) -> dict[str, Any]:
     """Give an https GitHub origin an ssh push URL (fetch URL untouched)."""
-    status = repo_status(site)
+    status = _repo_status(site)
     root = site.repo_path()
     changed: list[str] = []
     if not status["is_github"]:
-        return {**status, "changed": changed}
+        return _redacted({**status, "changed": changed})
     push_url = status["push_url"]
     wanted = status["ssh_push_url"]
     origin = status["origin_url"]
     if wanted and not _is_ssh_url_for(site, origin) and push_url != wanted:
         if push_url and github_owner_repo(push_url) is None and not _is_ssh_url_for(site, push_url):
             # A push URL the user chose for somewhere else: not ours to overwrite.
-            return {
-                **status,
-                "changed": changed,
-                "message": f"remote.origin.pushurl is already set to {push_url}; left as it is.",
-            }
+            return _redacted(
+                {
+                    **status,
+                    "changed": changed,
+                    "message": f"remote.origin.pushurl is already set to {push_url}; "
+                    "left as it is.",
+                }
+            )
         _git_set(root, "remote.origin.pushurl", wanted)
         changed.append("remote.origin.pushurl")
     command = needed_ssh_command(site)

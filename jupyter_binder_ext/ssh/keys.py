@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import filecmp
 import hashlib
 import logging
 import os
-import shutil
 import stat
 import struct
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from jupyter_binder_ext.errors import InvalidInput
+from jupyter_binder_ext.common.files import UnsafeFile, read_bytes, write_atomic
+from jupyter_binder_ext.errors import BinderError, InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +44,10 @@ _FIXED_BITS = {
     "ecdsa-sha2-nistp521": 521,
     "sk-ecdsa-sha2-nistp256@openssh.com": 256,
 }
+
+
+# A private or public key file is a few KiB at most (an RSA-16384 key is under 13 KiB).
+KEY_MAX_BYTES = 64 * 1024
 
 
 class InvalidKey(InvalidInput):
@@ -160,31 +162,29 @@ class PrivateKeyState:
 
 
 def _copy_private(src: Path, dst: Path) -> bool:
-    """Copy file to file into a 0600 file owned by this user; False when already equal."""
+    """Copy file to file into a 0600 file owned by this user; False when already equal.
+
+    Both go through :mod:`..common.files`: the source is a regular file (a link is followed
+    only inside its own folder, as Kubernetes mounts secrets), the copy is never a link.
+    """
+    data = read_bytes(src, limit=KEY_MAX_BYTES, links="within")
+    if data is None:
+        raise FileNotFoundError(f"{src} does not exist")
+    try:
+        current = read_bytes(dst, limit=KEY_MAX_BYTES)
+        st = dst.lstat() if current is not None else None
+    except UnsafeFile:
+        current, st = None, None  # write_atomic refuses it below, with the reason
     if (
-        dst.is_file()
-        and not dst.is_symlink()
-        and dst.stat().st_uid == os.geteuid()
-        and stat.S_IMODE(dst.stat().st_mode) == 0o600
-        and filecmp.cmp(src, dst, shallow=False)
+        current == data
+        and st is not None
+        and st.st_uid == os.geteuid()
+        and stat.S_IMODE(st.st_mode) == 0o600
     ):
         return False
     dst.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = dst.parent / f".{dst.name}.tmp-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    # Created 0600 from the start: the copy is never readable by others, not even briefly.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out, src.open("rb") as inp:
-            shutil.copyfileobj(inp, out)
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(dst)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    # The temporary file is created 0600: the copy is never readable by others, not even briefly.
+    write_atomic(dst, data, mode=0o600)
     return True
 
 
@@ -242,6 +242,11 @@ def ensure_usable_key(private_key: Path, copy_path: Path) -> PrivateKeyState:
                 f"ssh refuses {src} ({why}) and a private copy could not be made at "
                 f"{copy_path}: {err.strerror or err}."
             ),
+        )
+    except BinderError as err:  # a link or a FIFO where the key or its copy should be
+        return replace(
+            state,
+            reason=f"ssh refuses {src} ({why}) and a private copy could not be made: {err.message}",
         )
     if made:
         log.info("Made a private 0600 copy of the SSH key at %s (%s: %s)", copy_path, src, why)

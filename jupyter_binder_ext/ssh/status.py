@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_binder_ext.common.files import UnsafeFile, WriteFailed, read_text, write_atomic
 from jupyter_binder_ext.config import SiteConfig
-from jupyter_binder_ext.errors import Conflict
+from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden
 from jupyter_binder_ext.ssh.connection_test import FINGERPRINTS_URL
 from jupyter_binder_ext.ssh.connection_test import test_connection as test_connection
 from jupyter_binder_ext.ssh.git_setup import (
+    CONFIG_MAX_BYTES,
     configure_repo,
     expand,
     known_hosts_path,
@@ -25,10 +27,15 @@ from jupyter_binder_ext.ssh.git_setup import (
     repo_status,
     ssh_config_path,
     usable_key,
-    write_atomically,
     write_managed_block,
 )
-from jupyter_binder_ext.ssh.keys import InvalidKey, PublicKey, derive_public_key, parse_public_key
+from jupyter_binder_ext.ssh.keys import (
+    KEY_MAX_BYTES,
+    InvalidKey,
+    PublicKey,
+    derive_public_key,
+    parse_public_key,
+)
 
 __all__ = [
     "configure_git",
@@ -52,8 +59,8 @@ def _ssh_setup_state(site: SiteConfig, identity: str | None) -> dict[str, Any]:
     block = read_managed_block(config)
     try:
         pinned = pinned_known_hosts_text(site)
-        known_ok = known.is_file() and known.read_text(encoding="utf-8") == pinned
-    except OSError:
+        known_ok = read_text(known, limit=CONFIG_MAX_BYTES) == pinned
+    except (OSError, UnsafeFile):
         known_ok = False
     block_ok = identity is not None and block == render_block(site, identity)
     return {
@@ -73,9 +80,14 @@ def read_ssh(site: SiteConfig) -> dict[str, Any]:
     public_error: str | None = None
     public_source = "file"
     try:
-        public = parse_public_key(pub_path.read_text(encoding="utf-8", errors="replace"))
+        public_text = read_text(pub_path, limit=KEY_MAX_BYTES, links="within")
+        if public_text is None:
+            raise FileNotFoundError(pub_path)
+        public = parse_public_key(public_text)
     except FileNotFoundError:
         public_error = f"There is no public key at {pub_path}."
+    except UnsafeFile as err:
+        public_error = err.message
     except OSError as err:
         public_error = f"Cannot read {pub_path}: {err.strerror}."
     except InvalidKey as err:
@@ -213,15 +225,16 @@ def configure_git(site: SiteConfig) -> dict[str, Any]:
             changed.append(str(ssh_dir))
         pinned = pinned_known_hosts_text(site)
         known = known_hosts_path(site)
-        if not known.is_file() or known.read_text(encoding="utf-8") != pinned:
-            write_atomically(known, pinned, 0o644)
+        if read_text(known, limit=CONFIG_MAX_BYTES) != pinned:
+            write_atomic(known, pinned, mode=0o644)
             changed.append(str(known))
         config = ssh_config_path(site)
         if write_managed_block(config, render_block(site, private.path_used)):
             changed.append(str(config))
-    except OSError as err:
+    except (OSError, Forbidden, WriteFailed) as err:
+        reason = err.message if isinstance(err, BinderError) else f"{err.strerror or err}."
         raise Conflict(
-            f"Cannot write the ssh setup in {ssh_dir}: {err.strerror or err}. Set "
+            f"Cannot write the ssh setup in {ssh_dir}: {reason} Set "
             "c.BinderExt.ssh_dir to a writable folder.",
             reason="ssh_dir_not_writable",
             path=str(ssh_dir),

@@ -2,13 +2,70 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from http.client import responses
+from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
+from tornado import web
+from tornado.ioloop import IOLoop
 
 from jupyter_binder_ext.errors import BinderError, InvalidInput
 from jupyter_binder_ext.state import ExtensionState
+
+# The `error` of answers refused before any of our code ran, by HTTP status.
+_HTTP_ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    500: "internal_error",
+}
+
+# The largest request body a binder/api route reads: every body is a handful of fields.
+MAX_BODY_BYTES = 64 * 1024
+# How deep a body's objects and arrays may nest (the deepest real body is two levels).
+MAX_BODY_DEPTH = 16
+
+
+class BodyTooLarge(BinderError):
+    status = 413
+    code = "too_large"
+
+
+def _depth_ok(value: Any, depth: int = 0) -> bool:
+    if depth > MAX_BODY_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return all(_depth_ok(item, depth + 1) for item in value.values())
+    if isinstance(value, list):
+        return all(_depth_ok(item, depth + 1) for item in value)
+    return True
+
+
+def check_text(field: str, value: str, *, nul_allowed: bool = False) -> str:
+    """`value` if it is text git, the file system and UTF-8 accept; else a 400 naming `field`.
+
+    JSON lets a string carry a lone surrogate (``"\\ud800"``), which no UTF-8 file or
+    command line can hold, and a NUL byte, which ends a C string (git, paths).
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidInput(
+            f"{field} holds invalid Unicode (a lone surrogate at character {err.start}): "
+            "send it as valid UTF-8 text.",
+            field=field,
+        ) from None
+    if not nul_allowed and "\0" in value:
+        raise InvalidInput(f"{field} holds a NUL character, which it cannot contain.", field=field)
+    return value
+
+
+T = TypeVar("T")
 
 
 class BinderAPIHandler(APIHandler):
@@ -18,17 +75,34 @@ class BinderAPIHandler(APIHandler):
     def state(self) -> ExtensionState:
         return self.settings["binder_ext"]
 
-    def json_body(self) -> dict[str, Any]:
-        """The request body as a JSON object ({} when empty)."""
-        if not self.request.body:
+    def json_body(self, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+        """The request body as a JSON object ({} when empty); 413 over `limit` bytes, 400 when
+        it is not JSON, not an object, or nested deeper than any real request."""
+        raw = self.request.body
+        if not raw:
             return {}
+        if len(raw) > limit:
+            raise BodyTooLarge(
+                f"The request body is {len(raw)} bytes; this route reads at most {limit}.",
+                limit=limit,
+            )
         try:
-            body = json.loads(self.request.body)
+            body = json.loads(raw)
+        except RecursionError:
+            raise InvalidInput("The request body nests objects or arrays too deeply.") from None
         except ValueError as err:
-            raise InvalidInput(f"The request body is not valid JSON: {err}") from err
+            raise InvalidInput(f"The request body is not valid JSON: {err}") from None
         if not isinstance(body, dict):
             raise InvalidInput("The request body must be a JSON object.")
+        if not _depth_ok(body):
+            raise InvalidInput(
+                f"The request body nests objects or arrays more than {MAX_BODY_DEPTH} deep."
+            )
         return body
+
+    async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        """Run blocking core code (file reads, git, ssh-keygen) off the event loop."""
+        return await IOLoop.current().run_in_executor(None, functools.partial(func, *args))
 
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -49,7 +123,26 @@ class BinderAPIHandler(APIHandler):
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps(exc_info[1].to_json()))
             return
-        super().write_error(status_code, **kwargs)
+        # Refusals from Jupyter Server itself (no token, no XSRF, a crash) answer in the same
+        # shape as ours, {error, message}, and never with a traceback.
+        exception = exc_info[1] if exc_info else None
+        message = responses.get(status_code, "Unknown HTTP Error")
+        if isinstance(exception, web.HTTPError) and exception.log_message:
+            message = (
+                exception.log_message % exception.args
+                if exception.args
+                else (exception.log_message)
+            )
+        self.set_header("Content-Type", "application/json")
+        self.finish(
+            json.dumps(
+                {
+                    "error": _HTTP_ERROR_CODES.get(status_code, "http_error"),
+                    "message": message,
+                    "reason": getattr(exception, "reason", None),
+                }
+            )
+        )
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, BinderError):

@@ -7,7 +7,7 @@ from typing import Any
 from tornado import web
 
 from jupyter_binder_ext.errors import InvalidInput
-from jupyter_binder_ext.server.handlers.base import BinderAPIHandler
+from jupyter_binder_ext.server.handlers.base import BinderAPIHandler, check_text
 
 _PUT_FIELDS = {"values", "text"}
 
@@ -30,11 +30,12 @@ class ResourcesHandler(BinderAPIHandler):
         self.send_json(data)
 
     @web.authenticated
-    def get(self) -> None:
-        self._send_state(self.state.resources())
+    async def get(self) -> None:
+        # Off the event loop: the file may sit on a slow disk (and is never a FIFO we wait on).
+        self._send_state(await self.in_thread(self.state.resources))
 
     @web.authenticated
-    def put(self) -> None:
+    async def put(self) -> None:
         body = self.json_body()
         unknown = sorted(set(body) - _PUT_FIELDS)
         if unknown:
@@ -46,7 +47,16 @@ class ResourcesHandler(BinderAPIHandler):
         text = body.get("text")
         if values is not None and not isinstance(values, dict):
             raise InvalidInput('values must be an object, such as {"meml": 8}.')
-        data = self.state.write_resources(
-            values=values, text=text, if_match=self.request.headers.get("If-Match")
+        if text is not None and not isinstance(text, str):
+            raise InvalidInput("text must be a string: the whole content of the file.")
+        if text is not None:
+            check_text("text", text)
+        for key, value in (values or {}).items():
+            check_text("a key of values", key)
+            if isinstance(value, str):
+                check_text(f"values.{key}", value)
+        if_match = self.request.headers.get("If-Match")
+        data = await self.in_thread(
+            lambda: self.state.write_resources(values=values, text=text, if_match=if_match)
         )
         self._send_state(data)

@@ -1,0 +1,272 @@
+"""Reading and writing the small files of the user's tree and volume, safely.
+
+Every file the extension reads or writes in a place the user (or a cloned repository)
+controls goes through here: ``.resources``, the instance markers, git's exclude file, the
+ssh config, the pinned known_hosts and the private key copy. The rules:
+
+* only regular files: a FIFO, socket or device is refused, and is opened ``O_NONBLOCK`` so
+  that even a FIFO swapped in at the last moment cannot block the reader;
+* links: a file that is a symbolic link is refused (``links="never"``), or followed only when
+  its real target stays inside the folder the file belongs to (``links="within"``: Kubernetes
+  mounts secrets as links into a hidden sub-folder of the mount); a write never goes through
+  a link, it is refused;
+* a size cap, checked before reading and while reading (the file may grow);
+* one atomic writer: a temporary file in the same folder, fsync'd, renamed over the name,
+  and the folder fsync'd; the file's mode is kept.
+
+The caller runs these in a worker thread (they are plain blocking I/O).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden
+
+LinkPolicy = Literal["never", "within"]
+
+# The most any of these files may hold unless the caller says otherwise.
+DEFAULT_LIMIT = 1024 * 1024
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+class UnsafeFile(Conflict):
+    """The file is not a plain regular file the extension may use; it was not touched.
+
+    ``reason`` is one of ``symlink``, ``link_outside``, ``not_regular``, ``too_large``.
+    """
+
+    code = "unsafe_file"
+
+
+class WriteFailed(BinderError):
+    """The file system refused the write (other than permissions); the file is unchanged."""
+
+    status = 500
+    code = "write_failed"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def describe_link(path: Path) -> str:
+    """Where a link points, for messages (its text, never what it points to)."""
+    try:
+        return str(path.readlink())
+    except OSError:
+        return "?"
+
+
+@contextlib.contextmanager
+def _folder_fd(folder: Path) -> Iterator[int]:
+    fd = os.open(folder, _DIR_FLAGS)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _resolve(path: Path, links: LinkPolicy) -> tuple[Path, str]:
+    """(the folder to open, the name in it) after applying the link policy."""
+    folder, name = path.parent, path.name
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return folder, name
+    if not stat.S_ISLNK(st.st_mode):
+        return folder, name
+    if links == "never":
+        raise UnsafeFile(
+            f"{path} is a symbolic link (to {describe_link(path)}); the extension neither "
+            "reads nor writes through links. Replace it with a regular file.",
+            reason="symlink",
+            path=str(path),
+        )
+    real = os.path.realpath(path)
+    if not _inside(real, os.path.realpath(folder)):
+        raise UnsafeFile(
+            f"{path} is a link to {describe_link(path)}, outside {folder}; it is not followed.",
+            reason="link_outside",
+            path=str(path),
+        )
+    return Path(real).parent, Path(real).name
+
+
+def read_bytes(
+    path: Path | str, *, limit: int = DEFAULT_LIMIT, links: LinkPolicy = "never"
+) -> bytes | None:
+    """The file's bytes, or None when it does not exist.
+
+    Raises :class:`UnsafeFile` for a link (see `links`), anything but a regular file, or a
+    file over `limit` bytes; OSError for the rest (permissions, I/O).
+    """
+    path = Path(path)
+    folder, name = _resolve(path, links)
+    try:
+        with _folder_fd(folder) as dir_fd:
+            try:
+                fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
+            except OSError as err:
+                if err.errno == errno.ELOOP:  # became a link after we looked
+                    raise UnsafeFile(
+                        f"{path} is a symbolic link; it is not followed.",
+                        reason="symlink",
+                        path=str(path),
+                    ) from err
+                if err.errno == errno.ENXIO:  # a socket
+                    raise _not_regular(path, stat.S_IFSOCK) from err
+                raise
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _not_regular(path, st.st_mode)
+        if st.st_size > limit:
+            raise _too_large(path, st.st_size, limit)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = handle.read(min(65536, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise _too_large(path, total, limit)
+    return b"".join(chunks)
+
+
+def read_text(
+    path: Path | str, *, limit: int = DEFAULT_LIMIT, links: LinkPolicy = "never"
+) -> str | None:
+    """:func:`read_bytes` as UTF-8 text (undecodable bytes replaced)."""
+    data = read_bytes(path, limit=limit, links=links)
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def _not_regular(path: Path, mode: int) -> UnsafeFile:
+    return UnsafeFile(
+        f"{path} is {_kind(mode)}, not a regular file; it was left alone.",
+        reason="not_regular",
+        path=str(path),
+    )
+
+
+def _too_large(path: Path, size: int, limit: int) -> UnsafeFile:
+    return UnsafeFile(
+        f"{path} is larger than {limit} bytes ({size} or more), far more than such a file "
+        "ever needs; it was not read.",
+        reason="too_large",
+        path=str(path),
+        size=size,
+        limit=limit,
+    )
+
+
+def check_writable_name(path: Path | str) -> None:
+    """Raise :class:`UnsafeFile` when `path` exists as anything but a regular file."""
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeFile(
+            f"{path} is a symbolic link (to {describe_link(path)}); the extension never "
+            "writes through links, so it was left unchanged. Replace it with a regular file.",
+            reason="symlink",
+            path=str(path),
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path, st.st_mode)
+
+
+def default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path | str, data: bytes | str, *, mode: int | None = None) -> None:
+    """Replace the file with `data` in one step: readers see the old or the new bytes.
+
+    The file keeps its mode (or gets `mode` when given; new files get the umask's default).
+    A link or a non-regular file at `path` raises :class:`UnsafeFile` and nothing is written.
+    Permission and read-only errors raise :class:`Forbidden`, others :class:`WriteFailed`;
+    either way the file is unchanged and no temporary file is left.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    check_writable_name(path)
+    tmp_name = f".{path.name}.{secrets.token_hex(4)}.tmp"
+    dir_fd: int | None = None
+    created = False
+    try:
+        dir_fd = os.open(path.parent, _DIR_FLAGS)
+        if mode is None:
+            try:
+                mode = stat.S_IMODE(
+                    os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+                )
+            except FileNotFoundError:
+                mode = default_file_mode()
+        fd = os.open(
+            tmp_name,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o600,
+            dir_fd=dir_fd,
+        )
+        created = True
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        # Looked at again just before the rename: a link swapped in meanwhile is refused.
+        check_writable_name(path)
+        os.rename(tmp_name, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        created = False
+        with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
+            os.fsync(dir_fd)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise Forbidden(
+                f"Cannot write {path}: {reason}. The folder is read-only for this server; "
+                "the file was not changed.",
+                path=str(path),
+            ) from err
+        raise WriteFailed(
+            f"Cannot write {path}: {reason}. The file was not changed.", path=str(path)
+        ) from err
+    finally:
+        if created and dir_fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name, dir_fd=dir_fd)
+        if dir_fd is not None:
+            os.close(dir_fd)
