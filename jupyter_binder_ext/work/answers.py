@@ -1,0 +1,118 @@
+"""The answers of ``GET binder/api/work`` and ``POST binder/api/work/save``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+FileStatus = Literal[
+    "modified", "added", "deleted", "renamed", "copied", "untracked", "conflicted", "type_changed"
+]
+# Whether a file's current content is already in this instance's folder on the volume.
+OnVolume = Literal["same", "differs", "absent"]
+
+
+class ChangedFile(TypedDict):
+    path: str  # relative to the repository (outside files: to the scanned folder)
+    status: FileStatus
+    size: int | None  # None for a deleted file
+    on_volume: OnVolume
+
+
+class Unpushed(TypedDict):
+    count: int
+    branch: str | None
+    remote: str | None
+    compared_with: str  # the ref the commits are missing from, or "every remote branch"
+    url: str  # the push URL, credentials hidden
+
+
+class OutsideFiles(TypedDict):
+    root: str
+    files: list[ChangedFile]
+    truncated: bool
+    note: str
+
+
+class Volume(TypedDict):
+    available: bool
+    folder: str | None  # this instance's folder (it may not exist yet)
+    exists: bool
+    saved: int  # changed + outside files whose content is already there
+    message: str
+
+
+class Deletion(TypedDict):
+    known: bool
+    expires_at: str | None
+    expires_in: float | None
+    message: str
+
+
+class ProjectAtRisk(TypedDict):
+    name: str
+    display_name: str
+    expires_at: str | None
+    expires_in: float | None
+    mark: str  # the words the panel shows on the project
+
+
+class Reminder(TypedDict):
+    notify: bool
+    days: float
+    message: str
+    projects: list[ProjectAtRisk]
+
+
+class Sibling(TypedDict):
+    """Whether this server may ask another of the user's servers for its work summary."""
+
+    possible: bool  # unknown until the hub is asked: a request says it plainly
+    message: str
+
+
+class WorkAnswer(TypedDict):
+    repository: str | None
+    branch: str | None
+    changed: list[ChangedFile]
+    changed_total: int
+    truncated: bool
+    unpushed: Unpushed
+    outside: OutsideFiles
+    volume: Volume
+    deletion: Deletion
+    reminder: Reminder
+    at_risk: bool  # idle deletion would lose something
+    unsaved_files: int  # changed and outside files not yet on the volume
+    scanned_in: float  # seconds
+    warnings: list[str]
+    message: str
+
+
+class CopiedFile(TypedDict):
+    path: str
+    size: int
+
+
+class SkippedFile(TypedDict):
+    path: str
+    reason: Literal["same", "differs", "missing", "not_a_file", "blocked"]
+    message: str
+
+
+class PersistentSave(TypedDict):
+    to: Literal["persistent"]
+    folder: str
+    created_folder: bool
+    copied: list[CopiedFile]
+    skipped: list[SkippedFile]
+    message: str
+
+
+class GithubSave(TypedDict):
+    to: Literal["github"]
+    commit: dict[str, Any] | None  # common.git CommitResult.to_json(), when a message was given
+    push: dict[str, Any] | None  # common.git PushResult.to_json() of the first push
+    new_branch: dict[str, Any] | None  # the push to a new branch, when the branch moved on
+    left_uncommitted: list[str]
+    ok: bool
+    message: str

@@ -1,0 +1,225 @@
+"""What idle deletion would lose here: git's changes, unpushed commits, files outside the repo.
+
+Plain and synchronous (callers run it off the event loop, see :mod:`.service`). Every part is
+bounded: git status within a time limit, at most :data:`MAX_CHANGED` files listed, and the
+walk outside the repository stops after :data:`OUTSIDE_VISIT_LIMIT` entries or
+:data:`OUTSIDE_TIME_BUDGET` seconds. Remote branches are compared as the last fetch left
+them: nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.work.answers import ChangedFile, FileStatus, OnVolume, Unpushed
+
+MAX_CHANGED = 1000
+OUTSIDE_LIMIT = 200
+OUTSIDE_VISIT_LIMIT = 20_000
+OUTSIDE_TIME_BUDGET = 2.0
+STATUS_TIMEOUT = 15.0
+# Files up to this size are compared byte for byte with their copy on the volume; larger
+# ones by size and modification time (a copy keeps the time).
+COMPARE_BYTES_LIMIT = 64 * 1024 * 1024
+
+
+# -- git status ------------------------------------------------------------------------------
+
+
+def status_word(xy: str) -> FileStatus:
+    """One word for git's two-letter porcelain status (index, work tree)."""
+    if xy == "??":
+        return "untracked"
+    if "U" in xy or xy in ("AA", "DD"):
+        return "conflicted"
+    for letter, word in (
+        ("D", "deleted"),
+        ("R", "renamed"),
+        ("C", "copied"),
+        ("A", "added"),
+        ("T", "type_changed"),
+    ):
+        if letter in xy:
+            return word  # type: ignore[return-value]
+    return "modified"
+
+
+def parse_porcelain(output: str) -> list[tuple[str, FileStatus]]:
+    """``git status --porcelain=v1 -z`` as (path, status); a rename names its new path."""
+    entries = output.split("\0")
+    found: list[tuple[str, FileStatus]] = []
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        xy, path = entry[:2], entry[3:]
+        if "R" in xy or "C" in xy:
+            index += 1  # the original path follows as its own field
+        found.append((path, status_word(xy)))
+    return found
+
+
+def git_changes(root: Path) -> list[tuple[str, FileStatus]]:
+    """Every modified, added, deleted and untracked file (untracked folders file by file,
+    .gitignore honoured)."""
+    done = gitops.run_git(
+        root,
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        timeout=STATUS_TIMEOUT,
+    )
+    return parse_porcelain(done.stdout)
+
+
+def file_size(path: Path) -> int | None:
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+# -- unpushed commits ------------------------------------------------------------------------
+
+
+def _count(root: Path, *args: str) -> int:
+    done = gitops.run_git(root, "rev-list", "--count", *args, check=False)
+    return int(done.stdout.strip() or 0) if done.returncode == 0 else 0
+
+
+def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
+    """Commits on HEAD that the branch they would be pushed to does not have.
+
+    The branch is the one a push would go to (:func:`common.git.push_target`: the upstream,
+    or the launched branch repo2docker left behind). When that branch is not on the remote,
+    the commits on no remote branch at all are counted.
+    """
+    branch = gitops.current_branch(root)
+    try:
+        target: gitops.PushTarget | None = gitops.push_target(root, launched_branch)
+    except gitops.NoPushTarget:
+        target = None
+    answer: Unpushed = {
+        "count": 0,
+        "branch": target.branch if target else branch,
+        "remote": target.remote if target else None,
+        "compared_with": "every remote branch",
+        "url": target.url if target else "",
+    }
+    if gitops.head_sha(root) is None:
+        return answer
+    if target and gitops.has_remote_branch(root, target.remote, target.branch):
+        answer["compared_with"] = f"{target.remote}/{target.branch}"
+        answer["count"] = _count(root, f"refs/remotes/{target.remote}/{target.branch}..HEAD")
+    else:
+        answer["count"] = _count(root, "HEAD", "--not", "--remotes")
+    return answer
+
+
+# -- files outside the repository ------------------------------------------------------------
+
+
+@dataclass
+class OutsideScan:
+    files: list[tuple[str, int]]
+    truncated: bool
+    note: str
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def outside_files(
+    scan_root: Path,
+    repo: Path | None,
+    skip: tuple[Path, ...] = (),
+    limit: int = OUTSIDE_LIMIT,
+    visit_limit: int = OUTSIDE_VISIT_LIMIT,
+    time_budget: float = OUTSIDE_TIME_BUDGET,
+) -> OutsideScan:
+    """Plain files under `scan_root` that lie outside the repository.
+
+    Hidden entries (settings, caches), links (the link to the volume among them) and the
+    `skip` folders (the volume) are passed over.
+    """
+    root = os.path.realpath(scan_root)
+    repo_real = os.path.realpath(repo) if repo else None
+    if not Path(root).is_dir():
+        return OutsideScan([], False, f"{scan_root} does not exist.")
+    if repo_real and _inside(root, repo_real):
+        return OutsideScan(
+            [], False, "The server's folder is the repository: git's list above covers it."
+        )
+    skipped = {os.path.realpath(p) for p in skip}
+    if repo_real:
+        skipped.add(repo_real)
+    deadline = time.monotonic() + time_budget
+    files: list[tuple[str, int]] = []
+    visited = 0
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            visited += 1
+            if visited > visit_limit or time.monotonic() > deadline or len(files) >= limit:
+                return OutsideScan(
+                    files, True, f"Partial: the scan stopped after {visited - 1} entries."
+                )
+            if entry.name.startswith(".") or entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if entry.path not in skipped:
+                    stack.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                try:
+                    size = entry.stat(follow_symlinks=False).st_size
+                except OSError:
+                    continue
+                files.append((os.path.relpath(entry.path, root), size))
+    return OutsideScan(sorted(files), False, "")
+
+
+# -- already on the volume? ------------------------------------------------------------------
+
+
+def on_volume(source: Path, copy: Path) -> OnVolume:
+    """Whether `copy` holds what `source` holds now."""
+    try:
+        copy_info = copy.lstat()
+        source_info = source.stat()
+    except OSError:
+        return "absent"
+    if not stat.S_ISREG(copy_info.st_mode):
+        return "differs"
+    if copy_info.st_size != source_info.st_size:
+        return "differs"
+    if source_info.st_size > COMPARE_BYTES_LIMIT:
+        same_time = int(copy_info.st_mtime) == int(source_info.st_mtime)
+        return "same" if same_time else "differs"
+    try:
+        return "same" if filecmp.cmp(source, copy, shallow=False) else "differs"
+    except OSError:
+        return "differs"
+
+
+def changed_entry(path: str, status: FileStatus, source: Path, copy: Path | None) -> ChangedFile:
+    size = None if status == "deleted" else file_size(source)
+    where: OnVolume = "absent"
+    if copy is not None and size is not None:
+        where = on_volume(source, copy)
+    return {"path": path, "status": status, "size": size, "on_volume": where}

@@ -1,0 +1,179 @@
+"""One scan of this server's work: where things are, what git says, what the volume holds.
+
+Synchronous and bounded (see :mod:`.changes`); :mod:`.service` runs it off the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.errors import BinderError
+from jupyter_binder_ext.launch.info import LaunchInfo
+from jupyter_binder_ext.persistence.instance_dirs import choose_instance_dir
+from jupyter_binder_ext.persistence.volume import volume_path, volume_user
+from jupyter_binder_ext.work.answers import ChangedFile, OutsideFiles, Unpushed, Volume
+from jupyter_binder_ext.work.changes import (
+    MAX_CHANGED,
+    changed_entry,
+    git_changes,
+    outside_files,
+    unpushed_commits,
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where this server's work lies and where its copies go."""
+
+    repo: Path | None  # the git work tree (None when the folder is not in one)
+    outside_root: Path  # the server's folder, scanned for files outside the repository
+    repo_prefix: str  # the repository's place under outside_root ("" when it is the root)
+    volume: Path | None
+    instance: Path | None  # this instance's folder on the volume (it may not exist yet)
+    instance_exists: bool
+    volume_message: str
+
+    def copy_of_repo_file(self, path: str) -> Path | None:
+        if self.instance is None:
+            return None
+        return self.instance / self.repo_prefix / path if self.repo_prefix else self.instance / path
+
+    def copy_of_outside_file(self, path: str) -> Path | None:
+        return None if self.instance is None else self.instance / path
+
+
+def launched_branch(launch: LaunchInfo) -> str | None:
+    """The branch BinderHub launched (a push goes there), when launched from a Binder."""
+    return (launch.ref or None) if launch.under_binder else None
+
+
+def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
+    repo = gitops.repo_root(site.repo_path())
+    outside_root = home
+    prefix = ""
+    if repo is not None:
+        real_repo, real_home = os.path.realpath(repo), os.path.realpath(home)
+        if real_repo.startswith(real_home.rstrip("/") + "/"):
+            prefix = os.path.relpath(real_repo, real_home)
+    volume: Path | None = None
+    instance: Path | None = None
+    exists = False
+    message = ""
+    try:
+        user, _source = volume_user(launch)
+        volume = volume_path(site, user)
+        if volume.is_dir():
+            choice = choose_instance_dir(volume, launch, user)
+            instance, exists = choice.path, choice.exists
+        else:
+            message = f"The persistent volume {volume} is not there: nothing can be saved on it."
+    except BinderError as err:
+        message = err.message
+    return Layout(repo, outside_root, prefix, volume, instance, exists, message)
+
+
+def _volume_facts(layout: Layout, saved: int) -> Volume:
+    if layout.instance is None:
+        return {
+            "available": False,
+            "folder": None,
+            "exists": False,
+            "saved": 0,
+            "message": layout.volume_message,
+        }
+    where = "" if layout.instance_exists else " (made on the first save)"
+    return {
+        "available": True,
+        "folder": str(layout.instance),
+        "exists": layout.instance_exists,
+        "saved": saved,
+        "message": f"Copies go to {layout.instance}{where}.",
+    }
+
+
+def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any]:
+    """Everything of ``GET work`` that this server knows by itself (no hub facts)."""
+    started = time.monotonic()
+    layout = locate(site, launch, home)
+    warnings: list[str] = []
+    changed: list[ChangedFile] = []
+    total = 0
+    unpushed: Unpushed = {
+        "count": 0,
+        "branch": None,
+        "remote": None,
+        "compared_with": "",
+        "url": "",
+    }
+    if layout.repo is None:
+        warnings.append(
+            f"{site.repo_path()} is not in a git repository: git has no changes to list."
+        )
+    else:
+        try:
+            found = git_changes(layout.repo)
+        except gitops.GitFailed as err:
+            found = []
+            warnings.append(f"git status gave no answer: {err.message}")
+        total = len(found)
+        for path, status in found[:MAX_CHANGED]:
+            copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
+            changed.append(changed_entry(path, status, layout.repo / path, copy))
+        try:
+            unpushed = unpushed_commits(layout.repo, launched_branch(launch))
+        except gitops.GitFailed as err:
+            warnings.append(f"The unpushed commits could not be counted: {err.message}")
+    skip = (layout.volume,) if layout.volume else ()
+    outside_scan = outside_files(layout.outside_root, layout.repo, skip)
+    outside: OutsideFiles = {
+        "root": str(layout.outside_root),
+        "files": [],
+        "truncated": outside_scan.truncated,
+        "note": outside_scan.note,
+    }
+    for path, _size in outside_scan.files:
+        copy = layout.copy_of_outside_file(path) if layout.instance_exists else None
+        outside["files"].append(changed_entry(path, "untracked", layout.outside_root / path, copy))
+    every = changed + outside["files"]
+    saved = sum(1 for entry in every if entry["on_volume"] == "same")
+    unsaved = [e for e in every if e["on_volume"] != "same"]
+    return {
+        "repository": str(layout.repo) if layout.repo else None,
+        "branch": gitops.current_branch(layout.repo) if layout.repo else None,
+        "changed": changed,
+        "changed_total": total,
+        "truncated": total > len(changed),
+        "unpushed": unpushed,
+        "outside": outside,
+        "volume": _volume_facts(layout, saved),
+        "at_risk": bool(unsaved) or unpushed["count"] > 0,
+        "unsaved_files": len(unsaved),
+        "scanned_in": round(time.monotonic() - started, 3),
+        "warnings": warnings,
+    }
+
+
+def loss_summary(scan: dict[str, Any]) -> str:
+    """What idle deletion would lose, in one sentence."""
+    parts = []
+    unsaved = [e for e in scan["changed"] if e["on_volume"] != "same"]
+    if unsaved:
+        more = "+" if scan["truncated"] else ""
+        parts.append(f"{len(unsaved)}{more} changed file{'s' if len(unsaved) != 1 else ''}")
+    count = scan["unpushed"]["count"]
+    if count:
+        parts.append(f"{count} unpushed commit{'s' if count != 1 else ''}")
+    outside = [e for e in scan["outside"]["files"] if e["on_volume"] != "same"]
+    if outside:
+        parts.append(
+            f"{len(outside)} file{'s' if len(outside) != 1 else ''} outside the repository"
+        )
+    if not parts:
+        return "Nothing here would be lost: every change is committed and pushed or on the volume."
+    return "Idle deletion would lose " + ", ".join(parts) + "."
