@@ -343,20 +343,16 @@ class LocalGitSource:
         return _decoded(body, target, self.filename, origin)
 
     async def _git(self, path: Path, args: list[str]) -> tuple[int, bytes, bytes]:
-        """(exit status, stdout up to max_bytes + 1, stderr); killed when cancelled."""
-        process = await asyncio.create_subprocess_exec(
-            self.git,
-            "-C",
-            str(path),
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        """(exit status, stdout up to max_bytes + 1, stderr); killed (with anything it
+        started) when cancelled. Started by the common git runner's rules: no prompt, no
+        hooks, none of the hub's secrets in its environment."""
+        from jupyter_binder_ext.common.git import kill_group, start_git_async
+
+        process = await start_git_async(path, args, git=self.git)
         try:
             body, errors = await _communicate_bounded(process, self.max_bytes + 1)
         except asyncio.CancelledError:
-            process.kill()
+            kill_group(process.pid)
             await process.wait()
             raise
         return process.returncode or 0, body, errors

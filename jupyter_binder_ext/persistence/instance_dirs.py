@@ -18,11 +18,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
+from jupyter_binder_ext.common.git import GitFailed, run_git
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
 
 MARKER_NAME = ".binder-instance.json"
+# A marker is a few hundred bytes; git's exclude file a few lines.
+MARKER_MAX_BYTES = 64 * 1024
+EXCLUDE_MAX_BYTES = 1024 * 1024
 NAME_MAX_LENGTH = 64
 # How many suffixed names (-2, -3, ...) to try before giving up on a free one.
 MAX_NAME_SUFFIX = 100
@@ -82,11 +87,15 @@ def _is_ours(marker: dict[str, Any] | None, identity: dict[str, str]) -> bool:
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:
-    """The ownership record inside an instance folder (None when absent or unreadable)."""
+    """The ownership record inside an instance folder (None when absent or unreadable).
+
+    Read through :mod:`..common.files`: a FIFO, device, link or oversized file there is
+    not a marker (and never blocks the reader).
+    """
     try:
-        with (folder / MARKER_NAME).open(encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
+        text = read_text(folder / MARKER_NAME, limit=MARKER_MAX_BYTES)
+        data = json.loads(text) if text is not None else None
+    except (OSError, ValueError, RecursionError, UnsafeFile):
         return None
     return data if isinstance(data, dict) else None
 
@@ -99,9 +108,7 @@ def _write_marker(folder: Path, launch: LaunchInfo, user: str) -> None:
         "created": datetime.now(timezone.utc).isoformat(),
         "written_by": "jupyter_binder_ext",
     }
-    tmp = folder / (MARKER_NAME + ".tmp")
-    tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(folder / MARKER_NAME)
+    write_atomic(folder / MARKER_NAME, json.dumps(record, indent=1) + "\n")
 
 
 # -- choosing and making the folder -------------------------------------------------------
@@ -187,12 +194,14 @@ def make_instance_dir(volume: Path, launch: LaunchInfo, user: str) -> tuple[Inst
             raise _os_error(err, "create the instance folder", choice.path) from err
         try:
             _write_marker(choice.path, launch, user)
-        except OSError as err:
+        except BinderError as err:
             # Leave no unmarked folder behind: it would block this name for everyone.
-            for leftover in (choice.path / (MARKER_NAME + ".tmp"), choice.path / MARKER_NAME):
-                leftover.unlink(missing_ok=True)
+            (choice.path / MARKER_NAME).unlink(missing_ok=True)
             choice.path.rmdir()
-            raise _os_error(err, "record the instance folder's owner", choice.path) from err
+            cause = err.__cause__
+            if isinstance(cause, OSError):
+                raise _os_error(cause, "record the instance folder's owner", choice.path) from err
+            raise
         return InstanceChoice(choice.name, choice.path, True, choice.skipped), True
     raise Conflict("Another instance kept taking the same folder name; try again.", reason="race")
 
@@ -294,35 +303,34 @@ def make_link(site: SiteConfig, instance: Path, volume: Path) -> tuple[dict[str,
 
 
 def exclude_from_git(root: Path, name: str) -> bool:
-    """Keep the link out of `git status` (and out of commits) via ``.git/info/exclude``."""
-    import subprocess
+    """Keep the link out of `git status` (and out of commits) via ``.git/info/exclude``.
 
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-
+    git is run by the common runner; the exclude file is read and rewritten through
+    :mod:`..common.files`, and only when it lies inside the repository's own git folder (an
+    ``info`` folder or exclude file that is a link elsewhere is left alone). False when the
+    line could not be added.
+    """
     try:
-        exclude = Path(git("rev-parse", "--git-path", "info/exclude"))
-        prefix = git("rev-parse", "--show-prefix")
-    except (OSError, subprocess.SubprocessError):
+        exclude_text = run_git(root, "rev-parse", "--git-path", "info/exclude").stdout.strip()
+        common_dir = run_git(root, "rev-parse", "--git-common-dir").stdout.strip()
+        prefix = run_git(root, "rev-parse", "--show-prefix").stdout.strip()
+    except GitFailed:
         return False
+    exclude = Path(exclude_text)
     if not exclude.is_absolute():
         exclude = root / exclude
+    git_dir = Path(common_dir) if Path(common_dir).is_absolute() else root / common_dir
     pattern = "/" + prefix + name
     try:
-        lines = exclude.read_text(encoding="utf-8").splitlines() if exclude.exists() else []
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        if not _inside(os.path.realpath(exclude.parent), os.path.realpath(git_dir)):
+            return False  # info/ is a link out of the git folder: not ours to write
+        text = read_text(exclude, limit=EXCLUDE_MAX_BYTES) or ""
+        lines = text.splitlines()
         if pattern not in lines:
-            exclude.parent.mkdir(parents=True, exist_ok=True)
-            with exclude.open("a", encoding="utf-8") as fh:
-                if lines and lines[-1] != "":
-                    fh.write("\n")
-                fh.write("# link to the persistent instance folder (jupyter_binder_ext)\n")
-                fh.write(pattern + "\n")
-    except OSError:
+            addition = "# link to the persistent instance folder (jupyter_binder_ext)\n"
+            separator = "\n" if text and not text.endswith("\n") else ""
+            write_atomic(exclude, text + separator + addition + pattern + "\n")
+    except (OSError, BinderError):
         return False
     return True
