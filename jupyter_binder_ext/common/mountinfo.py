@@ -1,8 +1,10 @@
-"""Which mount holds a path: its mount point, file-system type and read-only flag.
+"""The one parser of ``/proc/self/mountinfo``, and which mount holds a path.
 
-Read from ``/proc/self/mountinfo`` (proc(5)), which lists the mounts as this process sees
-them, so inside a container it shows the pod's volumes (an NFS persistent volume appears as
-``nfs4``). Only the few fields a user-facing answer needs are kept.
+proc(5): each line is ``id parent major:minor root mount-point options [optional...] -
+fstype source super-options``; the optional fields vary in number, so the part after the
+``-`` separator is found by it. The file lists the mounts as this process sees them, so
+inside a container it shows the pod's volumes (an NFS persistent volume appears as ``nfs4``)
+and its cgroup mounts (:mod:`..limits.cgroups` picks those out).
 """
 
 from __future__ import annotations
@@ -23,16 +25,23 @@ def _unescape(field: str) -> str:
 
 @dataclass(frozen=True)
 class Mount:
-    """One line of mountinfo, reduced to what we report."""
+    """One line of mountinfo."""
 
     mount_point: str
     fs_type: str
     source: str
     read_only: bool
     options: str
+    # The path, inside the mounted file system, shown at the mount point ("/": all of it).
+    root: str = "/"
+    # The file system's own options (for a cgroup v1 mount: its controllers).
+    super_options: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """What the persistence answer reports of it."""
+        data = asdict(self)
+        del data["root"], data["super_options"]
+        return data
 
 
 def parse_mountinfo(text: str) -> list[Mount]:
@@ -55,6 +64,8 @@ def parse_mountinfo(text: str) -> list[Mount]:
                 source=_unescape(fields[sep + 2]),
                 read_only="ro" in mount_options or "ro" in super_options,
                 options=fields[5],
+                root=_unescape(fields[3]),
+                super_options=fields[sep + 3] if len(fields) > sep + 3 else "",
             )
         )
     return mounts

@@ -11,9 +11,10 @@ Everything here is plain file reading, cheap enough for every poll: no process i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from jupyter_binder_ext.common.mountinfo import parse_mountinfo
 
 DEFAULT_CGROUP_ROOT = "/sys/fs/cgroup"
 
@@ -77,38 +78,21 @@ class CgroupLayout:
 NO_CGROUP = CgroupLayout(memory=None, cpu=None, cpuacct=None)
 
 
-def _unescape(field: str) -> str:
-    # mountinfo writes space, tab, newline and backslash as octal escapes (\040 ...).
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
-
-
-def parse_mountinfo(text: str) -> list[CgroupMount]:
-    """The cgroup mounts in a ``/proc/<pid>/mountinfo`` text, in the order listed.
-
-    A line is ``id parent major:minor root mount-point options [optional...] - fstype source
-    super-options``; the optional fields vary in number, so the part after `` - `` is found
-    by the separator.
-    """
+def cgroup_mounts(mountinfo_text: str) -> list[CgroupMount]:
+    """The cgroup mounts in a ``/proc/<pid>/mountinfo`` text, in the order listed (the lines
+    are parsed by :func:`..common.mountinfo.parse_mountinfo`)."""
     mounts: list[CgroupMount] = []
-    for line in text.splitlines():
-        left, sep, right = line.partition(" - ")
-        if not sep:
-            continue
-        fields, tail = left.split(), right.split()
-        if len(fields) < 5 or not tail:
-            continue
-        fstype = tail[0]
-        if fstype == "cgroup2":
+    for mount in parse_mountinfo(mountinfo_text):
+        if mount.fs_type == "cgroup2":
             version, controllers = 2, frozenset[str]()
-        elif fstype == "cgroup":
-            options = tail[2] if len(tail) >= 3 else ""
-            version, controllers = 1, frozenset(options.split(","))
+        elif mount.fs_type == "cgroup":
+            version, controllers = 1, frozenset(mount.super_options.split(","))
         else:
             continue
         mounts.append(
             CgroupMount(
-                mount_point=_unescape(fields[4]),
-                root=_unescape(fields[3]),
+                mount_point=mount.mount_point,
+                root=mount.root,
                 version=version,
                 controllers=controllers,
             )
@@ -183,7 +167,7 @@ def find_cgroup_layout(proc_root: str | Path, cgroup_root: str | Path) -> Cgroup
 def layout_from(cgroup_text: str, mountinfo_text: str, cgroup_root: str) -> CgroupLayout:
     """The layout described by a ``/proc/self/cgroup`` and a ``/proc/self/mountinfo`` text."""
     v1_paths, v2_path = parse_proc_cgroup(cgroup_text)
-    mounts = parse_mountinfo(mountinfo_text)
+    mounts = cgroup_mounts(mountinfo_text)
 
     def in_v1(controller: str) -> Cgroup | None:
         path = v1_paths.get(controller)

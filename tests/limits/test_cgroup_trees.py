@@ -26,7 +26,7 @@ from fixtures.cgroup_trees import (
     write_proc_stat,
 )
 
-from jupyter_binder_ext.limits.cgroups import find_cgroup_layout, parse_mountinfo, parse_proc_cgroup
+from jupyter_binder_ext.limits.cgroups import cgroup_mounts, find_cgroup_layout, parse_proc_cgroup
 from jupyter_binder_ext.limits.gpu import GpuReader
 from jupyter_binder_ext.limits.reader import LimitsReader, describe_limits
 
@@ -442,7 +442,7 @@ async def test_mount_that_does_not_show_our_cgroup_is_not_used(tmp_path: Path) -
 
 
 def test_parsers_follow_the_kernels_formats() -> None:
-    mounts = parse_mountinfo(
+    mounts = cgroup_mounts(
         "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
         "33 31 0:30 /a\\040b /sys/fs/cgroup/cpu,cpuacct rw shared:1 master:2 - cgroup cgroup "
         "rw,cpu,cpuacct\n"
