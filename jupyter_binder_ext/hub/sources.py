@@ -82,16 +82,25 @@ def launch_target(user_options: Mapping[str, Any] | None) -> LaunchTarget | None
 
     BinderHub's launcher passes ``repo_url``, ``binder_ref_url``, ``binder_launch_host``,
     ``binder_request`` (as asked, e.g. ``v2/gh/o/r/main``) and ``binder_persistent_request``
-    (the resolved commit, ``v2/gh/o/r/<sha>``). They are read through the same parser the
-    single-user server uses for its ``BINDER_*`` environment, so hub and notebook agree.
+    (the resolved commit, ``v2/gh/o/r/<sha>``) (binderhub builder.py:739-751); before late
+    2019 ``ref_url``, ``binder_url`` and ``persistent_binder_url`` (builder.py:514-518 at
+    1ea35dec^). They are read through the same parser the single-user server uses for its
+    ``BINDER_*`` environment, so hub and notebook agree: ``Owner/Repo.git`` is repository
+    ``Repo``, and only a repository on github.com itself counts as GitHub.
     """
     options = user_options or {}
+
+    def option(*keys: str) -> str:
+        return next((str(options[k]) for k in keys if options.get(k)), "")
+
     env = {
-        "BINDER_REPO_URL": str(options.get("repo_url") or ""),
-        "BINDER_REF_URL": str(options.get("binder_ref_url") or ""),
-        "BINDER_LAUNCH_HOST": str(options.get("binder_launch_host") or ""),
-        "BINDER_REQUEST": str(options.get("binder_request") or ""),
-        "BINDER_PERSISTENT_REQUEST": str(options.get("binder_persistent_request") or ""),
+        "BINDER_REPO_URL": option("repo_url"),
+        "BINDER_REF_URL": option("binder_ref_url", "ref_url"),
+        "BINDER_LAUNCH_HOST": option("binder_launch_host"),
+        "BINDER_REQUEST": option("binder_request"),
+        "BINDER_PERSISTENT_REQUEST": option("binder_persistent_request"),
+        "BINDER_URL": option("binder_url"),
+        "BINDER_PERSISTENT_URL": option("persistent_binder_url"),
         # read_launch only describes launches under a hub; this spawn is one.
         "JUPYTERHUB_API_URL": "hub",
     }
@@ -134,6 +143,13 @@ class GitHubRawSource:
         return self.base_url + "/" + "/".join(quote(part, safe="") for part in parts)
 
     async def fetch(self, target: LaunchTarget) -> FetchResult:
+        if not target.is_github:
+            # GitHub's raw host serves github.com repositories only: not GitLab, not a
+            # GitHub Enterprise host, not a gist (whose files live elsewhere).
+            return FetchResult(
+                NOT_GITHUB,
+                message=f"{target.repo_url or target.label} is not a repository on github.com.",
+            )
         if not (target.owner and target.repo and target.ref):
             return FetchResult(
                 UNAVAILABLE,

@@ -12,6 +12,7 @@ from jupyter_binder_ext.hub import BinderResourcesHook, GitHubRawSource, LocalGi
 from jupyter_binder_ext.hub.sources import (
     FOUND,
     MISSING,
+    NOT_GITHUB,
     TOO_LARGE,
     UNAVAILABLE,
     LaunchTarget,
@@ -269,3 +270,85 @@ async def test_local_git_unknown_commit_and_oversized(local_repo: Path) -> None:
         target_at(git(local_repo, "rev-parse", "HEAD"))
     )
     assert big.status == TOO_LARGE
+
+
+# -- BinderHub's own shapes (jupyterhub/binderhub at b9fad99) --------------------------------
+
+
+async def test_gh_launch_of_repo_dot_git_reads_the_repository_without_dot_git(
+    raw_github: RawGitHubStandIn,
+) -> None:
+    # repoproviders.py:958 strips ".git": `v2/gh/Owner/Repo.git/main` is repository Repo,
+    # whose persistent request (repoproviders.py:1109) has no ".git" either.
+    raw_github.add("Owner", "Repo", SHA, ".resources", "meml=4\n")
+    options = {
+        "repo_url": "https://github.com/Owner/Repo",
+        "binder_ref_url": f"https://github.com/Owner/Repo/tree/{SHA}",
+        "binder_launch_host": "https://binder.example.org/",
+        "binder_request": "v2/gh/Owner/Repo.git/main",
+        "binder_persistent_request": f"v2/gh/Owner/Repo/{SHA}",
+    }
+    plan = await hook_for(raw_github).plan_for(options)
+    assert raw_github.requests == [f"/Owner/Repo/{SHA}/.resources"]
+    assert plan.from_file and plan.mem_limit_gb == 4
+
+
+async def test_gh_request_alone_with_repo_dot_git_reads_the_repository_without_dot_git(
+    raw_github: RawGitHubStandIn,
+) -> None:
+    # A launch typed with a commit: the request alone names it (tokenize_spec, :39, :958).
+    raw_github.add("Owner", "Repo", SHA, ".resources", "meml=4\n")
+    plan = await hook_for(raw_github).plan_for({"binder_request": f"v2/gh/Owner/Repo.git/{SHA}"})
+    assert raw_github.requests == [f"/Owner/Repo/{SHA}/.resources"]
+    assert plan.from_file
+
+
+async def test_github_enterprise_host_is_not_github_com(raw_github: RawGitHubStandIn) -> None:
+    # repoproviders.py:880 GitHubRepoProvider.hostname: get_repo_url (:961) names the host.
+    raw_github.add("o", "r", SHA, ".resources", "meml=4\n")
+    options = {
+        "repo_url": "https://github.example.com/o/r",
+        "binder_ref_url": f"https://github.example.com/o/r/tree/{SHA}",
+        "binder_request": "v2/gh/o/r/main",
+        "binder_persistent_request": f"v2/gh/o/r/{SHA}",
+    }
+    target = launch_target(options)
+    assert target is not None and not target.is_github
+    plan = await hook_for(raw_github).plan_for(options)
+    assert raw_github.requests == []
+    assert "https://github.example.com/o/r is not one" in plan.notice
+    # and the raw source itself refuses, whoever calls it
+    result = await GitHubRawSource(raw_github.url).fetch(target)
+    assert result.status == NOT_GITHUB and raw_github.requests == []
+
+
+async def test_gist_is_not_read_from_githubs_raw_host(raw_github: RawGitHubStandIn) -> None:
+    # repoproviders.py:1163: a gist's repo URL is gist.github.com/{user}/{id}.git
+    options = {
+        "repo_url": "https://gist.github.com/alice/8f7c2f03.git",
+        "binder_ref_url": f"https://gist.github.com/alice/8f7c2f03/{SHA}",
+        "binder_persistent_request": f"v2/gist/alice/8f7c2f03/{SHA}",
+    }
+    target = launch_target(options)
+    assert target is not None and (target.repo, target.ref, target.is_github) == (
+        "8f7c2f03",
+        SHA,
+        False,
+    )
+    assert (await GitHubRawSource(raw_github.url).fetch(target)).status == NOT_GITHUB
+    assert raw_github.requests == []
+
+
+async def test_pre_2019_user_options_are_read(raw_github: RawGitHubStandIn) -> None:
+    # builder.py:514-518 before binderhub 1ea35dec (Nov 2019): ref_url, binder_url,
+    # persistent_binder_url, whole URLs.
+    raw_github.add("o", "r", SHA, ".resources", "meml=4\n")
+    options = {
+        "repo_url": "https://github.com/o/r",
+        "ref_url": f"https://github.com/o/r/tree/{SHA}",
+        "binder_url": "https://binder.example.org/v2/gh/o/r/main",
+        "persistent_binder_url": f"https://binder.example.org/v2/gh/o/r/{SHA}",
+    }
+    plan = await hook_for(raw_github).plan_for(options)
+    assert raw_github.requests == [f"/o/r/{SHA}/.resources"]
+    assert plan.from_file and plan.mem_limit_gb == 4
