@@ -17,7 +17,7 @@ from jupyter_binder_ext.launch.info import LaunchInfo, read_launch
 
 if TYPE_CHECKING:
     from jupyter_binder_ext.limits.reader import LimitsReader
-    from jupyter_binder_ext.projects.service import SessionsService
+    from jupyter_binder_ext.projects.service import ProjectsService
 
 
 class ExtensionState:
@@ -78,20 +78,20 @@ class ExtensionState:
 
         return await test_connection(self.site)
 
-    # -- sessions -------------------------------------------------------------------------
+    # -- projects -------------------------------------------------------------------------
     @cached_property
-    def sessions_service(self) -> SessionsService:
-        from jupyter_binder_ext.projects.service import SessionsService
+    def projects_service(self) -> ProjectsService:
+        from jupyter_binder_ext.projects.service import ProjectsService
 
-        return SessionsService(self.site, self.launch, env=self.env, log=self.log)
+        return ProjectsService(self.site, self.launch, env=self.env, log=self.log)
 
-    async def sessions(self) -> dict[str, Any]:
-        return await self.sessions_service.list()
+    async def projects(self) -> dict[str, Any]:
+        return await self.projects_service.list()
 
-    async def stop_session(
+    async def stop_project(
         self, name: str, remove: bool = False, force: bool = False
     ) -> dict[str, Any]:
-        return await self.sessions_service.stop(name, remove=remove, force=force)
+        return await self.projects_service.stop(name, remove=remove, force=force)
 
     # -- .resources -----------------------------------------------------------------------
     def resources(self) -> dict[str, Any]:

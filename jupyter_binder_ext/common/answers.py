@@ -13,12 +13,20 @@ from typing import Literal, TypedDict
 Level = Literal["info", "warning", "error"]
 
 
-class Warning(TypedDict):
-    """Something the user should know, said by the server: the panel only shows it."""
-
+class _WarningKeys(TypedDict):
     kind: str
     level: Level
     message: str
+
+
+class Warning(_WarningKeys, total=False):
+    """Something the user should know, said by the server: the panel only shows it.
+
+    ``figure`` names the figure it concerns (``cpu``, ``memory``, ``used``...), where it
+    concerns one, so that a face marks that figure without reading the message.
+    """
+
+    figure: str
 
 
 class ErrorAnswer(TypedDict):

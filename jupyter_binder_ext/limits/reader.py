@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.answers import Warning
 from jupyter_binder_ext.common.units import GB
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.limits.cgroups import (
@@ -296,15 +297,21 @@ def _cores(value: float) -> str:
     return f"{value:g} core" + ("" if value == 1 else "s")
 
 
-def limit_warnings(cpu: Mapping[str, Any], memory: Mapping[str, Any]) -> list[dict[str, str]]:
-    """What the user should know about, each with the way out (a change to `.resources`)."""
-    warnings: list[dict[str, str]] = []
+def limit_warnings(cpu: Mapping[str, Any], memory: Mapping[str, Any]) -> list[Warning]:
+    """What the user should know about, each with the way out (a change to `.resources`).
+
+    Each names its ``level`` and the ``figure`` it concerns (``cpu`` or ``memory``), so the
+    faces colour the right bar without reading the message.
+    """
+    warnings: list[Warning] = []
     limit = cpu.get("limit")
     limit_text = f" of {_cores(limit)}" if limit else ""
     if cpu.get("throttled"):
         warnings.append(
             {
                 "kind": "cpu_throttled",
+                "level": "warning",
+                "figure": "cpu",
                 "message": (
                     f"CPU is being throttled: this server hit its limit{limit_text} since the "
                     "last check. To get more, raise cpul= in .resources and relaunch."
@@ -316,6 +323,8 @@ def limit_warnings(cpu: Mapping[str, Any], memory: Mapping[str, Any]) -> list[di
         warnings.append(
             {
                 "kind": "cpu_throttled_earlier",
+                "level": "info",
+                "figure": "cpu",
                 "message": (
                     f"CPU was throttled {cpu['nr_throttled']} times ({seconds:.1f} s in total) "
                     f"at its limit{limit_text}. If that slows your work, raise cpul= in "
@@ -330,6 +339,8 @@ def limit_warnings(cpu: Mapping[str, Any], memory: Mapping[str, Any]) -> list[di
         warnings.append(
             {
                 "kind": "oom_kill",
+                "level": "warning",
+                "figure": "memory",
                 "message": (
                     f"{oom_kills} process{'es were' if oom_kills != 1 else ' was'} killed for "
                     f"running out of memory{mem_limit_text}. Raise meml= in .resources and "
@@ -348,6 +359,8 @@ def limit_warnings(cpu: Mapping[str, Any], memory: Mapping[str, Any]) -> list[di
         warnings.append(
             {
                 "kind": "memory_near_limit",
+                "level": "warning",
+                "figure": "memory",
                 "message": (
                     f"Memory in use ({_gb(working_set)}) is {working_set / mem_limit:.0%} of the "
                     f"{_gb(mem_limit)} limit; past it the kernel kills processes. Free memory, "

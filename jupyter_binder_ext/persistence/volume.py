@@ -14,6 +14,7 @@ import getpass
 import os
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,9 @@ from jupyter_binder_ext.persistence.instance_dirs import (
 # Entries visited while sizing the instance folders, over all of them: a volume holding
 # millions of files must not stall the request.
 SCAN_FILE_LIMIT = 20_000
+# Seconds the walk may take (a slow network volume), and instance folders listed at most.
+SCAN_TIME_LIMIT = 5.0
+MAX_LISTED_INSTANCES = 200
 
 
 # -- the volume ---------------------------------------------------------------------------
@@ -119,14 +123,20 @@ def _space(folder: Path) -> dict[str, Any]:
 
 
 class _Budget:
-    def __init__(self, limit: int) -> None:
+    """Entries the walk may still visit, and until when."""
+
+    def __init__(self, limit: int, seconds: float = SCAN_TIME_LIMIT) -> None:
         self.limit = limit
         self.visited = 0
+        self.deadline = time.monotonic() + seconds
+        self.out_of_time = False
 
     def take(self) -> bool:
-        if self.visited >= self.limit:
+        if self.visited >= self.limit or self.out_of_time:
             return False
         self.visited += 1
+        if self.visited % 256 == 0 and time.monotonic() > self.deadline:
+            self.out_of_time = True
         return True
 
 
@@ -183,6 +193,9 @@ def scan_instances(
     current_name = current.name if current and current.exists else None
     # This instance's folder first, so that its size is the one most likely complete.
     names.sort(key=lambda name: (name != current_name, name.lower()))
+    if len(names) > MAX_LISTED_INSTANCES:
+        complete_listing = False
+        names = names[:MAX_LISTED_INSTANCES]
     instances = []
     for name in names:
         path = volume / name
@@ -211,8 +224,9 @@ def scan_instances(
 # -- the answer ---------------------------------------------------------------------------
 
 
-def _warning(kind: str, level: str, message: str) -> dict[str, str]:
-    return {"kind": kind, "level": level, "message": message}
+def _warning(kind: str, level: str, message: str, figure: str = "") -> dict[str, str]:
+    warning = {"kind": kind, "level": level, "message": message}
+    return {**warning, "figure": figure} if figure else warning
 
 
 def _days(seconds: float) -> str:
@@ -320,6 +334,7 @@ def read_persistence(
                     "warning",
                     f"The persistent volume is {fraction:.0%} full ({_gib(data['free'])} "
                     "free): delete what you no longer need before results fail to save.",
+                    figure="used",
                 )
             )
         choice = choose_instance_dir(volume, launch, user)
@@ -331,7 +346,9 @@ def read_persistence(
                 _warning(
                     "scan_capped",
                     "info",
-                    f"Sizes are partial: the scan stopped after {scan['limit']} files.",
+                    f"Sizes are partial: the scan stopped after {scan['files_visited']} "
+                    f"entries (at most {scan['limit']} files, {SCAN_TIME_LIMIT:g} s and "
+                    f"{MAX_LISTED_INSTANCES} folders are looked at).",
                 )
             )
         data["instance_dir"] = {

@@ -21,14 +21,28 @@ class Project(TypedDict):
     last_activity: str | None
     expires_at: str | None
     expires_in: float | None
-    expires_soon: bool
+    deletion_near: bool
     repo_url: str
     repo: str
     ref: str
+    commit: str
     ref_url: str
     launch_url: str
     image: str
     is_current: bool
+
+
+class DeletableProject(TypedDict):
+    """A project that may be deleted to free a slot (never this notebook)."""
+
+    name: str
+    display_name: str
+    repo: str
+    ref: str
+    commit: str
+    state: str
+    stopped: bool
+    last_activity: str | None
 
 
 class ProjectsAnswer(TypedDict):
@@ -41,6 +55,7 @@ class ProjectsAnswer(TypedDict):
     full: bool
     current: str
     servers: list[Project]
+    deletable: list[DeletableProject]
     stopped_holding_slots: int
     control_panel_url: str
 

@@ -1,6 +1,6 @@
-"""The ``GET sessions`` answer built from the hub's user model, and its readable text.
+"""The ``GET projects`` answer built from the hub's user model, and its readable text.
 
-Pure presentation: no hub calls here (:mod:`.sessions` makes them). Slots are counted as the
+Pure presentation: no hub calls here (:mod:`.service` makes them). Slots are counted as the
 hub counts them when it refuses a launch: every named server it still holds, stopped ones
 included (the default, unnamed server is not counted).
 """
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
-from jupyter_binder_ext.common.units import short_sha
+from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
 
@@ -40,6 +40,8 @@ def format_time(value: datetime | None) -> str | None:
 # -- the list, from the hub's user model ----------------------------------------------------
 
 _STATES = {"spawn": "starting", "stop": "stopping"}
+# A project the culler deletes within this many seconds is marked `deletion_near`.
+DELETION_NEAR_SECONDS = 24 * 3600
 
 
 def _repo_label(repo_url: str) -> str:
@@ -61,6 +63,11 @@ def _ref_of(options: Mapping[str, Any]) -> str:
     return match.group(1) if match else ""
 
 
+def _commit_of(options: Mapping[str, Any]) -> str:
+    spec = parse_spec(str(options.get("binder_persistent_request") or ""))
+    return short_sha(spec.ref) if spec and SHA_RE.fullmatch(spec.ref or "") else ""
+
+
 def server_entry(
     name: str,
     server: Mapping[str, Any],
@@ -68,7 +75,11 @@ def server_entry(
     site: SiteConfig,
     now: datetime,
 ) -> dict[str, Any]:
-    """One row of ``GET sessions`` from one entry of the hub's ``servers`` dict."""
+    """One row of ``GET projects`` from one entry of the hub's ``servers`` dict.
+
+    ``state`` is one of running, starting, stopping, stopped; ``commit`` the short commit
+    when the launch was pinned to one, so two projects of one repository tell apart.
+    """
     options = server.get("user_options") or {}
     if not isinstance(options, Mapping):
         options = {}
@@ -105,10 +116,11 @@ def server_entry(
         "last_activity": format_time(last_activity),
         "expires_at": format_time(expires),
         "expires_in": expires_in,
-        "expires_soon": expires_in is not None and expires_in < 24 * 3600,
+        "deletion_near": expires_in is not None and expires_in < DELETION_NEAR_SECONDS,
         "repo_url": repo_url,
         "repo": label,
         "ref": ref,
+        "commit": _commit_of(options),
         "ref_url": str(options.get("binder_ref_url") or ""),
         "launch_url": f"{launch_host}{persistent.lstrip('/')}"
         if launch_host and persistent
@@ -122,6 +134,16 @@ def _ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """This notebook first, then running before stopped, most recently active first."""
     entries = sorted(entries, key=lambda e: e["last_activity"] or e["started"] or "", reverse=True)
     return sorted(entries, key=lambda e: (not e["is_current"], e["stopped"]))
+
+
+def deletable(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The projects that may be deleted to free a slot, in the order to offer them: stopped
+    ones first (nothing running is lost), then the longest idle; never this notebook."""
+    others = [e for e in entries if not e["is_current"]]
+    others.sort(key=lambda e: e["last_activity"] or e["started"] or "")
+    others.sort(key=lambda e: not e["stopped"])
+    keys = ("name", "display_name", "repo", "ref", "commit", "state", "stopped", "last_activity")
+    return [{key: e[key] for key in keys} for e in others]
 
 
 def full_message(limit: int, control_panel_url: str) -> str:
@@ -139,7 +161,7 @@ def summarize(
     site: SiteConfig,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The ``GET sessions`` answer from the hub's user model (``include_stopped_servers``)."""
+    """The ``GET projects`` answer from the hub's user model (``include_stopped_servers``)."""
     now = now or datetime.now(timezone.utc)
     servers = model.get("servers") or {}
     named = {name: s for name, s in servers.items() if name}  # the default server is free
@@ -157,6 +179,7 @@ def summarize(
         "full": full,
         "current": launch.server_name,
         "servers": entries,
+        "deletable": deletable(entries),
         "stopped_holding_slots": sum(1 for e in entries if e["stopped"]),
         "control_panel_url": launch.control_panel_url,
     }
@@ -173,6 +196,7 @@ def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[st
         "full": False,
         "current": launch.server_name,
         "servers": [],
+        "deletable": [],
         "stopped_holding_slots": 0,
         "control_panel_url": launch.control_panel_url,
     }
@@ -199,8 +223,8 @@ def _span(seconds: float) -> str:
     return f"{round(seconds / 86400)} days"
 
 
-def describe_sessions(data: Mapping[str, Any]) -> str:
-    """Readable text for ``%binder sessions`` and ``jupyter binder sessions``."""
+def describe_projects(data: Mapping[str, Any]) -> str:
+    """Readable text for ``%binder projects`` and ``jupyter binder projects``."""
     if not data.get("available", True):
         return str(data.get("message") or "Projects are not available here.")
     now = datetime.now(timezone.utc)
@@ -216,10 +240,12 @@ def describe_sessions(data: Mapping[str, Any]) -> str:
         what = entry.get("repo") or (label if label != entry["name"] else "")
         if entry.get("ref"):
             what += f" @ {short_sha(str(entry['ref']))}"
+        if entry.get("commit") and not str(entry.get("ref", "")).startswith(entry["commit"]):
+            what += f" ({entry['commit']})"
         if entry.get("stopped"):
             fate = "stopped: holds a slot until deleted"
         elif entry.get("expires_in") is not None:
-            warn = "!" if entry.get("expires_soon") else ""
+            warn = "!" if entry.get("deletion_near") else ""
             fate = f"{warn}deleted in {_span(float(entry['expires_in']))} if left idle"
         else:
             fate = ""

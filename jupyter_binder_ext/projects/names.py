@@ -24,7 +24,7 @@ _SUFFIX_LENGTH = 8
 def validate_server_name(name: Any) -> str:
     """Check a name addressing one of the user's existing servers; return it unchanged."""
     if not isinstance(name, str) or not name:
-        raise InvalidInput("A server name is required (as `sessions` lists it).", name=name)
+        raise InvalidInput("A server name is required (as `projects` lists it).", name=name)
     if len(name) > EXISTING_NAME_MAX:
         raise InvalidInput(
             f"Server names are at most {EXISTING_NAME_MAX} characters; this one has {len(name)}.",

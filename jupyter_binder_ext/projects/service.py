@@ -3,7 +3,7 @@
 Everything goes through the hub's REST API with this server's own ``JUPYTERHUB_API_TOKEN``
 (:mod:`.hubclient`); the token never leaves this process. The list is cached briefly and
 concurrent callers share one hub request, so however many browser tabs poll, the hub sees at
-most one request per ``sessions_cache_ttl`` from this server. :mod:`.session_list` turns the
+most one request per ``sessions_cache_ttl`` from this server. :mod:`.listing` turns the
 hub's answer into the list and its text; :mod:`.server_names` holds the rules for names.
 """
 
@@ -78,7 +78,7 @@ def _hub_failed(action: str, response: HubResponse) -> HubUnavailable:
 # -- the service ----------------------------------------------------------------------------
 
 
-class SessionsService:
+class ProjectsService:
     """List, stop, delete and start the user's named servers, with a coalescing cache."""
 
     poll_interval = 0.5
@@ -208,7 +208,7 @@ class SessionsService:
 
     # -- public API -------------------------------------------------------------------------
     async def list(self) -> dict[str, Any]:
-        """``GET sessions``: the user's named servers, slots used and the limit."""
+        """``GET projects``: the user's named servers, slots used and the limit."""
         launch = self._launch_provider()
         reason = self._not_under_hub_reason(launch)
         if reason:
@@ -273,7 +273,7 @@ class SessionsService:
                 model = None
             if model is not None and name not in model["servers"]:
                 return NotFound(
-                    f"You have no server named {name!r}; `sessions` lists the ones you have.",
+                    f"You have no server named {name!r}; `projects` lists the ones you have.",
                     name=name,
                 )
         return missing_scopes(f"{verb} your projects", needed, response)
@@ -361,7 +361,7 @@ class SessionsService:
         }
 
     async def wait_ready(self, name: str, timeout: float) -> dict[str, Any]:
-        """Poll the hub until `name` is ready; its ``GET sessions`` row with ``status``."""
+        """Poll the hub until `name` is ready; its ``GET projects`` row with ``status``."""
         launch = self._context()
         name = validate_server_name(name)
         deadline = time.monotonic() + float(timeout)

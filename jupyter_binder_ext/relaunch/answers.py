@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from jupyter_binder_ext.common.answers import ErrorAnswer
+from jupyter_binder_ext.projects.answers import DeletableProject
 from jupyter_binder_ext.resources.answers import ResourcesAnswer
 
 
@@ -34,15 +35,6 @@ class PushFacts(TypedDict):
     hint: str
     returncode: int | None
     command: str
-
-
-class DeletableProject(TypedDict):
-    name: str
-    display_name: str
-    repo: str
-    ref: str
-    stopped: bool
-    last_activity: str | None
 
 
 class SlotFacts(TypedDict):

@@ -246,7 +246,7 @@ def user_options_for(
 
 async def _slots(state: ExtensionState) -> dict[str, Any]:
     try:
-        data = await state.sessions_service.list()
+        data = await state.projects_service.list()
     except BinderError as err:
         return {
             "available": False,
@@ -257,25 +257,14 @@ async def _slots(state: ExtensionState) -> dict[str, Any]:
             "deletable": [],
             "message": err.message,
         }
-    others = [s for s in data.get("servers", []) if not s.get("is_current")]
-    others.sort(key=lambda s: not s.get("stopped"))  # stopped ones first: nothing to lose
     return {
         "available": bool(data.get("available", True)),
         "limit": data.get("limit"),
         "used": data.get("used"),
         "free": data.get("free"),
         "full": bool(data.get("full")),
-        "deletable": [
-            {
-                "name": s.get("name"),
-                "display_name": s.get("display_name"),
-                "repo": s.get("repo"),
-                "ref": s.get("ref"),
-                "stopped": bool(s.get("stopped")),
-                "last_activity": s.get("last_activity"),
-            }
-            for s in others
-        ],
+        # In the order to offer them, never this notebook (projects/listing.py decides).
+        "deletable": data.get("deletable", []),
         "control_panel_url": data.get("control_panel_url"),
         "message": data.get("message", ""),
     }
@@ -356,7 +345,7 @@ async def _start_named_server(
     from jupyter_binder_ext.projects.names import new_server_name
 
     slots = answer["slots"]
-    service = state.sessions_service
+    service = state.projects_service
     push_url = str(answer["push"].get("url") or "")
     options = user_options_for(launch, sha, branch, repo_url="" if "***" in push_url else push_url)
     entry: dict[str, Any] = {
@@ -428,7 +417,7 @@ async def _stop_current(state: ExtensionState, name: str) -> dict[str, Any]:
             "until you delete it.",
         }
     try:
-        result = await state.sessions_service.stop(name, remove=False, force=True)
+        result = await state.projects_service.stop(name, remove=False, force=True)
     except BinderError as err:
         return {
             "requested": True,
@@ -449,7 +438,7 @@ async def _stop_current(state: ExtensionState, name: str) -> dict[str, Any]:
 async def _stop_later(state: ExtensionState, name: str, delay: float) -> None:
     await asyncio.sleep(delay)
     try:
-        await state.sessions_service.stop(name, remove=False, force=True)
+        await state.projects_service.stop(name, remove=False, force=True)
     except BinderError as err:
         state.log.warning("Could not stop %s after the relaunch: %s", name, err.message)
 

@@ -10,10 +10,15 @@ from jupyter_binder_ext.errors import BinderError
 
 def main(argv: list[str] | None = None) -> int:
     from jupyter_binder_ext.state import ExtensionState
-    from jupyter_binder_ext.terminal.commands import build_parser, command_logger, execute
+    from jupyter_binder_ext.terminal.commands import (
+        build_parser,
+        command_logger,
+        execute,
+        parse_command,
+    )
     from jupyter_binder_ext.terminal.site import load_site_config
 
-    args = build_parser().parse_args(argv)
+    args = parse_command(build_parser(), sys.argv[1:] if argv is None else argv)
     state = ExtensionState(load_site_config(), log=command_logger(args.verbose))
     try:
         result = execute(state, args)
@@ -24,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Error: {err.message}", file=sys.stderr)
         return 1
     print(json.dumps(dict(result), indent=2, default=str) if args.json else result.text)
-    return 0
+    # An answer that reports a failure (a refused push, a missing volume) is not a success.
+    return 1 if result.is_error else 0
 
 
 if __name__ == "__main__":

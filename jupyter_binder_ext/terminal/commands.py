@@ -25,6 +25,18 @@ class Result(dict[str, Any]):
         super().__init__(data)
         self.text = text
 
+    @property
+    def is_error(self) -> bool:
+        """The answer reports a failure (``ok: false`` or an error-level warning): the CLI
+        then exits non-zero, as a shell script expects."""
+        if self.get("ok") is False:
+            return True
+        test = self.get("test")
+        if isinstance(test, dict) and test.get("ok") is False:
+            return True
+        warnings = self.get("warnings") or []
+        return any(isinstance(w, dict) and w.get("level") == "error" for w in warnings)
+
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(self.text)
 
@@ -87,7 +99,7 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 # -- command implementations ---------------------------------------------------------------
 
 
-def _info(state: ExtensionState, args: argparse.Namespace) -> Result:
+def _launch(state: ExtensionState, args: argparse.Namespace) -> Result:
     from jupyter_binder_ext.launch.info import describe_launch
 
     info = state.launch()
@@ -101,7 +113,7 @@ def _limits(state: ExtensionState, args: argparse.Namespace) -> Result:
     return Result(data, describe_limits(data))
 
 
-def _persist(state: ExtensionState, args: argparse.Namespace) -> Result:
+def _persistence(state: ExtensionState, args: argparse.Namespace) -> Result:
     from jupyter_binder_ext.persistence.volume import describe_persistence
 
     if args.create:
@@ -124,20 +136,20 @@ def _ssh(state: ExtensionState, args: argparse.Namespace) -> Result:
     return Result(data, text)
 
 
-def _sessions(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from jupyter_binder_ext.projects.listing import describe_sessions
+def _projects(state: ExtensionState, args: argparse.Namespace) -> Result:
+    from jupyter_binder_ext.projects.listing import describe_projects
 
-    data = run_sync(state.sessions())
-    return Result(data, describe_sessions(data))
+    data = run_sync(state.projects())
+    return Result(data, describe_projects(data))
 
 
 def _stop(state: ExtensionState, args: argparse.Namespace) -> Result:
-    data = run_sync(state.stop_session(args.name, remove=False, force=args.force))
+    data = run_sync(state.stop_project(args.name, remove=False, force=args.force))
     return Result(data, data.get("message", f"Stopped {args.name}."))
 
 
 def _delete(state: ExtensionState, args: argparse.Namespace) -> Result:
-    data = run_sync(state.stop_session(args.name, remove=True, force=args.force))
+    data = run_sync(state.stop_project(args.name, remove=True, force=args.force))
     return Result(data, data.get("message", f"Deleted {args.name}."))
 
 
@@ -166,6 +178,27 @@ def _relaunch(state: ExtensionState, args: argparse.Namespace) -> Result:
     return Result(data, describe_relaunch(data))
 
 
+def _work(state: ExtensionState, args: argparse.Namespace) -> Result:
+    from jupyter_binder_ext.work.text import describe_save, describe_sibling, describe_work
+
+    if args.action == "save":
+        if not args.to:
+            raise_usage("work save needs --to persistent or --to github.")
+        data = run_sync(
+            state.save_work(
+                args.to, args.paths or None, overwrite=args.overwrite, message=args.message
+            )
+        )
+        return Result(data, describe_save(data))
+    if args.paths or args.to or args.message or args.overwrite:
+        raise_usage("paths, --to, -m and --overwrite go with `work save`.")
+    if args.project:
+        data = run_sync(state.sibling_work(args.project))
+        return Result(data, describe_sibling(data))
+    data = run_sync(state.work(args.remind_days))
+    return Result(data, describe_work(data))
+
+
 def raise_usage(message: str) -> None:
     from jupyter_binder_ext.errors import InvalidInput
 
@@ -177,26 +210,56 @@ def raise_usage(message: str) -> None:
 Handler = Callable[[ExtensionState, argparse.Namespace], Result]
 
 
+# The names of earlier releases: still accepted, never shown in the help.
+ALIASES = {"info": "launch", "persist": "persistence", "sessions": "projects"}
+
+
+def _overview(state: ExtensionState, args: argparse.Namespace) -> Result:
+    from jupyter_binder_ext.terminal.overview import overview
+
+    data, text = overview(state)
+    return Result(data, text)
+
+
 def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Persistence, SSH keys, limits and sibling projects of this Binder notebook.",
+        description=(
+            "Persistence, SSH keys, limits and sibling projects of this Binder notebook. "
+            "Without a command: an overview of all of them."
+        ),
     )
     parser.add_argument("--json", action="store_true", help="print the data as JSON")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also show the log of what was tried"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.set_defaults(handler=_overview, command=None)
+    # The same two options after the command (`limits --json`); SUPPRESS keeps the value
+    # given before it when they are not repeated.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print the data as JSON"
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="also show the log of what was tried",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help, description=help)
+        cmd = sub.add_parser(name, help=help, description=help, parents=[common])
         cmd.set_defaults(handler=handler)
         return cmd
 
-    add("info", _info, "what was launched: repository, commit, relaunch link, hub")
+    add("launch", _launch, "what was launched: repository, commit, relaunch link, hub")
     add("limits", _limits, "CPU, RAM and GPU guarantees, limits and live usage")
-    persist = add("persist", _persist, "the persistent volume and this instance's folder on it")
-    persist.add_argument(
+    persistence = add(
+        "persistence", _persistence, "the persistent volume and this instance's folder on it"
+    )
+    persistence.add_argument(
         "--create", action="store_true", help="create this instance's folder and its link"
     )
     ssh = add("ssh", _ssh, "the mounted SSH key pair and its use for GitHub pushes")
@@ -204,10 +267,10 @@ def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
         "--configure-git", action="store_true", help="set up ssh and git to push with the key"
     )
     ssh.add_argument("--test", action="store_true", help="try the SSH connection to GitHub")
-    add("sessions", _sessions, "your running projects (named servers) and free slots")
+    add("projects", _projects, "your projects (named servers) and free slots")
     for name, handler, verb in (("stop", _stop, "stop"), ("delete", _delete, "stop and delete")):
         cmd = add(name, handler, f"{verb} one of your projects")
-        cmd.add_argument("name", help="the server name, as `sessions` lists it")
+        cmd.add_argument("name", help="the server name, as `projects` lists it")
         cmd.add_argument(
             "--force", action="store_true", help="allow acting on this notebook's own server"
         )
@@ -224,7 +287,27 @@ def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
     rel.add_argument(
         "--stop-current", action="store_true", help="stop this server once the new one is ready"
     )
+    work = add("work", _work, "what idle deletion would lose here, and saving it")
+    work.add_argument("action", nargs="?", choices=["show", "save"], default="show")
+    work.add_argument("paths", nargs="*", metavar="PATH", help="files to save (default: all)")
+    work.add_argument("--to", choices=["persistent", "github"], help="where `save` puts them")
+    work.add_argument("-m", "--message", default=None, help="commit these files first (github)")
+    work.add_argument(
+        "--overwrite", action="store_true", help="replace different copies on the volume"
+    )
+    work.add_argument("--project", default="", help="ask another running project (activity)")
+    work.add_argument("--remind-days", default=None, help="reminder window in days")
     return parser
+
+
+def parse_command(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``, accepting the old command names (:data:`ALIASES`)."""
+    argv = list(argv)
+    for index, token in enumerate(argv):
+        if not token.startswith("-"):
+            argv[index] = ALIASES.get(token, token)
+            break
+    return parser.parse_args(argv)
 
 
 def execute(state: ExtensionState, args: argparse.Namespace) -> Result:

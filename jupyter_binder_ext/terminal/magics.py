@@ -9,12 +9,18 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from jupyter_binder_ext.errors import BinderError
 from jupyter_binder_ext.state import ExtensionState
-from jupyter_binder_ext.terminal.commands import Result, build_parser, command_logger, execute
+from jupyter_binder_ext.terminal.commands import (
+    Result,
+    build_parser,
+    command_logger,
+    execute,
+    parse_command,
+)
 
 
 @magics_class
 class BinderMagics(Magics):
-    """``%binder info|limits|persist|ssh|sessions|stop|delete|resources|relaunch``."""
+    """``%binder [launch|limits|persistence|ssh|projects|stop|delete|resources|relaunch]``."""
 
     _state: ExtensionState | None = None
 
@@ -30,12 +36,13 @@ class BinderMagics(Magics):
     def binder(self, line: str) -> Any:
         """Show and change this Binder notebook's resources, storage, keys and projects.
 
-        Run ``%binder --help`` (or ``%binder COMMAND --help``) for the commands. The value
-        returned is the data as a dict, displayed as readable text.
+        ``%binder`` alone shows an overview; ``%binder --help`` (or ``%binder COMMAND
+        --help``) lists the commands. The value returned is the data as a dict, displayed as
+        readable text.
         """
         parser = build_parser(prog="%binder")
         try:
-            args = parser.parse_args(shlex.split(line))
+            args = parse_command(parser, shlex.split(line))
         except SystemExit:
             # argparse already printed the usage or the help text.
             return None

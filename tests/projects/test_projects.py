@@ -28,23 +28,23 @@ from jupyter_binder_ext.errors import (
     NotUnderHub,
 )
 from jupyter_binder_ext.launch.info import read_launch
-from jupyter_binder_ext.projects.listing import describe_sessions, summarize
+from jupyter_binder_ext.projects.listing import describe_projects, summarize
 from jupyter_binder_ext.projects.names import (
     NEW_NAME_MAX,
     is_new_server_name,
     new_server_name,
     validate_server_name,
 )
-from jupyter_binder_ext.projects.service import SessionsService
+from jupyter_binder_ext.projects.service import ProjectsService
 
 pytest_plugins = ("fixtures.realhub",)
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
-def service_for(env: dict[str, str], **site: Any) -> SessionsService:
+def service_for(env: dict[str, str], **site: Any) -> ProjectsService:
     config = SiteConfig(**site)
-    return SessionsService(config, lambda: read_launch(env), env=env)
+    return ProjectsService(config, lambda: read_launch(env), env=env)
 
 
 def hub_env(hub: DemoHub, user: str, token: str, server: str = "") -> dict[str, str]:
@@ -157,12 +157,17 @@ def test_summary_counts_named_servers_like_the_hub() -> None:
     assert pending["expires_at"] == "2025-03-17T11:59:00Z"  # no activity yet: from the start
     assert running["expires_at"] == "2025-03-16T12:00:00Z"
     assert running["expires_in"] == timedelta(days=6).total_seconds()
-    assert not running["expires_soon"]
+    assert not running["deletion_near"]
+    # The persistent request pins a commit: it is sent short, so two launches tell apart.
+    assert running["commit"] == "0123abc"
     assert running["launch_url"] == "https://binder.example.org/v2/gh/o/r/0123abc"
     assert (running["display_name"], running["ref"]) == ("o/r", "0123abc")
     assert stopped["state"] == "stopped" and stopped["expires_at"] is None
     assert data["stopped_holding_slots"] == 1
     assert data["control_panel_url"] == "/hub/home"
+    # What may be deleted to free a slot, in order: the stopped one first, never this one.
+    assert [d["name"] for d in data["deletable"]] == ["o-old-2222", "o-r-11111111"]
+    assert data["deletable"][0]["stopped"] is True
 
 
 def test_summary_full_and_expiring_soon() -> None:
@@ -174,8 +179,10 @@ def test_summary_full_and_expiring_soon() -> None:
     assert data["full"] is True and data["free"] == 0
     assert "All 5 project slots are in use" in data["message"]
     assert "/hub/home" in data["message"]
-    assert data["servers"][0]["expires_soon"] is True  # an hour left
-    text = describe_sessions(data)
+    assert data["servers"][0]["deletion_near"] is True  # an hour left
+    # Stopped ones first, then the longest idle; this notebook (p-0) is never offered.
+    assert [d["name"] for d in data["deletable"]] == ["p-1", "p-2", "p-3", "p-4"]
+    text = describe_projects(data)
     assert text.splitlines()[0] == "Projects: 5 of 5 slots used (0 free)"
     assert "!deleted in 60 min if left idle" in text
     assert "stopped: holds a slot until deleted" in text
@@ -189,7 +196,7 @@ async def test_not_under_a_hub() -> None:
     service = service_for({})
     data = await service.list()
     assert data["available"] is False and data["servers"] == []
-    assert describe_sessions(data).startswith("Not running under JupyterHub")
+    assert describe_projects(data).startswith("Not running under JupyterHub")
     with pytest.raises(NotUnderHub):
         await service.stop("o-r-12345678")
     with pytest.raises(NotUnderHub):

@@ -1,4 +1,4 @@
-"""``binder/api/sessions`` from inside servers spawned by a real JupyterHub, with their tokens.
+"""``binder/api/projects`` from inside servers spawned by a real JupyterHub, with their tokens.
 
 Alice's servers hold the scopes the extension needs; Bob's hold JupyterHub's defaults. The
 tests run in file order on one hub: list, refusals, stop, the limit, delete, then the hub
@@ -45,14 +45,14 @@ class Servers:
         """The user's named servers as the hub's own API lists them (admin token)."""
         return self.hub.named_servers(user)
 
-    def sessions_until(self, check: Any, attempts: int = 40) -> dict[str, Any]:
-        """GET sessions until `check` holds (the server caches the list for a second)."""
+    def projects_until(self, check: Any, attempts: int = 40) -> dict[str, Any]:
+        """GET projects until `check` holds (the server caches the list for a second)."""
         for _ in range(attempts):
-            status, data = self.alice("binder/api/sessions")
+            status, data = self.alice("binder/api/projects")
             if status == 200 and check(data):
                 return dict(data)
             time.sleep(0.3)
-        raise AssertionError(f"sessions never matched: {status} {json.dumps(data)[:2000]}")
+        raise AssertionError(f"projects never matched: {status} {json.dumps(data)[:2000]}")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def servers(real_hub: DemoHub) -> Iterator[Servers]:
 
 
 def test_listing_from_inside_matches_the_hub(servers: Servers) -> None:
-    status, data = servers.alice("binder/api/sessions")
+    status, data = servers.alice("binder/api/projects")
     assert status == 200, data
     hub_view = servers.hub_servers()
     assert data["available"] is True
@@ -109,7 +109,7 @@ def test_listing_from_inside_matches_the_hub(servers: Servers) -> None:
 
 def test_listing_without_the_scopes_says_which(servers: Servers) -> None:
     # JupyterHub answers this token's request with a 200 that leaves `servers` out.
-    status, error = servers.bob("binder/api/sessions")
+    status, error = servers.bob("binder/api/projects")
     assert status == 403, error
     assert error["error"] == "missing_scopes"
     assert error["scopes"] == ["read:servers!user"]
@@ -121,7 +121,7 @@ def test_listing_without_the_scopes_says_which(servers: Servers) -> None:
 
 
 def test_stopping_without_the_scopes_says_which(servers: Servers) -> None:
-    status, error = servers.bob(f"binder/api/sessions/{BOB_SERVER}?force=1", "DELETE")
+    status, error = servers.bob(f"binder/api/projects/{BOB_SERVER}?force=1", "DELETE")
     assert status == 403, error
     assert error["error"] == "missing_scopes" and error["hub_status"] == 403
     assert error["scopes"] == ["servers!user", "delete:servers!user"]
@@ -130,7 +130,7 @@ def test_stopping_without_the_scopes_says_which(servers: Servers) -> None:
 
 
 def test_the_current_server_is_stopped_only_with_force(servers: Servers) -> None:
-    status, error = servers.alice(f"binder/api/sessions/{CURRENT}", "DELETE")
+    status, error = servers.alice(f"binder/api/projects/{CURRENT}", "DELETE")
     assert status == 409, error
     assert error["is_current"] is True and "force" in error["message"]
     assert servers.hub_servers()[CURRENT]["ready"] is True
@@ -138,25 +138,25 @@ def test_the_current_server_is_stopped_only_with_force(servers: Servers) -> None
 
 @pytest.mark.parametrize("name", ["a%2Fb", "a%3Fb", "x" * 256, "a%20b", "caf%C3%A9"])
 def test_bad_names_are_refused_before_the_hub(servers: Servers, name: str) -> None:
-    status, error = servers.alice(f"binder/api/sessions/{name}", "DELETE")
+    status, error = servers.alice(f"binder/api/projects/{name}", "DELETE")
     assert status == 400, error
     assert error["error"] == "invalid"
 
 
 def test_unknown_server_is_not_found(servers: Servers) -> None:
-    status, error = servers.alice("binder/api/sessions/o-nope-12345678", "DELETE")
+    status, error = servers.alice("binder/api/projects/o-nope-12345678", "DELETE")
     assert status == 404, error
     assert "o-nope-12345678" in error["message"]
 
 
 def test_a_stopped_server_still_holds_its_slot(servers: Servers) -> None:
-    status, answer = servers.alice(f"binder/api/sessions/{SIBLING}", "DELETE")
+    status, answer = servers.alice(f"binder/api/projects/{SIBLING}", "DELETE")
     assert status == 200, answer
     assert answer["status"] == "stopped" and answer["removed"] is False
     assert "slot" in answer["message"]
     hub_view = servers.hub_servers()
     assert hub_view[SIBLING]["stopped"] is True  # stopped, not deleted: the hub keeps it
-    data = servers.sessions_until(lambda d: d["servers"][-1]["stopped"])
+    data = servers.projects_until(lambda d: d["servers"][-1]["stopped"])
     assert data["used"] == 2 and data["stopped_holding_slots"] == 1
     sibling = data["servers"][-1]
     assert sibling["name"] == SIBLING and sibling["state"] == "stopped"
@@ -172,7 +172,7 @@ def test_the_limit_is_the_hubs_and_we_say_how_to_free_a_slot(servers: Servers) -
     status, refusal = hub.api("POST", f"/users/{ALICE}/servers/o-sixth-12345678", {})
     assert status == 400
     assert "already has the maximum of 5 named servers" in refusal["message"]
-    data = servers.sessions_until(lambda d: d["used"] == 5)
+    data = servers.projects_until(lambda d: d["used"] == 5)
     assert data["full"] is True and data["free"] == 0
     assert "All 5 project slots are in use" in data["message"]
     assert "Delete" in data["message"] and data["control_panel_url"] in data["message"]
@@ -182,11 +182,11 @@ def test_the_limit_is_the_hubs_and_we_say_how_to_free_a_slot(servers: Servers) -
 
 
 def test_delete_frees_the_slot(servers: Servers) -> None:
-    status, answer = servers.alice(f"binder/api/sessions/{SIBLING}?remove=1", "DELETE")
+    status, answer = servers.alice(f"binder/api/projects/{SIBLING}?remove=1", "DELETE")
     assert status == 200, answer
     assert answer["status"] == "deleted" and answer["removed"] is True
     assert SIBLING not in servers.hub_servers()
-    data = servers.sessions_until(lambda d: d["used"] == 1)
+    data = servers.projects_until(lambda d: d["used"] == 1)
     assert [row["name"] for row in data["servers"]] == [CURRENT]
 
 
@@ -197,7 +197,7 @@ def test_a_frozen_hub_gives_504_and_no_hang(servers: Servers, hub_request_timeou
         answers = []
         for _ in range(5):  # the first may still come from the one-second cache
             started = time.monotonic()
-            status, error = servers.alice("binder/api/sessions")
+            status, error = servers.alice("binder/api/projects")
             answers.append((status, time.monotonic() - started))
             if status == 504:
                 break
@@ -214,7 +214,7 @@ def test_a_frozen_hub_gives_504_and_no_hang(servers: Servers, hub_request_timeou
     finally:
         hub.resume_hub()
     assert status == 200 and launch["server_name"] == CURRENT
-    servers.sessions_until(lambda d: d["available"])
+    servers.projects_until(lambda d: d["available"])
 
 
 def test_a_stopped_hub_gives_502_then_recovers(servers: Servers) -> None:
@@ -222,7 +222,7 @@ def test_a_stopped_hub_gives_502_then_recovers(servers: Servers) -> None:
     hub.stop_hub()
     try:
         for _ in range(10):
-            status, error = servers.alice("binder/api/sessions")
+            status, error = servers.alice("binder/api/projects")
             if status == 502:
                 break
             time.sleep(0.5)
@@ -230,7 +230,7 @@ def test_a_stopped_hub_gives_502_then_recovers(servers: Servers) -> None:
         assert error["error"] == "hub_unavailable" and "cannot be reached" in error["message"]
     finally:
         hub.start_hub()
-    data = servers.sessions_until(lambda d: d["available"] and d["used"] == 1)
+    data = servers.projects_until(lambda d: d["available"] and d["used"] == 1)
     assert data["servers"][0]["ready"] is True  # the restarted hub found the server running
 
 
@@ -242,20 +242,33 @@ async def test_not_under_a_hub_the_section_says_so(
 ) -> None:
     for name in ("JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER"):
         monkeypatch.delenv(name, raising=False)
-    response = await jp_fetch("binder", "api", "sessions")
+    response = await jp_fetch("binder", "api", "projects")
     data = json.loads(response.body)
     assert data["available"] is False and data["servers"] == []
     assert "Not running under JupyterHub" in data["message"]
     refused = await jp_fetch(
-        "binder", "api", "sessions", "o-r-12345678", method="DELETE", raise_error=False
+        "binder", "api", "projects", "o-r-12345678", method="DELETE", raise_error=False
     )
     assert refused.code == 409
     assert json.loads(refused.body)["error"] == "not_under_hub"
 
 
+async def test_the_old_sessions_path_answers_as_projects(
+    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    old = json.loads((await jp_fetch("binder", "api", "sessions")).body)
+    assert old == json.loads((await jp_fetch("binder", "api", "projects")).body)
+    refused = await jp_fetch(
+        "binder", "api", "sessions", "o-r-12345678", method="DELETE", raise_error=False
+    )
+    assert refused.code == 409 and json.loads(refused.body)["error"] == "not_under_hub"
+
+
 async def test_an_unreachable_hub_is_a_502(binder_env: dict[str, str], jp_fetch: Any) -> None:
     # binder_env points JUPYTERHUB_API_URL at port 1, where nothing listens.
-    response = await jp_fetch("binder", "api", "sessions", raise_error=False)
+    response = await jp_fetch("binder", "api", "projects", raise_error=False)
     assert response.code == 502
     error = json.loads(response.body)
     assert error["error"] == "hub_unavailable"
@@ -266,7 +279,7 @@ async def test_an_unreachable_hub_is_a_502(binder_env: dict[str, str], jp_fetch:
 async def test_unauthenticated_requests_are_refused(
     binder_env: dict[str, str], jp_fetch: Any, method: str
 ) -> None:
-    path = ["sessions"] if method == "GET" else ["sessions", "o-r-12345678"]
+    path = ["projects"] if method == "GET" else ["projects", "o-r-12345678"]
     response = await jp_fetch(
         "binder", "api", *path, method=method, headers={"Authorization": ""}, raise_error=False
     )

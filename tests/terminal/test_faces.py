@@ -12,18 +12,26 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_binder_ext.errors import InvalidInput
-from jupyter_binder_ext.terminal.commands import Result, build_parser, parse_assignments, run_sync
+from jupyter_binder_ext.terminal.commands import (
+    ALIASES,
+    Result,
+    build_parser,
+    parse_assignments,
+    parse_command,
+    run_sync,
+)
 
 SUBCOMMANDS = {
-    "info",
+    "launch",
     "limits",
-    "persist",
+    "persistence",
     "ssh",
-    "sessions",
+    "projects",
     "stop",
     "delete",
     "resources",
     "relaunch",
+    "work",
 }
 CLI = [str(Path(sys.executable).with_name("jupyter-binder"))]
 
@@ -52,21 +60,50 @@ def test_parser_knows_exactly_the_documented_subcommands():
     assert set(subparsers.choices) == SUBCOMMANDS
 
 
-def test_cli_info_text_and_json(binder_env):
-    text = run_cli("info")
+def test_cli_launch_text_and_json(binder_env):
+    text = run_cli("launch")
     assert text.returncode == 0, text.stderr
     assert "https://github.com/o/r (GitHub)" in text.stdout
     assert "Relaunch:    https://binder.example.org/v2/gh/o/r/0123456789abcdef" in text.stdout
-    as_json = run_cli("--json", "info")
+    as_json = run_cli("--json", "launch")
     data = json.loads(as_json.stdout)
     assert data["owner"] == "o" and data["is_github"] is True
+    # --json after the command, as most CLIs accept it, gives the same answer.
+    assert json.loads(run_cli("launch", "--json").stdout) == data
+
+
+def test_old_command_names_answer_but_are_not_in_the_help(binder_env):
+    assert ALIASES == {"info": "launch", "persist": "persistence", "sessions": "projects"}
+    assert json.loads(run_cli("--json", "info").stdout) == json.loads(
+        run_cli("--json", "launch").stdout
+    )
+    listed = {
+        line.split()[0] for line in run_cli("--help").stdout.splitlines() if line[:4] == "    "
+    }
+    assert listed == SUBCOMMANDS
+    args = parse_command(build_parser(), ["-v", "sessions", "--json"])
+    assert args.command == "projects" and args.json and args.verbose
+
+
+def test_alone_the_cli_shows_the_overview(binder_env):
+    result = run_cli()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for title in ("Launch:", "Limits:", "Persistence:", "SSH key:", "Projects:"):
+        assert any(line.startswith(title) for line in lines), result.stdout
+    assert "Launch:      o/r @ main (0123456789ab)" in lines
+    data = json.loads(run_cli("--json").stdout)
+    assert set(data) == {"launch", "limits", "persistence", "ssh", "projects"}
+    # The hub is down in this environment: its line says so, the others still answer.
+    assert data["projects"]["error"] == "hub_unavailable"
+    assert data["limits"]["memory"]["limit"] > 0
 
 
 def test_cli_reads_site_config_from_jupyter_config_files(tmp_path, binder_env):
     (tmp_path / "jupyter_server_config.json").write_text(
         json.dumps({"BinderExt": {"control_panel_url": "https://hub.example/hub/home"}})
     )
-    data = json.loads(run_cli("--json", "info", env={"JUPYTER_CONFIG_DIR": str(tmp_path)}).stdout)
+    data = json.loads(run_cli("--json", "launch", env={"JUPYTER_CONFIG_DIR": str(tmp_path)}).stdout)
     assert data["control_panel_url"] == "https://hub.example/hub/home"
 
 
@@ -103,8 +140,8 @@ def ipython(binder_env):
     return shell
 
 
-def test_magic_info_returns_data_shown_as_text(ipython, capsys):
-    result = ipython.run_line_magic("binder", "info")
+def test_magic_launch_returns_data_shown_as_text(ipython, capsys):
+    result = ipython.run_line_magic("binder", "launch")
     assert isinstance(result, Result)
     assert result["repo"] == "r"
     assert "Repository:  https://github.com/o/r" in result.text
@@ -121,3 +158,10 @@ def test_magic_help_and_bad_usage_do_not_raise(ipython, capsys):
         assert name in out
     assert ipython.run_line_magic("binder", "frobnicate") is None
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_magic_alone_is_the_overview(ipython):
+    result = ipython.run_line_magic("binder", "")
+    assert isinstance(result, Result)
+    assert result.text.startswith("Launch:      o/r @ main")
+    assert result["launch"]["repo"] == "r"

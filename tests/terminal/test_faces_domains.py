@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.state import ExtensionState
+from jupyter_binder_ext.terminal.commands import Result
 
 CLI = str(Path(sys.executable).with_name("jupyter-binder"))
 
@@ -76,15 +79,24 @@ def test_limits_are_the_cores_own(site: dict[str, Any]) -> None:
     assert text.startswith("CPU") and "Memory" in text
 
 
-def test_persist_creates_the_instance_folder_and_its_link(site: dict[str, Any]) -> None:
-    before = cli_json("persist")
+def test_persistence_creates_the_instance_folder_and_its_link(site: dict[str, Any]) -> None:
+    before = cli_json("persistence")
     assert before["exists"] is True and before["instance_dir"]["exists"] is False
-    after = cli_json("persist", "--create")
+    after = cli_json("persistence", "--create")
     instance = Path(after["instance_dir"]["path"])
     assert instance.is_dir() and instance.parent == site["volume"] / "alice-nfs-pvc"
     link = site["origin"].work / "persistent"
     assert link.is_symlink() and link.resolve() == instance.resolve()
-    assert "persistent" in cli("persist").stdout
+    assert "persistent" in cli("persistence").stdout
+
+
+def test_an_answer_that_reports_a_failure_exits_non_zero(site: dict[str, Any]) -> None:
+    site["volume"].joinpath("alice-nfs-pvc").rmdir()
+    result = cli("persistence")
+    assert result.returncode == 1
+    assert "does not exist" in result.stdout
+    data = json.loads(cli("persistence", "--json").stdout)
+    assert any(w["level"] == "error" for w in data["warnings"])
 
 
 def test_ssh_shows_the_fingerprint_and_never_the_private_key(site: dict[str, Any]) -> None:
@@ -111,14 +123,14 @@ def test_resources_set_writes_and_a_bad_value_changes_nothing(site: dict[str, An
     assert shown["effective"]["meml"] == 8 and shown["effective"]["memr"] == 1
 
 
-def test_sessions_with_the_hub_down_is_a_clear_error(site: dict[str, Any]) -> None:
-    result = cli("sessions")
+def test_projects_with_the_hub_down_is_a_clear_error(site: dict[str, Any]) -> None:
+    result = cli("projects")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ")
     assert "hub" in result.stderr.lower()
-    assert json.loads(cli("--json", "sessions").stdout)["error"] == "hub_unavailable"
+    assert json.loads(cli("projects", "--json").stdout)["error"] == "hub_unavailable"
     # The log of what was tried is there for those who ask.
-    assert "[WARNING] Hub API GET /users/alice" in cli("--verbose", "sessions").stderr
+    assert "[WARNING] Hub API GET /users/alice" in cli("--verbose", "projects").stderr
 
 
 @pytest.fixture
@@ -157,3 +169,48 @@ def test_relaunch_magic_commits_pushes_and_links(
     assert origin.git("show", "--name-only", "--format=", sha) == ".resources"
     assert result["launch"]["url"] == f"https://binder.example.org/v2/gh/o/r/{sha}"
     assert sha[:7] in result.text
+
+
+def documented_examples(language: str, prefix: str) -> list[str]:
+    """The command lines of docs/user-guide.md's ``language`` blocks, without comments."""
+    guide = (Path(__file__).parents[2] / "docs" / "user-guide.md").read_text()
+    blocks = re.findall(rf"```{language}\n(.*?)```", guide, re.DOTALL)
+    lines = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()]
+    return [line for line in lines if line.startswith(prefix)]
+
+
+# The hub is down in these tests: the commands that ask it must say exactly that.
+NEEDS_HUB = ("projects", "stop", "delete")
+
+
+def test_every_magic_example_of_the_user_guide_runs(
+    site: dict[str, Any], shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    examples = documented_examples("python", "%binder")
+    assert len(examples) >= 10
+    for example in examples:
+        line = example.removeprefix("%binder").strip().replace("NAME", "o-r-sibling1")
+        result = shell.run_line_magic("binder", line)
+        out = capsys.readouterr()
+        if line.split(" ")[0] in NEEDS_HUB:
+            assert result is None, example
+            assert "Error:" in out.out and "hub" in out.out.lower(), example
+        else:
+            assert isinstance(result, Result), (example, out)
+            assert "Error" not in out.out, example
+    # The last example relaunched: its commit is on the remote.
+    assert site["origin"].git("log", "-1", "--format=%s") == "More RAM"
+
+
+def test_every_terminal_example_of_the_user_guide_runs(site: dict[str, Any]) -> None:
+    examples = documented_examples("bash", "jupyter binder")
+    assert len(examples) >= 4
+    for example in examples:
+        args = shlex.split(example)[2:]
+        result = cli(*args)
+        if args and args[0] in NEEDS_HUB:
+            assert result.returncode == 1 and "hub" in result.stderr.lower(), example
+        else:
+            assert result.returncode == 0, (example, result.stdout, result.stderr)
+        if "--json" in args:
+            json.loads(result.stdout)

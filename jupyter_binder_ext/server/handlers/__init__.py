@@ -16,13 +16,18 @@ def routes() -> list[tuple[str, Any]]:
         InstanceDirHandler,
         PersistenceHandler,
     )
+    from jupyter_binder_ext.server.handlers.projects import ProjectHandler, ProjectsHandler
     from jupyter_binder_ext.server.handlers.relaunch import RelaunchHandler
     from jupyter_binder_ext.server.handlers.resources import ResourcesHandler
-    from jupyter_binder_ext.server.handlers.sessions import SessionHandler, SessionsHandler
     from jupyter_binder_ext.server.handlers.ssh import (
         ConfigureGitHandler,
         SSHHandler,
         SSHTestHandler,
+    )
+    from jupyter_binder_ext.server.handlers.work import (
+        SiblingWorkHandler,
+        WorkHandler,
+        WorkSaveHandler,
     )
 
     return [
@@ -34,7 +39,13 @@ def routes() -> list[tuple[str, Any]]:
         (f"{API}/ssh", SSHHandler),
         (f"{API}/ssh/configure-git", ConfigureGitHandler),
         (f"{API}/ssh/test", SSHTestHandler),
-        (f"{API}/sessions", SessionsHandler),
-        (f"{API}/sessions/{SERVER_NAME}", SessionHandler),
+        (f"{API}/projects", ProjectsHandler),
+        (f"{API}/projects/{SERVER_NAME}", ProjectHandler),
+        # The paths of earlier releases keep answering.
+        (f"{API}/sessions", ProjectsHandler),
+        (f"{API}/sessions/{SERVER_NAME}", ProjectHandler),
         (f"{API}/relaunch", RelaunchHandler),
+        (f"{API}/work", WorkHandler),
+        (f"{API}/work/save", WorkSaveHandler),
+        (f"{API}/work/projects/{SERVER_NAME}", SiblingWorkHandler),
     ]

@@ -1,0 +1,94 @@
+"""``jupyter binder`` / ``%binder`` with no command: one line per domain.
+
+Each line is read from the same core the commands use; a domain that fails says so on its
+own line instead of hiding the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jupyter_binder_ext.common.units import GB, short_sha
+from jupyter_binder_ext.errors import BinderError
+from jupyter_binder_ext.state import ExtensionState
+
+HINT = "Details: `jupyter binder COMMAND` (or `%binder COMMAND`); `--help` lists the commands."
+
+
+def _gb(value: Any) -> str:
+    return f"{value / GB:.1f}" if isinstance(value, (int, float)) else "?"
+
+
+def _cores(value: Any) -> str:
+    return f"{round(value, 2):g}" if isinstance(value, (int, float)) else "?"
+
+
+def _launch_line(data: dict[str, Any]) -> str:
+    if not data.get("repo_url"):
+        return str(data.get("message") or "not launched from a BinderHub")
+    what = f"{data['owner']}/{data['repo']}" if data.get("owner") else str(data["repo_url"])
+    if data.get("ref"):
+        what += f" @ {data['ref']}"
+    if data.get("resolved_ref"):
+        what += f" ({short_sha(str(data['resolved_ref']))})"
+    return what
+
+
+def _limits_line(data: dict[str, Any]) -> str:
+    cpu, memory, gpu = data["cpu"], data["memory"], data["gpu"]
+    ram = memory.get("working_set") if memory.get("working_set") is not None else memory["used"]
+    line = (
+        f"CPU {_cores(cpu.get('used_cores'))} of {_cores(cpu.get('limit'))} cores, "
+        f"RAM {_gb(ram)} of {_gb(memory.get('limit'))} GB"
+    )
+    return line + (f", {gpu['count']} GPU" if gpu.get("count") else ", no GPU")
+
+
+def _persistence_line(data: dict[str, Any]) -> str:
+    state = "writable" if data.get("writable") else "not writable"
+    folder = data.get("instance_dir") or {}
+    mine = "this instance has a folder" if folder.get("exists") else "no folder for this instance"
+    return f"{data.get('path')} ({state}; {mine})"
+
+
+def _ssh_line(data: dict[str, Any]) -> str:
+    if not data.get("public_key"):
+        return "no public key found"
+    usable = "usable" if data.get("private_key_usable") else "private key not usable"
+    git = "git push over SSH set up" if data.get("git_configured") else "git not set up yet"
+    return f"{data.get('key_type') or 'key'} ({usable}; {git})"
+
+
+def _projects_line(data: dict[str, Any]) -> str:
+    if not data.get("available", True):
+        return str(data.get("message") or "not available here")
+    return f"{data.get('used')} of {data.get('limit')} slots used"
+
+
+def overview(state: ExtensionState) -> tuple[dict[str, Any], str]:
+    from jupyter_binder_ext.terminal.commands import run_sync
+
+    readers: list[tuple[str, str, Callable[[], dict[str, Any]], Callable[..., str]]] = [
+        ("launch", "Launch", lambda: state.launch().to_json(), _launch_line),
+        ("limits", "Limits", lambda: run_sync(state.limits()), _limits_line),
+        ("persistence", "Persistence", state.persistence, _persistence_line),
+        ("ssh", "SSH key", state.ssh, _ssh_line),
+        ("projects", "Projects", lambda: run_sync(state.projects()), _projects_line),
+    ]
+    data: dict[str, Any] = {}
+    lines: list[str] = []
+    for key, title, read, line in readers:
+        try:
+            answer = read()
+        except BinderError as err:
+            data[key] = err.to_json()
+            lines.append(f"{title + ':':<13}{err.message}")
+            continue
+        data[key] = answer
+        lines.append(f"{title + ':':<13}{line(answer)}")
+        for warning in answer.get("warnings") or []:
+            if isinstance(warning, dict) and warning.get("level") in ("warning", "error"):
+                lines.append(f"{'':<13}! {warning.get('message')}")
+    lines.append(HINT)
+    return data, "\n".join(lines)
