@@ -30,7 +30,7 @@ def validate_server_name(name: Any) -> str:
             f"Server names are at most {EXISTING_NAME_MAX} characters; this one has {len(name)}.",
             name=name[:80],
         )
-    if name in (".", "..") or not _EXISTING_NAME.match(name):
+    if name in (".", "..") or not _EXISTING_NAME.fullmatch(name):
         raise InvalidInput(
             f"{name!r} is not a server name: names hold only letters, digits and - . _ ~ "
             "(no '/', no spaces).",
@@ -41,7 +41,7 @@ def validate_server_name(name: Any) -> str:
 
 def is_new_server_name(name: str) -> bool:
     """True if a hub that enforces JupyterHub 6's rules accepts `name` for a new server."""
-    return len(name) <= NEW_NAME_MAX and bool(_SAFE_SLUG.match(name))
+    return len(name) <= NEW_NAME_MAX and bool(_SAFE_SLUG.fullmatch(name))
 
 
 def new_server_name(repo_url: str, suffix: str | None = None) -> str:

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.git import git_env, kill_group
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.ssh.git_setup import OUTPUT_LIMIT, expand, ssh_config_path, usable_key
 
@@ -136,8 +137,34 @@ def _ssh_command(site: SiteConfig, identity: str, known_hosts: str) -> list[str]
     ]
 
 
+# The run in progress per site and event loop: concurrent callers share one ssh.
+_running: dict[tuple[SiteConfig, asyncio.AbstractEventLoop], asyncio.Task[dict[str, Any]]] = {}
+
+
 async def test_connection(site: SiteConfig) -> dict[str, Any]:
-    """``POST binder/api/ssh/test``: the real ``ssh -T`` with a timeout, classified."""
+    """``POST binder/api/ssh/test``: the real ``ssh -T`` with a timeout, classified.
+
+    Callers that ask while a test runs get that test's answer: however many tabs click,
+    one ssh runs at a time per site.
+    """
+    key = (site, asyncio.get_running_loop())
+    task = _running.get(key)
+    if task is None or task.done():
+        task = asyncio.get_running_loop().create_task(_test_connection(site))
+        _running[key] = task
+        task.add_done_callback(lambda done: _forget(key, done))
+    # shield: a caller that goes away does not stop the test the others wait for.
+    return dict(await asyncio.shield(task))
+
+
+def _forget(
+    key: tuple[SiteConfig, asyncio.AbstractEventLoop], done: asyncio.Task[dict[str, Any]]
+) -> None:
+    if _running.get(key) is done:
+        del _running[key]
+
+
+async def _test_connection(site: SiteConfig) -> dict[str, Any]:
     steps = _next_steps(site)
     result: dict[str, Any] = {
         "ok": False,
@@ -155,7 +182,8 @@ async def test_connection(site: SiteConfig) -> dict[str, Any]:
         "identity_file": None,
         "elapsed_s": None,
     }
-    private = usable_key(site)
+    # Off the event loop: it stats the key and may copy it.
+    private = await asyncio.to_thread(usable_key, site)
     if not private.usable or private.path_used is None:
         result["message"] = private.reason
         result["next_step"], result["next_step_url"] = steps["no_key"]
@@ -195,6 +223,8 @@ async def _run_ssh(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # no terminal to prompt on; killed as a group
+            env=git_env(),  # no hub token or other secret in ssh's environment
         )
     except OSError as err:
         result["message"] = f"ssh could not run: {err}"
@@ -204,7 +234,7 @@ async def _run_ssh(
             proc.communicate(), timeout=site.ssh_test_timeout + 5
         )
     except asyncio.TimeoutError:
-        proc.kill()
+        kill_group(proc.pid)
         await proc.wait()
         outcome, user, output = "timeout", None, ""
     else:
