@@ -18,6 +18,7 @@ from jupyter_binder_ext.launch.info import LaunchInfo, read_launch
 if TYPE_CHECKING:
     from jupyter_binder_ext.limits.reader import LimitsReader
     from jupyter_binder_ext.projects.service import ProjectsService
+    from jupyter_binder_ext.work.service import WorkService
 
 
 class ExtensionState:
@@ -123,3 +124,25 @@ class ExtensionState:
         return await relaunch(
             self, values=values, message=message, stop_current=stop_current, labpath=labpath
         )
+
+    # -- work (what idle deletion would lose) ---------------------------------------------
+    @cached_property
+    def work_service(self) -> WorkService:
+        from jupyter_binder_ext.work.service import WorkService
+
+        return WorkService(self)
+
+    async def work(self, remind_days: Any = None) -> dict[str, Any]:
+        from jupyter_binder_ext.work.service import remind_days as days
+
+        return await self.work_service.read(days(remind_days))
+
+    async def save_work(
+        self, to: Any, paths: Any = None, overwrite: Any = False, message: Any = None
+    ) -> dict[str, Any]:
+        from jupyter_binder_ext.work.service import save
+
+        return await save(self.work_service, to, paths, overwrite=overwrite, message=message)
+
+    async def sibling_work(self, name: str) -> dict[str, Any]:
+        return await self.work_service.sibling(name)

@@ -18,6 +18,7 @@ from jupyter_binder_ext.projects.answers import ProjectsAnswer, StopAnswer
 from jupyter_binder_ext.relaunch.answers import RelaunchAnswer
 from jupyter_binder_ext.resources.answers import ResourcesAnswer
 from jupyter_binder_ext.ssh.answers import ConfigureGitAnswer, SshAnswer, SshTestAnswer
+from jupyter_binder_ext.work.answers import SaveAnswer, SiblingWorkAnswer, WorkAnswer
 
 # (method, route) -> the answer's type; `{name}` stands for one path segment.
 ANSWERS: dict[tuple[str, str], Any] = {
@@ -33,6 +34,9 @@ ANSWERS: dict[tuple[str, str], Any] = {
     ("GET", "resources"): ResourcesAnswer,
     ("PUT", "resources"): ResourcesAnswer,
     ("POST", "relaunch"): RelaunchAnswer,
+    ("GET", "work"): WorkAnswer,
+    ("POST", "work/save"): SaveAnswer,
+    ("GET", "work/projects/{name}"): SiblingWorkAnswer,
 }
 
 # Older route names that still answer, with the route they stand for.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict, Union
+
+from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
 
 FileStatus = Literal[
     "modified", "added", "deleted", "renamed", "copied", "untracked", "conflicted", "type_changed"
@@ -81,6 +83,7 @@ class WorkAnswer(TypedDict):
     volume: Volume
     deletion: Deletion
     reminder: Reminder
+    sibling: Sibling
     at_risk: bool  # idle deletion would lose something
     unsaved_files: int  # changed and outside files not yet on the volume
     scanned_in: float  # seconds
@@ -110,9 +113,21 @@ class PersistentSave(TypedDict):
 
 class GithubSave(TypedDict):
     to: Literal["github"]
-    commit: dict[str, Any] | None  # common.git CommitResult.to_json(), when a message was given
-    push: dict[str, Any] | None  # common.git PushResult.to_json() of the first push
-    new_branch: dict[str, Any] | None  # the push to a new branch, when the branch moved on
+    commit: CommitFacts | None  # when a message was given and something was committed
+    push: PushFacts | None  # the first push (None when there was nothing to push)
+    new_branch: PushFacts | None  # the push to a new branch, when the branch moved on
     left_uncommitted: list[str]
     ok: bool
+    message: str
+
+
+# Union[...], not `|`: the answer checkers read it at run time, on Python 3.9 too.
+SaveAnswer = Union[PersistentSave, GithubSave]
+
+
+class SiblingWorkAnswer(TypedDict):
+    """Another running project's own ``GET work``, read through the hub's proxy."""
+
+    name: str
+    work: WorkAnswer
     message: str

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.config import SiteConfig
@@ -23,6 +23,7 @@ from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, NotFo
 from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.persistence.instance_dirs import make_instance_dir
 from jupyter_binder_ext.persistence.volume import volume_user
+from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
 from jupyter_binder_ext.work.answers import (
     CopiedFile,
     GithubSave,
@@ -247,7 +248,7 @@ def _identity_env(repo: Path, launch: LaunchInfo) -> tuple[dict[str, str], str]:
 
 def _commit(
     repo: Path, launch: LaunchInfo, paths: Sequence[str], message: str
-) -> dict[str, Any] | None:
+) -> CommitFacts | None:
     """Commit exactly `paths` (new, changed or deleted); other staged changes stay staged."""
     if not paths:
         return None
@@ -267,7 +268,7 @@ def _commit(
         note=note,
         files=tuple(staged.split()),
     )
-    return result.to_json()
+    return cast(CommitFacts, result.to_json())
 
 
 def new_branch_name(branch: str, now: datetime | None = None) -> str:
@@ -343,7 +344,7 @@ def save_to_github(
         )
         return answer
     first = gitops.push(repo, target)
-    answer["push"] = first.to_json()
+    answer["push"] = cast(PushFacts, first.to_json())
     if first.ok:
         answer["ok"] = True
         answer["message"] = (
@@ -363,7 +364,7 @@ def save_to_github(
         target.remote, f"refs/heads/{name}", target.url, f"a new branch: {target.branch} moved on"
     )
     second = gitops.push(repo, second_target)
-    answer["new_branch"] = second.to_json()
+    answer["new_branch"] = cast(PushFacts, second.to_json())
     answer["ok"] = second.ok
     if second.ok:
         answer["message"] = (
@@ -379,7 +380,7 @@ def save_to_github(
     return answer
 
 
-def _commit_text(commit: dict[str, Any] | None, message: str | None) -> str:
+def _commit_text(commit: CommitFacts | None, message: str | None) -> str:
     if commit:
         count = len(commit["files"])
         return f"Committed {count} file{'s' if count != 1 else ''} as {commit['short_sha']}. "

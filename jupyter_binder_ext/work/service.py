@@ -173,7 +173,7 @@ class WorkService:
         name = validate_server_name(name)
         launch = self.state.launch()
         if name == launch.server_name:
-            return {"name": name, "reached": True, "work": await self.read(), "message": ""}
+            return {"name": name, "work": await self.read(), "message": "This project."}
         projects = await self.state.projects()
         if not projects.get("available", True):
             raise Conflict(str(projects.get("message") or "Projects are not available here."))
@@ -191,7 +191,7 @@ class WorkService:
         base = self._server_base_url(str(server.get("url") or ""))
         token = self.state.env.get("JUPYTERHUB_API_TOKEN", "")
         client = HubClient(base, token, self.state.site.hub_request_timeout)
-        response = await client.request("GET", "/binder/api/work")
+        response = await client.request("GET", "/binder/api/work?remind_days=0")
         if response.status in (301, 302, 303, 401, 403):
             raise MissingScopes(
                 f"The hub does not let this notebook reach your other projects, so {name}'s "
@@ -220,7 +220,6 @@ class WorkService:
             raise Conflict(f"{name} answered with something other than JSON.", name=name) from None
         return {
             "name": name,
-            "reached": True,
             "work": work,
             "message": f"Read from {name} through the hub's proxy; this counts as activity, so "
             "its deletion date has moved on.",

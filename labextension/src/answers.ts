@@ -543,6 +543,128 @@ export interface IRelaunchAnswer {
   message: string;
 }
 
+export interface IChangedFile {
+  path: string;
+  status:
+    | 'modified'
+    | 'added'
+    | 'deleted'
+    | 'renamed'
+    | 'copied'
+    | 'untracked'
+    | 'conflicted'
+    | 'type_changed';
+  size: number | null;
+  on_volume: 'same' | 'differs' | 'absent';
+}
+
+export interface IUnpushed {
+  count: number;
+  branch: string | null;
+  remote: string | null;
+  compared_with: string;
+  url: string;
+}
+
+export interface IOutsideFiles {
+  root: string;
+  files: IChangedFile[];
+  truncated: boolean;
+  note: string;
+}
+
+export interface IVolume {
+  available: boolean;
+  folder: string | null;
+  exists: boolean;
+  saved: number;
+  message: string;
+}
+
+export interface IDeletion {
+  known: boolean;
+  expires_at: string | null;
+  expires_in: number | null;
+  message: string;
+}
+
+export interface IProjectAtRisk {
+  name: string;
+  display_name: string;
+  expires_at: string | null;
+  expires_in: number | null;
+  mark: string;
+}
+
+export interface IReminder {
+  notify: boolean;
+  days: number;
+  message: string;
+  projects: IProjectAtRisk[];
+}
+
+/** Whether this server may ask another of the user's servers for its work summary. */
+export interface ISibling {
+  possible: boolean;
+  message: string;
+}
+
+export interface IWorkAnswer {
+  repository: string | null;
+  branch: string | null;
+  changed: IChangedFile[];
+  changed_total: number;
+  truncated: boolean;
+  unpushed: IUnpushed;
+  outside: IOutsideFiles;
+  volume: IVolume;
+  deletion: IDeletion;
+  reminder: IReminder;
+  sibling: ISibling;
+  at_risk: boolean;
+  unsaved_files: number;
+  scanned_in: number;
+  warnings: string[];
+  message: string;
+}
+
+export interface ICopiedFile {
+  path: string;
+  size: number;
+}
+
+export interface ISkippedFile {
+  path: string;
+  reason: 'same' | 'differs' | 'missing' | 'not_a_file' | 'blocked';
+  message: string;
+}
+
+export interface IPersistentSave {
+  to: 'persistent';
+  folder: string;
+  created_folder: boolean;
+  copied: ICopiedFile[];
+  skipped: ISkippedFile[];
+  message: string;
+}
+
+export interface IGithubSave {
+  to: 'github';
+  commit: ICommitFacts | null;
+  push: IPushFacts | null;
+  new_branch: IPushFacts | null;
+  left_uncommitted: string[];
+  ok: boolean;
+  message: string;
+}
+
+/** Another running project's own `GET work`, read through the hub's proxy. */
+export interface ISiblingWorkAnswer {
+  name: string;
+  work: IWorkAnswer;
+  message: string;
+}
+
 /** The answer type of each route: `METHOD route`. */
 export interface IRoutes {
   'GET launch': ILaunchAnswer;
@@ -557,4 +679,7 @@ export interface IRoutes {
   'GET resources': IResourcesAnswer;
   'PUT resources': IResourcesAnswer;
   'POST relaunch': IRelaunchAnswer;
+  'GET work': IWorkAnswer;
+  'POST work/save': IUnion;
+  'GET work/projects/{name}': ISiblingWorkAnswer;
 }

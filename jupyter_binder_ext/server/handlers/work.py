@@ -1,4 +1,4 @@
-"""``GET binder/api/work`` (``?project=NAME`` asks another project) and ``POST .../work/save``."""
+"""``GET binder/api/work``, ``GET .../work/projects/{name}`` and ``POST .../work/save``."""
 
 from __future__ import annotations
 
@@ -11,20 +11,21 @@ _SAVE_FIELDS = {"to", "paths", "overwrite", "message"}
 
 
 class WorkHandler(BinderAPIHandler):
-    """This server's work at risk; ``?remind_days=N`` sets the reminder window.
-
-    With ``?project=NAME`` the answer is that project's own summary, read through the hub's
-    proxy (only when asked: the request counts as activity there).
-    """
+    """This server's work at risk; ``?remind_days=N`` sets the reminder window."""
 
     @web.authenticated
     async def get(self) -> None:
-        project = self.get_query_argument("project", "")
-        if project:
-            self.send_json(await self.state.sibling_work(project))
-            return
         days = self.get_query_argument("remind_days", None)
         self.send_json(await self.state.work(days))
+
+
+class SiblingWorkHandler(BinderAPIHandler):
+    """Another project's own summary, read through the hub's proxy: only when asked, since
+    the request counts as activity there."""
+
+    @web.authenticated
+    async def get(self, name: str) -> None:
+        self.send_json(await self.state.sibling_work(name))
 
 
 class WorkSaveHandler(BinderAPIHandler):
