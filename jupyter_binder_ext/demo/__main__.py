@@ -68,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         print("Stopping the demo hub ...", flush=True)
         hub.stop()
+        print(
+            f"Stopped: the hub, every server it started and the proxy. Its state stays in "
+            f"{hub.state_dir} for the next `make demo`.",
+            flush=True,
+        )
     return 0
 
 

@@ -1,17 +1,31 @@
 """The demo's spawner: JupyterHub's SimpleLocalProcessSpawner, one folder per named server.
 
 Each server gets its own folder (its home and root, as a BinderHub pod's /home/jovyan), the
-environment and arguments the pre-spawn hooks prepared (``binder_env``, ``binder_args``), and
-a pid file so the demo runner can clean up servers a stopped hub left running.
+environment and arguments the pre-spawn hooks prepared (``binder_env``, ``binder_args``), a
+cgroup of its own with the limits its `.resources` asked for (as the kubelet enforces a pod's;
+see :mod:`.cgroups`), and a pid file so the demo runner can clean up servers a stopped hub
+left running.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import List, Unicode, default
+from traitlets import Bool, List, Unicode, default
+
+from jupyter_binder_ext.demo.cgroups import (
+    CgroupUnavailable,
+    ServerCgroup,
+    ServerLimits,
+    cgroup_name,
+    create_server_cgroup,
+    enter,
+    remove_server_cgroup,
+)
 
 
 class BinderDemoSpawner(SimpleLocalProcessSpawner):
@@ -20,12 +34,20 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
     extension_args = List(
         Unicode(), config=True, help="Extra --BinderExt.* arguments for every server."
     )
+    enforce_limits = Bool(
+        True,
+        config=True,
+        help="""Run each server in a cgroup of its own with its memory and CPU limits (needs
+        root and a writable cgroup hierarchy; without them the servers run unlimited and a
+        warning says so).""",
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Filled by the pre-spawn hooks before every start.
         self.binder_env: dict[str, str] = {}
         self.binder_args: list[str] = []
+        self.cgroup: ServerCgroup | None = None
 
     @default("home_dir")
     def _default_home_dir(self) -> str:
@@ -41,13 +63,44 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         return env
 
     def get_args(self) -> list[str]:
-        return [*super().get_args(), *self.binder_args]
+        # Terminals as non-login shells: a login shell resets PATH from /etc/profile, which
+        # knows nothing of the venv the demo runs from (BinderHub images put their Python on
+        # PATH in /etc/profile.d), and `jupyter binder` would be "command not found".
+        terminals = "--ServerApp.terminado_settings=shell_command=/bin/bash"
+        return [*super().get_args(), terminals, *self.binder_args]
 
     @property
     def _pid_file(self) -> Path:
         return Path(self.state_dir) / "pids" / f"{self.user.name}.{self.name or 'default'}.pid"
 
+    def make_preexec_fn(self, name: str) -> Callable[[], None]:
+        base = super().make_preexec_fn(name)
+        cgroup = self.cgroup
+
+        def preexec() -> None:
+            # In the child, before exec: the server and all it starts live in its cgroup.
+            if cgroup is not None:
+                enter(cgroup)
+            base()
+
+        return preexec
+
+    def _limits(self) -> ServerLimits:
+        return ServerLimits(
+            mem_limit=self.mem_limit or None,
+            mem_guarantee=self.mem_guarantee or None,
+            cpu_limit=self.cpu_limit or None,
+            cpu_guarantee=self.cpu_guarantee or None,
+        )
+
     async def start(self) -> Any:
+        self.cgroup = None
+        if self.enforce_limits:
+            name = cgroup_name(self.user.name, self.name)
+            try:
+                self.cgroup = await asyncio.to_thread(create_server_cgroup, name, self._limits())
+            except CgroupUnavailable as err:
+                self.log.warning("%s runs without a cgroup of its own: %s", self._log_name, err)
         url = await super().start()
         self._pid_file.parent.mkdir(parents=True, exist_ok=True)
         self._pid_file.write_text(str(self.pid))
@@ -56,3 +109,5 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
         self._pid_file.unlink(missing_ok=True)
+        if self.cgroup is not None and await asyncio.to_thread(remove_server_cgroup, self.cgroup):
+            self.cgroup = None

@@ -1,10 +1,10 @@
 """The demo hub applies `.resources` with the hub-side hook, so a relaunch changes the limits.
 
 Against the real demo hub (real JupyterHub, real configurable-http-proxy, servers as local
-processes). The servers have no cgroup of their own here, so their limits API reports the
-limits the spawner set (``MEM_LIMIT``, ``CPU_LIMIT``) with the source "spawner env": exactly
-what the hook decided. Dana's servers only (the hub is shared for the whole session); each
-test deletes the servers it started, so other tests' slot counts stay as they were.
+processes). Like pods, each server runs in a cgroup of its own that enforces what the hook
+decided, so its limits API reports the limits the kernel enforces, with the source
+"cgroup v1", and its own usage. Dana's servers only (the hub is shared for the whole
+session); each test deletes the servers it started, so other tests' slot counts stay as they were.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from fixtures.gitrepo import git
 
 from jupyter_binder_ext.common.units import GB
 from jupyter_binder_ext.demo import gitrepos
+from jupyter_binder_ext.demo.cgroups import PARENT_NAME
 from jupyter_binder_ext.demo.runner import DemoHub
 
 pytest_plugins = ("fixtures.realhub",)
 
 
 DANA = "dana"
-SPAWNER_ENV = "spawner env"
+ENFORCED = "cgroup v1"  # the demo spawner puts each server in its own cgroup
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,15 @@ def test_relaunch_with_less_memory_gives_a_server_with_the_new_limit(
 
     limits = danas_hub.get(first, "binder/api/limits")
     assert limits["memory"]["limit"] == 4 * GB  # the sample's meml=4
-    assert limits["memory"]["limit_source"] == SPAWNER_ENV
+    assert limits["memory"]["limit_source"] == ENFORCED
     assert limits["memory"]["guarantee"] == 1 * GB  # memr=1
     assert limits["cpu"]["limit"] == 2  # cpul=2
-    assert limits["cpu"]["limit_source"] == SPAWNER_ENV
+    assert limits["cpu"]["limit_source"] == ENFORCED
     assert limits["cpu"]["guarantee"] == 1  # cpur=1
     assert limits["notice"] is None  # the file was used as it is
+    # Enforced for the server's own processes, not read from the machine's cgroup.
+    pid = int((hub.state_dir / "pids" / f"{DANA}.{first}.pid").read_text())
+    assert f"/{PARENT_NAME}/{DANA}.{first}\n" in Path(f"/proc/{pid}/cgroup").read_text()
 
     status, answer = danas_hub.post(first, "binder/api/relaunch", {"values": {"meml": 2}})
     assert status == 200, answer
@@ -111,7 +115,7 @@ def test_relaunch_with_less_memory_gives_a_server_with_the_new_limit(
 
     new_limits = danas_hub.get(second, "binder/api/limits")
     assert new_limits["memory"]["limit"] == 2 * GB == 2147483648
-    assert new_limits["memory"]["limit_source"] == SPAWNER_ENV
+    assert new_limits["memory"]["limit_source"] == ENFORCED
     assert new_limits["cpu"]["limit"] == 2  # cpul=2 is still in the file
     assert new_limits["notice"] is None
     assert danas_hub.get(first, "binder/api/limits")["memory"]["limit"] == 4 * GB
@@ -143,7 +147,7 @@ def test_an_invalid_file_at_the_launched_commit_gives_the_defaults_and_a_notice(
     limits = danas_hub.get(name, "binder/api/limits")
     # The seed site's defaults: 1 CPU / 1 GB guaranteed, 8 CPU / 16 GB limit.
     assert limits["memory"]["limit"] == 16 * GB
-    assert limits["memory"]["limit_source"] == SPAWNER_ENV
+    assert limits["memory"]["limit_source"] == ENFORCED
     assert limits["memory"]["guarantee"] == 1 * GB
     assert limits["cpu"]["limit"] == 8  # not the file's cpul=2: nothing of it is used
     assert limits["cpu"]["guarantee"] == 1
