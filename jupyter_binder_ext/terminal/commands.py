@@ -289,7 +289,9 @@ def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
     )
     work = add("work", _work, "what idle deletion would lose here, and saving it")
     work.add_argument("action", nargs="?", choices=["show", "save"], default="show")
-    work.add_argument("paths", nargs="*", metavar="PATH", help="files to save (default: all)")
+    work.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files to save, before the options (default: all)"
+    )
     work.add_argument("--to", choices=["persistent", "github"], help="where `save` puts them")
     work.add_argument("-m", "--message", default=None, help="commit these files first (github)")
     work.add_argument(

@@ -1,0 +1,64 @@
+"""``jupyter binder work`` through the real CLI process, over a real clone and volume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from work_project import Project
+
+CLI = str(Path(sys.executable).with_name("jupyter-binder"))
+
+
+@pytest.fixture
+def cli_env(
+    project: Project, tmp_path: Path, binder_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir()
+    settings = {
+        "repo_dir": str(project.repo),
+        "persistent_volume_template": project.site.persistent_volume_template,
+        "hub_request_timeout": 2.0,
+    }
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps({"BinderExt": settings}))
+    return {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "HOME": str(project.home)}
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_work_shows_and_saves(project: Project, cli_env: dict[str, str]) -> None:
+    (project.repo / "results.csv").write_text("1,2\n")
+    shown = cli(cli_env, "work")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Idle deletion would lose 1 changed file.")
+    assert "untracked   results.csv" in shown.stdout
+    data: Any = json.loads(cli(cli_env, "work", "--json").stdout)
+    assert data["changed"][0]["path"] == "results.csv"
+
+    saved = cli(cli_env, "work", "save", "--to", "persistent")
+    assert saved.returncode == 0, saved.stderr
+    assert "copied   results.csv" in saved.stdout
+    assert (project.instance / "proj" / "results.csv").read_text() == "1,2\n"
+
+    refused = cli(cli_env, "work", "save")
+    assert refused.returncode == 1
+    assert "work save needs --to persistent or --to github" in refused.stderr
+
+
+def test_work_save_to_github_commits_and_pushes(project: Project, cli_env: dict[str, str]) -> None:
+    (project.repo / "results.csv").write_text("1,2\n")
+    done = cli(cli_env, "work", "save", "results.csv", "--to", "github", "-m", "Results")
+    assert done.returncode == 0, done.stderr
+    head = project.git("rev-parse", "HEAD")
+    assert done.stdout.startswith(f"Committed 1 file as {head[:12]}. Pushed 1 commit to main")
+    assert project.git("log", "-1", "--format=%s") == "Results"
