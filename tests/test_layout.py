@@ -1,0 +1,102 @@
+"""The package's shape: folders by domain and by where code runs, no import cycles.
+
+Reads the imports of every module with ``ast`` (module level and inside functions alike, but
+not those under ``if TYPE_CHECKING:``, which never run), so it checks the code as written.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "jupyter_binder_ext"
+DOMAINS = ("launch", "limits", "persistence", "ssh", "projects", "resources", "relaunch", "work")
+FACES = ("server", "terminal")
+RUNS_ELSEWHERE = ("hub", "demo")
+TOP_LEVEL_MODULES = {"__init__", "_version", "config", "errors", "state"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(path: Path) -> set[str]:
+    """The package modules `path` imports at run time (module level or in functions)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                if child.module.startswith("jupyter_binder_ext"):
+                    found.add(child.module)
+            elif isinstance(child, ast.Import):
+                found.update(a.name for a in child.names if a.name.startswith("jupyter_binder_ext"))
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "labextension" not in p.parts}
+    return {name: {m for m in _imports(path) if m in modules} for name, path in modules.items()}
+
+
+def test_relative_imports_are_not_used() -> None:
+    # Absolute imports name the folder a dependency lives in, which is what this layout shows.
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        relative = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+        assert not relative, f"{path}: relative imports at lines {relative}"
+
+
+def test_no_import_cycles() -> None:
+    graph = _graph()
+    done: set[str] = set()
+
+    def walk(name: str, stack: list[str]) -> None:
+        if name in stack:
+            cycle = [*stack[stack.index(name) :], name]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if name in done:
+            return
+        for dependency in sorted(graph[name]):
+            walk(dependency, [*stack, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        walk(name, [])
+
+
+def test_domains_never_import_a_face_or_the_hub_side() -> None:
+    for name, imported in _graph().items():
+        parts = name.split(".")
+        if len(parts) < 2 or parts[1] not in (*DOMAINS, "common"):
+            continue
+        wrong = {m for m in imported if m.split(".")[1] in (*FACES, *RUNS_ELSEWHERE)}
+        assert not wrong, f"{name} imports {sorted(wrong)}"
+
+
+def test_the_single_user_server_never_imports_the_hub_side() -> None:
+    graph = _graph()
+    for name, imported in graph.items():
+        parts = name.split(".")
+        if len(parts) > 1 and parts[1] in (*DOMAINS, *FACES, "common"):
+            assert not {m for m in imported if m.startswith("jupyter_binder_ext.hub")}, name
+
+
+def test_a_handful_of_top_level_modules_and_one_folder_per_role() -> None:
+    top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert top <= TOP_LEVEL_MODULES, top - TOP_LEVEL_MODULES
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert folders == {*DOMAINS, *FACES, *RUNS_ELSEWHERE, "common"}
