@@ -12,6 +12,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 from tornado.ioloop import IOLoop
 
+from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.errors import BinderError, InvalidInput
 from jupyter_binder_ext.state import ExtensionState
 
@@ -46,24 +47,7 @@ def _depth_ok(value: Any, depth: int = 0) -> bool:
     return True
 
 
-def check_text(field: str, value: str, *, nul_allowed: bool = False) -> str:
-    """`value` if it is text git, the file system and UTF-8 accept; else a 400 naming `field`.
-
-    JSON lets a string carry a lone surrogate (``"\\ud800"``), which no UTF-8 file or
-    command line can hold, and a NUL byte, which ends a C string (git, paths).
-    """
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise InvalidInput(
-            f"{field} holds invalid Unicode (a lone surrogate at character {err.start}): "
-            "send it as valid UTF-8 text.",
-            field=field,
-        ) from None
-    if not nul_allowed and "\0" in value:
-        raise InvalidInput(f"{field} holds a NUL character, which it cannot contain.", field=field)
-    return value
-
+__all__ = ["BinderAPIHandler", "BodyTooLarge", "check_text"]
 
 T = TypeVar("T")
 
