@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.errors import BinderError, CommandFailed, Conflict, HubTimeout, InvalidInput
 from jupyter_binder_ext.launch.info import LaunchInfo, github_owner_repo
@@ -69,7 +70,8 @@ async def relaunch(
     path = resources_path(site)
 
     # 1. Check everything before touching anything.
-    current = read_resources(site, launch, env=state.env)
+    check_relaunch_text(message, labpath)
+    current = await asyncio.to_thread(read_resources, site, launch, env=state.env)
     _check_values(state, current, values)
     root = await asyncio.to_thread(gitops.repo_root, path.parent)
     if root is None:
@@ -91,8 +93,10 @@ async def relaunch(
 
     # 2. Write.
     if values is not None:
-        resources = write_resources(
-            site, launch, values=values, if_match=current["etag"], env=state.env
+        resources = await asyncio.to_thread(
+            lambda: write_resources(
+                site, launch, values=values, if_match=current["etag"], env=state.env
+            )
         )
     else:
         resources = current
@@ -106,8 +110,10 @@ async def relaunch(
     except gitops.GitFailed as err:
         saved = " was saved, but" if values is not None else ""
         raise CommandFailed(
-            f"{site.resources_filename}{saved} could not be committed: {err.message}",
+            f"{site.resources_filename}{saved} could not be committed: {err.message} "
+            "Nothing was committed or pushed.",
             **err.details,
+            done={"written": values is not None, "committed": False, "pushed": False},
         ) from err
     answer: dict[str, Any] = {
         "ok": False,
@@ -151,6 +157,19 @@ async def relaunch(
         f"{committed} and pushed to {answer['push']['branch']}. " + answer["message"]
     )
     return answer
+
+
+# A commit message and a path in the new server: generous, but not unbounded.
+MAX_MESSAGE_LENGTH = 10_000
+MAX_LABPATH_LENGTH = 4096
+
+
+def check_relaunch_text(message: str | None, labpath: str) -> None:
+    """The texts of a relaunch, checked before anything is written: a NUL character or a
+    lone surrogate would fail only at the commit or the launch, after the file was saved."""
+    if message is not None:
+        check_text("message", message, max_length=MAX_MESSAGE_LENGTH)
+    check_text("labpath", labpath, max_length=MAX_LABPATH_LENGTH)
 
 
 def _check_values(
