@@ -23,10 +23,11 @@ class ResourceDefaults:
     mem_guarantee_gb: int = 1
     mem_limit_gb: int = 16
     gpu: int = 0
-    # Ceilings an operator may set; 0 means "no ceiling beyond the defaults' sanity checks".
-    max_cpu_limit: float = 0.0
-    max_mem_limit_gb: int = 0
-    max_gpu: int = 0
+    # Ceilings, on by default: the seed site's documented limits (8 cores, 16 GB) and one GPU.
+    # An operator may change each; 0 means no ceiling beyond the defaults' sanity checks.
+    max_cpu_limit: float = 8.0
+    max_mem_limit_gb: int = 16
+    max_gpu: int = 1
 
 
 @dataclass(frozen=True)

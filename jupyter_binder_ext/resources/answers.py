@@ -32,7 +32,7 @@ class ResourceSet(TypedDict):
 
 
 class ResourceCeilings(TypedDict):
-    """The operator's maxima (null: no ceiling beyond the defaults' sanity checks)."""
+    """The operator's maxima, on by default (null: the operator turned that one off)."""
 
     gpu: int | None
     cpul: float | None
@@ -65,6 +65,7 @@ class ResourcesAnswer(TypedDict):
     effective: ResourceSet
     defaults: ResourceSet
     maximums: ResourceCeilings
+    ceilings: ResourceCeilings
     running: RunningResources
     problems: list[ResourcesProblem]
     has_errors: bool

@@ -147,6 +147,8 @@ def read_resources(
         "effective": parsed.effective,
         "defaults": defaults_dict(site.resources),
         "maximums": maximums_dict(site.resources),
+        # The same ceilings under the name the sidebar reads: it refuses values above them.
+        "ceilings": maximums_dict(site.resources),
         "running": running_resources(os.environ if env is None else env),
         "problems": capped_problems(problems),
         "has_errors": any(p.severity == "error" for p in problems),

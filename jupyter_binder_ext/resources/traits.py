@@ -49,19 +49,22 @@ class ResourceDefaultsTraits(HasTraits):
     max_cpu_limit = Float(
         _SEED.max_cpu_limit,
         config=True,
-        help="""Most CPU cores a `.resources` file may ask for (`cpur=` and `cpul=`).
-        0 means no ceiling.""",
+        help="""Most CPU cores a `.resources` file may ask for (`cpur=` and `cpul=`); the
+        seed site's documented limit by default. The sidebar refuses more; the hub lowers a
+        larger request to it and says so. 0 means no ceiling.""",
     )
     max_mem_limit_gb = Int(
         _SEED.max_mem_limit_gb,
         config=True,
-        help="""Most memory, in whole GB, a `.resources` file may ask for (`memr=`, `meml=`).
-        0 means no ceiling.""",
+        help="""Most memory, in whole GB, a `.resources` file may ask for (`memr=`, `meml=`);
+        the seed site's documented limit by default. The sidebar refuses more; the hub lowers
+        a larger request to it and says so. 0 means no ceiling.""",
     )
     max_gpu = Int(
         _SEED.max_gpu,
         config=True,
-        help="Most GPUs a `.resources` file may ask for. 0 means no ceiling.",
+        help="""Most GPUs a `.resources` file may ask for (one by default). The sidebar refuses
+        more; the hub lowers a larger request to it and says so. 0 means no ceiling.""",
     )
 
     @property

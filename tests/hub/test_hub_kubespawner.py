@@ -262,6 +262,7 @@ async def test_gpu_goes_away_when_the_next_launch_asks_for_none(
     raw_github.add("o", "r", SHA, ".resources", "gpu=2\n")
     raw_github.add("o", "r", other, ".resources", "meml=4\n")
     config = hub_config(raw_github)
+    config.BinderResourcesHook.max_gpu = 2  # one by default
     config.KubeSpawner.extra_resource_limits = {"example.com/dongle": "1"}
     spawner = kube_spawner(config, cluster, options())
     pod = await pod_for(spawner)

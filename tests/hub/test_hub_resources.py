@@ -86,10 +86,24 @@ def test_clamping_keeps_a_guarantee_within_its_limit() -> None:
     assert notes[-1] == "the CPU guarantee is lowered to the limit, 4"
 
 
-def test_no_maxima_means_no_ceiling() -> None:
-    plan = plan_from_text("gpu=8\ncpul=64\nmeml=512\n", SEED)
+def test_maxima_set_to_zero_mean_no_ceiling() -> None:
+    no_ceiling = ResourceDefaults(max_cpu_limit=0, max_mem_limit_gb=0, max_gpu=0)
+    plan = plan_from_text("gpu=8\ncpul=64\nmeml=512\n", no_ceiling)
     assert (plan.gpu, plan.cpu_limit, plan.mem_limit_gb) == (8, 64.0, 512)
     assert plan.notice == ""
+
+
+def test_ceilings_are_on_by_default_and_a_clamp_is_noticed() -> None:
+    # The seed site's documented limits (8 cores, 16 GB) and one GPU, with nothing configured.
+    plan = plan_from_text("gpu=1000\ncpul=64\nmeml=999999\n", SEED)
+    assert (plan.gpu, plan.cpu_limit, plan.mem_limit_gb) == (1, 8.0, 16)
+    assert plan.from_file
+    for fragment in (
+        "gpu=1000 is above this hub's maximum, 1 applies",
+        "cpul=64 is above this hub's maximum, 8 applies",
+        "meml=999999 is above this hub's maximum, 16 GB applies",
+    ):
+        assert fragment in plan.notice
 
 
 def test_invalid_file_gives_defaults_and_lists_the_problems() -> None:

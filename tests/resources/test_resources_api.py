@@ -60,6 +60,7 @@ async def test_get_without_a_file(jp_fetch: Any, repo: Path, binder_env: dict[st
         "effective",
         "defaults",
         "maximums",
+        "ceilings",
         "running",
         "problems",
         "has_errors",
@@ -82,7 +83,8 @@ async def test_get_without_a_file(jp_fetch: Any, repo: Path, binder_env: dict[st
             "meml": 16,
         }
     )
-    assert data["maximums"] == {"gpu": None, "cpul": None, "meml": None}
+    # Ceilings on by default: the seed site's documented limits and one GPU.
+    assert data["maximums"] == data["ceilings"] == {"gpu": 1, "cpul": 8, "meml": 16}
     assert data["problems"] == []
     assert data["is_github"] is True
     assert data["warnings"] == []
@@ -148,8 +150,8 @@ async def test_put_text_replaces_the_file(jp_fetch: Any, repo: Path) -> None:
     assert (repo / ".resources").read_text() == "# mine\ngpu=1\n"
     assert body(response)["values"] == {"gpu": 1}
     # If-Match is optional: without it the write goes ahead.
-    await put(jp_fetch, {"text": "gpu=2\n"})
-    assert (repo / ".resources").read_text() == "gpu=2\n"
+    await put(jp_fetch, {"text": "gpu=0\n"})
+    assert (repo / ".resources").read_text() == "gpu=0\n"
 
 
 async def test_invalid_put_is_400_with_problems_and_the_file_unchanged(

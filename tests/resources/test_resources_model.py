@@ -204,9 +204,15 @@ def test_a_limit_of_zero_is_an_error() -> None:
     assert messages("gpu=0\nmemr=0\ncpur=0\n") == []
 
 
-def test_site_maximums_only_when_configured() -> None:
+def test_site_maximums_on_by_default_and_off_when_zero() -> None:
     text = "gpu=4\ncpul=64\nmeml=512\n"
-    assert messages(text) == []  # no ceiling configured (0)
+    no_ceiling = ResourceDefaults(max_gpu=0, max_cpu_limit=0, max_mem_limit_gb=0)
+    assert messages(text, no_ceiling) == []
+    assert messages(text) == [
+        (1, "gpu=4 is above this site's maximum of 1 GPUs: use gpu=1 or less."),
+        (2, "cpul=64 is above this site's maximum of 8 CPU cores: use cpul=8 or less."),
+        (3, "meml=512 is above this site's maximum of 16 GB of RAM: use meml=16 or less."),
+    ]
     capped = ResourceDefaults(max_gpu=2, max_cpu_limit=32, max_mem_limit_gb=128)
     assert messages(text, capped) == [
         (1, "gpu=4 is above this site's maximum of 2 GPUs: use gpu=2 or less."),
