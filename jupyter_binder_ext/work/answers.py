@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict, Union
+from typing import Literal, TypedDict
 
 from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
 
@@ -102,27 +102,22 @@ class SkippedFile(TypedDict):
     message: str
 
 
-class PersistentSave(TypedDict):
-    to: Literal["persistent"]
-    folder: str
+class SaveAnswer(TypedDict):
+    """What a save did. To the volume: ``folder``, ``copied``, ``skipped``. To GitHub: the
+    ``commit`` made first (with a message), the ``push``, and the push to a ``new_branch``
+    when the branch had moved on; ``ok`` is false when nothing could be pushed."""
+
+    to: Literal["persistent", "github"]
+    ok: bool
+    message: str
+    folder: str | None
     created_folder: bool
     copied: list[CopiedFile]
     skipped: list[SkippedFile]
-    message: str
-
-
-class GithubSave(TypedDict):
-    to: Literal["github"]
-    commit: CommitFacts | None  # when a message was given and something was committed
-    push: PushFacts | None  # the first push (None when there was nothing to push)
-    new_branch: PushFacts | None  # the push to a new branch, when the branch moved on
+    commit: CommitFacts | None
+    push: PushFacts | None
+    new_branch: PushFacts | None
     left_uncommitted: list[str]
-    ok: bool
-    message: str
-
-
-# Union[...], not `|`: the answer checkers read it at run time, on Python 3.9 too.
-SaveAnswer = Union[PersistentSave, GithubSave]
 
 
 class SiblingWorkAnswer(TypedDict):

@@ -24,12 +24,7 @@ from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.persistence.instance_dirs import make_instance_dir
 from jupyter_binder_ext.persistence.volume import volume_user
 from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
-from jupyter_binder_ext.work.answers import (
-    CopiedFile,
-    GithubSave,
-    PersistentSave,
-    SkippedFile,
-)
+from jupyter_binder_ext.work.answers import CopiedFile, SaveAnswer, SkippedFile
 from jupyter_binder_ext.work.changes import on_volume
 from jupyter_binder_ext.work.scan import Layout, launched_branch, locate
 
@@ -111,7 +106,7 @@ def save_to_persistent(
     scan: dict[str, Any],
     paths: list[str] | None,
     overwrite: bool,
-) -> PersistentSave:
+) -> SaveAnswer:
     layout = locate(site, launch, home)
     if layout.volume is None or not layout.volume.is_dir():
         raise NotFound(
@@ -135,11 +130,16 @@ def save_to_persistent(
             skipped.append(outcome)
     return {
         "to": "persistent",
+        "ok": True,
+        "message": _copy_message(folder, created, copied, skipped),
         "folder": str(folder),
         "created_folder": created,
         "copied": copied,
         "skipped": skipped,
-        "message": _copy_message(folder, created, copied, skipped),
+        "commit": None,
+        "push": None,
+        "new_branch": None,
+        "left_uncommitted": [],
     }
 
 
@@ -283,7 +283,7 @@ def save_to_github(
     scan: dict[str, Any],
     paths: list[str] | None,
     message: str | None,
-) -> GithubSave:
+) -> SaveAnswer:
     layout = locate(site, launch, home)
     repo = layout.repo
     if repo is None:
@@ -322,14 +322,18 @@ def save_to_github(
             ) from err
     committed = set(commit["files"]) if commit else set()
     left = [p for p in changed if p not in committed]
-    answer: GithubSave = {
+    answer: SaveAnswer = {
         "to": "github",
+        "ok": False,
+        "message": "",
+        "folder": None,
+        "created_folder": False,
+        "copied": [],
+        "skipped": [],
         "commit": commit,
         "push": None,
         "new_branch": None,
         "left_uncommitted": left,
-        "ok": False,
-        "message": "",
     }
     from jupyter_binder_ext.work.changes import unpushed_commits
 

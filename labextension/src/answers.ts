@@ -639,23 +639,19 @@ export interface ISkippedFile {
   message: string;
 }
 
-export interface IPersistentSave {
-  to: 'persistent';
-  folder: string;
+/** What a save did. To the volume: `folder`, `copied`, `skipped`. To GitHub: the `commit` made first (with a message), the `push`, and the push to a `new_branch` when the branch had moved on; `ok` is false when nothing could be pushed. */
+export interface ISaveAnswer {
+  to: 'persistent' | 'github';
+  ok: boolean;
+  message: string;
+  folder: string | null;
   created_folder: boolean;
   copied: ICopiedFile[];
   skipped: ISkippedFile[];
-  message: string;
-}
-
-export interface IGithubSave {
-  to: 'github';
   commit: ICommitFacts | null;
   push: IPushFacts | null;
   new_branch: IPushFacts | null;
   left_uncommitted: string[];
-  ok: boolean;
-  message: string;
 }
 
 /** Another running project's own `GET work`, read through the hub's proxy. */
@@ -680,6 +676,6 @@ export interface IRoutes {
   'PUT resources': IResourcesAnswer;
   'POST relaunch': IRelaunchAnswer;
   'GET work': IWorkAnswer;
-  'POST work/save': IUnion;
+  'POST work/save': ISaveAnswer;
   'GET work/projects/{name}': ISiblingWorkAnswer;
 }

@@ -16,6 +16,7 @@ import { addCommands } from './commands';
 import { BinderModel, IBinderModel } from './model';
 import { BinderPanel } from './panel';
 import { BinderStatus } from './statusbar';
+import { remindOfWork } from './components/WorkSection';
 import {
   CommandIDs,
   IBinderModel as IBinderModelToken,
@@ -31,12 +32,14 @@ interface ISettings {
   limitsPollInterval: number;
   sessionsPollInterval: number;
   showStatusBar: boolean;
+  workReminderDays: number;
 }
 
 const DEFAULT_SETTINGS: ISettings = {
   limitsPollInterval: 5,
   sessionsPollInterval: 30,
-  showStatusBar: true
+  showStatusBar: true,
+  workReminderDays: 2
 };
 
 const plugin: JupyterFrontEndPlugin<IBinderModel> = {
@@ -101,9 +104,19 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
         settings.sessionsPollInterval
       );
       model.statusBarVisible = Boolean(statusBar) && settings.showStatusBar;
+      model.workReminderDays = settings.workReminderDays;
       statusChanged.emit(undefined);
     };
     apply({});
+    // Once, with the reminder window of the settings: unsaved work here and another
+    // project near its deletion make one notification.
+    const remind = () => {
+      if (settings.workReminderDays > 0) {
+        void remindOfWork(model, trans, () => {
+          void app.commands.execute(CommandIDs.openPanel);
+        }).catch(() => undefined);
+      }
+    };
 
     if (settingRegistry) {
       settingRegistry
@@ -119,7 +132,10 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
             'jupyter-binder-ext: could not load the settings',
             reason
           );
-        });
+        })
+        .then(remind);
+    } else {
+      void app.restored.then(remind);
     }
 
     // In JupyterLab the panel may be open from a restored layout before the first show.

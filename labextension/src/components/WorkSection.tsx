@@ -1,0 +1,257 @@
+/**
+ * "Your work": what idle deletion of this project would lose, from `GET work`, with one action
+ * to copy it to the persistent volume and one to commit and push it. Other projects near
+ * their deletion carry the server's mark; their own summary is asked for only on a click
+ * (the request counts as activity there).
+ */
+import { Notification } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import type {
+  IChangedFile,
+  IProjectAtRisk,
+  ISaveAnswer,
+  ISiblingWorkAnswer
+} from '../answers';
+import { formatBytes, formatDate } from '../format';
+import type { IBinderModel } from '../tokens';
+import {
+  ActionButton,
+  ActionOutcome,
+  ISectionProps,
+  Notice,
+  Row,
+  Section,
+  useModel
+} from './common';
+
+function FileList(props: {
+  files: IChangedFile[];
+  name: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { files, name, trans } = props;
+  if (files.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-BinderExt-list" data-list={name}>
+      {files.map(file => (
+        <li
+          key={file.path}
+          className="jp-BinderExt-listItem"
+          data-path={file.path}
+          data-status={file.status}
+          data-on-volume={file.on_volume}
+        >
+          <span className="jp-BinderExt-listName" title={file.path}>
+            {file.path}
+          </span>
+          <span className="jp-BinderExt-muted">
+            {file.status}
+            {file.size !== null ? ` · ${formatBytes(file.size)}` : ''}
+            {file.on_volume === 'same' ? ` · ${trans.__('on the volume')}` : ''}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ProjectAtRisk(
+  props: ISectionProps & { project: IProjectAtRisk }
+): JSX.Element {
+  const { project, model, trans } = props;
+  const action = model.action<ISiblingWorkAnswer>(`work:${project.name}`);
+  const work = action.result?.work;
+  return (
+    <div
+      className="jp-BinderExt-project jp-mod-deletionNear"
+      data-at-risk={project.name}
+    >
+      <div className="jp-BinderExt-projectHead">
+        <span className="jp-BinderExt-listName">{project.display_name}</span>
+      </div>
+      <div className="jp-BinderExt-warnText" data-figure="mark">
+        {project.mark}
+      </div>
+      <div className="jp-BinderExt-actions">
+        <ActionButton
+          name="check-project-work"
+          label={trans.__('Check its work')}
+          title={trans.__(
+            'Asks that project through the hub; this counts as activity there.'
+          )}
+          disabled={action.busy}
+          onClick={() => void model.projectWork(project.name).catch(() => null)}
+        />
+      </div>
+      <ActionOutcome
+        busy={action.busy}
+        error={action.error}
+        result={work ? { message: work.message } : null}
+        trans={trans}
+        name={`work:${project.name}`}
+      />
+    </div>
+  );
+}
+
+export function WorkSection(props: ISectionProps): JSX.Element {
+  const { model, trans } = props;
+  useModel(model, ['work', 'actions']);
+  const action = model.action<ISaveAnswer>('save-work');
+  const [message, setMessage] = React.useState('');
+  return (
+    <Section
+      id="work"
+      title={trans.__('Your work')}
+      state={model.section('work')}
+      trans={trans}
+      onRefresh={() => void model.refresh('work')}
+    >
+      {work => {
+        const unpushed = work.unpushed.count;
+        const hasChanges = work.changed.length > 0;
+        return (
+          <>
+            <div
+              className={
+                work.at_risk ? 'jp-BinderExt-warning jp-BinderExt-block' : ''
+              }
+              data-figure="summary"
+              data-at-risk={work.at_risk ? 'yes' : 'no'}
+            >
+              {work.message}
+            </div>
+            {work.deletion.known && (
+              <Row label={trans.__('Deleted if idle')} name="deletion">
+                <span data-figure="expires-at">
+                  {formatDate(work.deletion.expires_at)}
+                </span>
+              </Row>
+            )}
+            {!work.deletion.known && <Notice text={work.deletion.message} />}
+            {work.branch && (
+              <Row label={trans.__('Branch')} name="branch">
+                <code>{work.branch}</code>
+                {unpushed > 0 && (
+                  <span data-figure="unpushed">
+                    {' · '}
+                    {trans._n(
+                      '%1 unpushed commit',
+                      '%1 unpushed commits',
+                      unpushed
+                    )}
+                  </span>
+                )}
+              </Row>
+            )}
+            <FileList files={work.changed} name="changed" trans={trans} />
+            {work.outside.files.length > 0 && (
+              <div className="jp-BinderExt-listTitle">
+                {trans.__('Outside the repository (%1)', work.outside.root)}
+              </div>
+            )}
+            <FileList files={work.outside.files} name="outside" trans={trans} />
+            <Notice text={work.volume.message} />
+            {work.warnings.map(warning => (
+              <Notice key={warning} text={warning} />
+            ))}
+            <div className="jp-BinderExt-actions">
+              <ActionButton
+                name="save-persistent"
+                kind="accept"
+                label={trans.__('Copy to persistent storage')}
+                disabled={
+                  action.busy ||
+                  !work.volume.available ||
+                  work.unsaved_files === 0
+                }
+                onClick={() =>
+                  void model.saveWork({ to: 'persistent' }).catch(() => null)
+                }
+              />
+            </div>
+            {work.repository && (
+              <div className="jp-BinderExt-actions">
+                <input
+                  className="jp-BinderExt-input"
+                  data-field="commit-message"
+                  placeholder={trans.__('Commit message (commits the changes)')}
+                  value={message}
+                  onChange={event => setMessage(event.target.value)}
+                />
+                <ActionButton
+                  name="save-github"
+                  label={
+                    message.trim()
+                      ? trans.__('Commit and push')
+                      : trans.__('Push commits')
+                  }
+                  disabled={
+                    action.busy ||
+                    (unpushed === 0 && !(hasChanges && message.trim()))
+                  }
+                  onClick={() =>
+                    void model
+                      .saveWork(
+                        message.trim()
+                          ? { to: 'github', message: message.trim() }
+                          : { to: 'github' }
+                      )
+                      .then(() => setMessage(''))
+                      .catch(() => null)
+                  }
+                />
+              </div>
+            )}
+            <ActionOutcome
+              busy={action.busy}
+              error={action.error}
+              result={action.result}
+              trans={trans}
+              name="save-work"
+            />
+            {work.reminder.projects.length > 0 && (
+              <div className="jp-BinderExt-list" data-list="at-risk">
+                <div className="jp-BinderExt-listTitle">
+                  {trans.__('Other projects near deletion')}
+                </div>
+                <div className="jp-BinderExt-muted">{work.sibling.message}</div>
+                {work.reminder.projects.map(project => (
+                  <ProjectAtRisk
+                    key={project.name}
+                    {...props}
+                    project={project}
+                  />
+                ))}
+              </div>
+            )}
+          </>
+        );
+      }}
+    </Section>
+  );
+}
+
+/**
+ * Read `work` once the app is ready and, when the server says so (this project has unsaved
+ * work and another one is near its deletion), show one notification.
+ */
+export async function remindOfWork(
+  model: IBinderModel,
+  trans: TranslationBundle,
+  openPanel: () => void
+): Promise<void> {
+  await model.refresh('work');
+  const reminder = model.section('work').data?.reminder;
+  if (!reminder?.notify) {
+    return;
+  }
+  Notification.warning(reminder.message, {
+    autoClose: false,
+    actions: [{ label: trans.__('Open the Binder panel'), callback: openPanel }]
+  });
+}
