@@ -286,3 +286,40 @@ async def test_a_refused_key_is_said_and_the_commit_kept(
     assert answer["push"] is not None and answer["push"]["reason"] == "permission"
     assert answer["commit"] is not None and answer["commit"]["sha"] == ssh_origin.head()
     assert answer["message"].startswith(f"Committed 1 file as {ssh_origin.head()[:12]}.")
+
+
+def test_the_reminder_marks_running_projects_near_deletion() -> None:
+    from jupyter_binder_ext.work.service import WorkService
+
+    others = [
+        {
+            "name": "a-b-1",
+            "display_name": "a/b",
+            "stopped": False,
+            "expires_in": 3600.0,
+            "expires_at": "2026-12-01T05:00:00Z",
+        },
+        {
+            "name": "c-d-2",
+            "display_name": "c/d",
+            "stopped": False,
+            "expires_in": 5 * 86400.0,
+            "expires_at": "2026-12-06T05:00:00Z",
+        },
+        {
+            "name": "e-f-3",
+            "display_name": "e/f",
+            "stopped": True,
+            "expires_in": None,
+            "expires_at": None,
+        },
+    ]
+    reminder = WorkService._reminder({"at_risk": True}, others, 2)
+    assert reminder["notify"] is True
+    assert [p["name"] for p in reminder["projects"]] == ["a-b-1"]
+    assert reminder["projects"][0]["mark"] == "deleted in 1 hour if left idle: save its work"
+    assert reminder["message"].startswith("a/b is within 2 days of deletion")
+    # Nothing unsaved here: the mark stays, the notification does not come.
+    quiet = WorkService._reminder({"at_risk": False}, others, 7)
+    assert quiet["notify"] is False
+    assert [p["name"] for p in quiet["projects"]] == ["a-b-1", "c-d-2"]
