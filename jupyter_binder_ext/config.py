@@ -30,6 +30,11 @@ class ResourceDefaults:
     max_gpu: int = 1
 
 
+# The seed site's named-server limit, and the one assumed when nothing else says (JupyterHub's
+# own default, 0, means no limit).
+DEFAULT_NAMED_SERVER_LIMIT = 5
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Everything site-specific, with the seed site's values as defaults."""
@@ -46,7 +51,8 @@ class SiteConfig:
     ssh_known_hosts_file: str = ""
     resources_filename: str = ".resources"
     resources: ResourceDefaults = field(default_factory=ResourceDefaults)
-    max_named_servers: int = 5
+    # 0: not set; the limit then comes from the environment or the hub (projects/service.py)
+    max_named_servers: int = 0
     inactivity_timeout: float = 7 * 24 * 3600.0
     hub_request_timeout: float = 10.0
     sessions_cache_ttl: float = 5.0

@@ -25,7 +25,7 @@ from typing import Any
 from traitlets import Bool, Enum, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.config import DEFAULT_NAMED_SERVER_LIMIT, SiteConfig
 
 _SEED = SiteConfig()
 
@@ -226,7 +226,7 @@ class BinderSite(LoggingConfigurable):
         help="Comment at the end of the public key, shown by GitHub; `{username}` is filled in.",
     )
     named_server_limit_per_user = Int(
-        _SEED.max_named_servers,
+        DEFAULT_NAMED_SERVER_LIMIT,
         config=True,
         help="""Named servers a user may have, stopped-but-not-deleted ones included
         (`JupyterHub.named_server_limit_per_user`, written by `configure_hub`).""",
@@ -255,6 +255,8 @@ class BinderSite(LoggingConfigurable):
         e.g. when the z2jh chart's `cull:` runs one) the idle culler into config `c`."""
         c.JupyterHub.allow_named_servers = True
         c.JupyterHub.named_server_limit_per_user = self.named_server_limit_per_user
+        # Every server learns the limit the way BinderHub does (launcher.py:55-56 reads it).
+        _forward_limit(c, self.named_server_limit_per_user)
         c.Spawner.server_token_scopes = server_token_scopes()
         if not culler:
             return
@@ -456,6 +458,19 @@ def _with_entries(current: Any, volume_name: str, entries: list[dict[str, Any]])
         return kept
     kept_list = [entry for entry in (current or []) if entry.get("name") != volume_name]
     return kept_list + literal
+
+
+LIMIT_VARIABLE = "JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER"
+
+
+def _forward_limit(c: Any, limit: int) -> None:
+    """Put the named-server limit into every server's environment, unless already there."""
+    section = c.Spawner
+    existing = section.get("environment") if "environment" in section else None
+    if isinstance(existing, dict):
+        existing.setdefault(LIMIT_VARIABLE, str(limit))
+    else:  # not set yet: traitlets' lazy "update whatever the hub has"
+        section.environment.update({LIMIT_VARIABLE: str(limit)})
 
 
 def _append_once(section: Any, key: str, entry: dict[str, Any]) -> None:

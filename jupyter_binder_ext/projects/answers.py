@@ -50,6 +50,9 @@ class ProjectsAnswer(TypedDict):
     message: str
     user: str
     limit: int
+    # config, environment, hub_refusal or default (projects/slot_limit.py)
+    limit_source: str
+    hub_version: str
     used: int
     free: int | None
     full: bool

@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +35,12 @@ from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.projects.hub_api import HubClient, HubResponse, user_path
 from jupyter_binder_ext.projects.listing import full_message, not_available, server_entry, summarize
 from jupyter_binder_ext.projects.names import validate_server_name
+from jupyter_binder_ext.projects.slot_limit import (
+    FROM_HUB_REFUSAL,
+    SlotLimit,
+    limit_in_refusal,
+    resolve_limit,
+)
 
 # -- scopes ----------------------------------------------------------------------------------
 READ_SCOPE = "read:servers!user"
@@ -101,6 +108,8 @@ class ProjectsService:
         self._inflight: tuple[asyncio.AbstractEventLoop, asyncio.Task[dict[str, Any]]] | None = None
         self._generation = 0
         self.hub_version = ""
+        # The limit the hub named when it last refused a new server (see slot_limit).
+        self.refused_with: int | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -207,14 +216,21 @@ class ProjectsService:
         return await asyncio.shield(inflight[1])
 
     # -- public API -------------------------------------------------------------------------
+    def slot_limit(self) -> SlotLimit:
+        """The named-server limit that applies now, and where it came from."""
+        return resolve_limit(int(self.site.max_named_servers or 0), self.env, self.refused_with)
+
     async def list(self) -> dict[str, Any]:
         """``GET projects``: the user's named servers, slots used and the limit."""
         launch = self._launch_provider()
         reason = self._not_under_hub_reason(launch)
+        slots = self.slot_limit()
+        site = replace(self.site, max_named_servers=slots.limit)
         if reason:
-            return not_available(launch, self.site, reason)
-        model = await self._user_model(launch)
-        data = summarize(model, launch, self.site)
+            data = not_available(launch, site, reason)
+        else:
+            data = summarize(await self._user_model(launch), launch, site)
+        data["limit_source"] = slots.source
         data["hub_version"] = self.hub_version
         return data
 
@@ -333,15 +349,8 @@ class ProjectsService:
             raise missing_scopes("start projects", (MANAGE_SCOPE, START_SCOPE), response)
         if response.status == 400 and "already running" in message:
             status = "running"
-        elif response.status == 400 and "maximum" in message:
-            limit = int(self.site.max_named_servers)
-            raise Conflict(
-                full_message(limit, launch.control_panel_url),
-                name=name,
-                hub_status=response.status,
-                hub_message=message,
-                limit=limit,
-            )
+        elif response.status in (400, 409) and "maximum" in message:
+            raise await self._slots_full(launch, name, response)
         elif response.status == 400:
             raise InvalidInput(
                 f"The hub refused to start {name}: {message}",
@@ -359,6 +368,40 @@ class ProjectsService:
             "url": self.server_url(launch, name),
             "message": f"{name} is {'ready' if status == 'running' else 'starting'}.",
         }
+
+    async def _slots_full(self, launch: LaunchInfo, name: str, response: HubResponse) -> Conflict:
+        """The hub's "maximum of N named servers": why, and which projects to delete.
+
+        JupyterHub counts stopped servers too; BinderHub shows this refusal only as "Failed to
+        launch image", so the answer names the limit and the projects that hold the slots.
+        """
+        named = limit_in_refusal(response.hub_message)
+        if named is not None:
+            self.refused_with = named
+        slots = self.slot_limit()
+        limit = named if named is not None else slots.limit
+        try:
+            listed = summarize(await self._user_model(launch), launch, self.site)
+            candidates = [str(d["name"]) for d in listed["deletable"]]
+            stopped = [str(d["name"]) for d in listed["deletable"] if d["stopped"]]
+        except BinderError:
+            candidates, stopped = [], []
+        which = ""
+        if candidates:
+            which = f" Delete one of: {', '.join(candidates[:5])}"
+            if stopped:
+                which += f" ({len(stopped)} of them stopped, holding a slot all the same)"
+            which += "."
+        return Conflict(
+            f"The hub refused to start {name}: {response.hub_message.strip()}"
+            f"{which} {full_message(limit, launch.control_panel_url)}",
+            name=name,
+            hub_status=response.status,
+            hub_message=response.hub_message,
+            limit=limit,
+            limit_source=slots.source if named is None else FROM_HUB_REFUSAL,
+            deletable=candidates,
+        )
 
     async def wait_ready(self, name: str, timeout: float) -> dict[str, Any]:
         """Poll the hub until `name` is ready; its ``GET projects`` row with ``status``."""

@@ -86,7 +86,11 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         _DEFAULTS.max_named_servers,
         config=True,
         help="""How many named servers (projects) the hub lets a user hold at once, stopped
-        but not deleted ones included. Match `c.JupyterHub.named_server_limit_per_user`.""",
+        but not deleted ones included. 0 (the default) means not set: the limit is then
+        `JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER` from the server's environment (the variable
+        BinderHub reads; 0 there means no limit), else the limit in the hub's own refusal
+        once one was seen, else 5. Set it only where the hub's
+        `c.JupyterHub.named_server_limit_per_user` reaches the servers by neither.""",
     )
     inactivity_timeout = Float(
         _DEFAULTS.inactivity_timeout,

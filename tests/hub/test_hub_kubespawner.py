@@ -438,3 +438,31 @@ async def test_values_file_gives_a_valid_pod(
     assert claim["spec"]["resources"]["requests"]["storage"] == "20Gi"
     (secret,) = cluster.created
     assert kubernetes_validate.validate(secret, K8S_VERSION, strict=True)
+
+
+async def test_every_pod_learns_the_named_server_limit(
+    raw_github: RawGitHubStandIn, cluster: KubeAPIStandIn
+) -> None:
+    # The variable BinderHub's launcher reads (binderhub launcher.py:55-56); KubeSpawner puts
+    # Spawner.environment into the pod (jupyterhub spawner.py:1300-1330 get_env), beside the
+    # image it names in JUPYTER_IMAGE_SPEC and JUPYTER_IMAGE (kubespawner spawner.py:2581-2582;
+    # BinderSpawnerMixin.start, binderspawner_mixin.py:100-101, sets it from user_options).
+    from jupyter_binder_ext.hub.site import BinderSite
+
+    c = hub_config(raw_github, named_server_limit_per_user=3)
+    BinderSite(config=c).configure_hub(c, culler=False)
+    assert c.JupyterHub.named_server_limit_per_user == 3
+    spawner = kube_spawner(c, cluster, options())
+    spawner.image = options()["image"]  # what BinderSpawnerMixin.start does
+    env = env_of(await pod_for(spawner))
+    assert env["JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER"] == "3"
+    assert env["JUPYTER_IMAGE_SPEC"] == env["JUPYTER_IMAGE"] == options()["image"]
+
+
+def test_a_limit_the_operator_forwards_already_is_kept() -> None:
+    from jupyter_binder_ext.hub.site import BinderSite
+
+    c = Config()
+    c.Spawner.environment = {"JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER": "9", "A": "1"}
+    BinderSite(config=c).configure_hub(c, culler=False)
+    assert c.Spawner.environment == {"JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER": "9", "A": "1"}

@@ -31,11 +31,13 @@ from jupyter_binder_ext.launch.info import read_launch
 from jupyter_binder_ext.projects.listing import describe_projects, summarize
 from jupyter_binder_ext.projects.names import (
     NEW_NAME_MAX,
+    binderhub_server_name,
     is_new_server_name,
     new_server_name,
     validate_server_name,
 )
 from jupyter_binder_ext.projects.service import ProjectsService
+from jupyter_binder_ext.projects.slot_limit import limit_in_refusal, resolve_limit
 
 pytest_plugins = ("fixtures.realhub",)
 
@@ -84,6 +86,93 @@ def test_new_names_are_binderhub_style() -> None:
     assert new_server_name("git@github.com:Some_Owner/Repo.With.Dots.git", "x1").startswith(
         "some-owner-repo-with-dots-x1"[: NEW_NAME_MAX - 3]
     )
+
+
+# binderhub launcher.py:143-169 unique_name_from_repo: path, "/" to "-", lower case, ".git"
+# dropped, 15 + "-" + 15 past 32 characters, then "-" and 8 of [a-z0-9].
+BINDERHUB_NAMES = {
+    "https://github.com/o/r": "o-r-ab12cd34",
+    "https://git.example.org/a+b/repo.git": "a+b-repo-ab12cd34",
+    "https://git.example.org/~user/My.Repo_x.git": "~user-my.repo_x-ab12cd34",
+    "https://github.com/2i2c-org/infrastructure": "2i2c-org-infrastructure-ab12cd34",
+    "git@gitlab.com:group/sub/proj.git": "group-sub-proj-ab12cd34",
+    # 32 characters of path: kept whole, so the name has 41
+    "https://github.com/jupyterhub/binderhub-example-rep": (
+        "jupyterhub-binderhub-example-rep-ab12cd34"
+    ),
+    # 33: shortened to its first and last 15
+    "https://github.com/jupyterhub/binderhub-example-repo": (
+        "jupyterhub-bind-ub-example-repo-ab12cd34"
+    ),
+}
+
+
+@pytest.mark.parametrize(("repo_url", "name"), BINDERHUB_NAMES.items())
+def test_binderhub_launcher_143_names_are_reproduced_and_accepted(repo_url: str, name: str) -> None:
+    assert binderhub_server_name(repo_url, suffix="ab12cd34") == name
+    # whatever BinderHub named it, the sidebar can stop and delete it
+    assert validate_server_name(name) == name
+
+
+def test_binderhub_names_can_break_jupyterhub_6s_rules_new_names_never_do() -> None:
+    long = binderhub_server_name("https://github.com/jupyterhub/binderhub-example-rep")
+    assert len(long) == 41 and not is_new_server_name(long)
+    assert not is_new_server_name(binderhub_server_name("https://git.example.org/a+b/repo"))
+    assert not is_new_server_name(binderhub_server_name("https://github.com/2i2c-org/x"))
+    for repo_url in BINDERHUB_NAMES:
+        assert is_new_server_name(new_server_name(repo_url))
+
+
+@pytest.mark.parametrize("name", ["a?b", "a#b", "a/b", "a%2Fb/c", "\u00e9t\u00e9", "tab\there"])
+def test_names_no_url_path_can_hold_are_refused(name: str) -> None:
+    with pytest.raises(InvalidInput):
+        validate_server_name(name)
+
+
+# -- the slot limit ---------------------------------------------------------------------------
+
+
+def test_slot_limit_order() -> None:
+    env = {"JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER": "2"}
+    assert resolve_limit(7, env, 3) == resolve_limit(7, {}, None)
+    assert (resolve_limit(7, env, 3).limit, resolve_limit(7, env).source) == (7, "config")
+    assert (resolve_limit(0, env, 3).limit, resolve_limit(0, env).source) == (2, "environment")
+    # 0 in the environment: no limit, as for BinderHub (launcher.py:223) and JupyterHub
+    no_limit = {"JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER": "0"}
+    assert (resolve_limit(0, no_limit).limit, resolve_limit(0, no_limit).source) == (
+        0,
+        "environment",
+    )
+    junk = {"JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER": "five"}
+    assert (resolve_limit(0, junk, 3).limit, resolve_limit(0, junk, 3).source) == (
+        3,
+        "hub_refusal",
+    )
+    assert (resolve_limit(0, {}).limit, resolve_limit(0, {}).source) == (5, "default")
+
+
+def test_limit_in_the_hubs_and_binderhubs_refusals() -> None:
+    # jupyterhub handlers/base.py:1636-1640 (400) and binderhub launcher.py:228-235 (409)
+    jupyterhub = (
+        "User dave already has the maximum of 2 named servers.  One must be deleted before a "
+        "new server can be created"
+    )
+    assert limit_in_refusal(jupyterhub) == 2
+    assert limit_in_refusal(jupyterhub.replace("2", "12")) == 12
+    assert limit_in_refusal("Failed to launch image registry/x:abc") is None
+
+
+async def test_projects_say_where_the_limit_came_from() -> None:
+    env = {
+        "JUPYTERHUB_USER": "alice",
+        "JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER": "2",
+    }  # no hub URL: the answer is "not available", limit and its source all the same
+    data = await service_for(env).list()
+    assert (data["available"], data["limit"], data["limit_source"]) == (False, 2, "environment")
+    data = await service_for(env, max_named_servers=4).list()
+    assert (data["limit"], data["limit_source"]) == (4, "config")
+    data = await service_for({"JUPYTERHUB_USER": "alice"}).list()
+    assert (data["limit"], data["limit_source"]) == (5, "default")
 
 
 @given(st.text(max_size=200))
@@ -147,7 +236,10 @@ def test_summary_counts_named_servers_like_the_hub() -> None:
         ),
     }
     data = summarize(
-        {"name": "alice", "servers": servers}, alice_launch("o-new-3333"), SiteConfig(), NOW
+        {"name": "alice", "servers": servers},
+        alice_launch("o-new-3333"),
+        SiteConfig(max_named_servers=5),
+        NOW,
     )
     assert (data["used"], data["limit"], data["free"], data["full"]) == (3, 5, 2, False)
     assert [s["name"] for s in data["servers"]] == ["o-new-3333", "o-r-11111111", "o-old-2222"]
@@ -175,7 +267,9 @@ def test_summary_full_and_expiring_soon() -> None:
         f"p-{i}": hub_server(f"p-{i}", last_activity="2025-03-03T13:00:00Z") for i in range(5)
     }
     servers["p-0"].update(ready=True, stopped=False)
-    data = summarize({"servers": servers}, alice_launch("p-0"), SiteConfig(), NOW)
+    data = summarize(
+        {"servers": servers}, alice_launch("p-0"), SiteConfig(max_named_servers=5), NOW
+    )
     assert data["full"] is True and data["free"] == 0
     assert "All 5 project slots are in use" in data["message"]
     assert "/hub/home" in data["message"]
@@ -325,6 +419,15 @@ async def test_start_when_full_passes_the_hubs_refusal_on(real_hub: DemoHub) -> 
             await service.start("o-sixth-12345678", real_hub.binder_options("o", "r"))
         assert "already has the maximum of 5 named servers" in refused.value.details["hub_message"]
         assert "Delete a project" in refused.value.message
+        # why (the hub's words) and what to delete (each of the five, all stopped)
+        assert refused.value.message.startswith(
+            "The hub refused to start o-sixth-12345678: User dave already has the maximum"
+        )
+        assert sorted(refused.value.details["deletable"]) == names
+        assert "5 of them stopped, holding a slot all the same" in refused.value.message
+        assert refused.value.details["limit"] == 5
+        # learned: with neither config nor environment, the hub's own figure is used
+        assert (await service.list())["limit_source"] == "hub_refusal"
     finally:
         for name in names:
             real_hub.api("DELETE", f"/users/dave/servers/{name}", {"remove": True})
@@ -351,3 +454,51 @@ async def test_a_slow_stop_is_followed_until_done(real_hub: DemoHub) -> None:
     assert answer["status"] == "deleted", answer
     _, model = real_hub.api("GET", "/users/erin?include_stopped_servers=1")
     assert name not in model["servers"]
+
+
+def _add_server_made_before_jupyterhub_6(hub: DemoHub, user: str, name: str) -> None:
+    """A named server as a hub before JupyterHub 6 stored it for BinderHub (any name).
+
+    JupyterHub 6 creates no such name any more (handlers/base.py:1642-1647) but keeps the ones
+    it finds and lets their owner stop and delete them (app.py:1409-1427, "allow-start"): the
+    row goes into the real hub's database while it is stopped, as an upgrade leaves it.
+    """
+    from jupyterhub import orm
+
+    hub.stop_hub()
+    try:
+        db = orm.new_session_factory(f"sqlite:///{hub.state_dir / 'jupyterhub.sqlite'}")()
+        owner = db.query(orm.User).filter(orm.User.name == user).one()
+        options = {
+            "repo_url": "https://git.example.org/a+b/repo.git",
+            "binder_request": "v2/git/https%3A%2F%2Fgit.example.org%2Fa%2Bb%2Frepo.git/main",
+            "binder_persistent_request": (
+                "v2/git/https%3A%2F%2Fgit.example.org%2Fa%2Bb%2Frepo.git/" + "0" * 40
+            ),
+        }
+        db.add(orm.Spawner(user=owner, name=name, user_options=options))
+        db.commit()
+        db.close()
+    finally:
+        hub.start_hub()
+
+
+async def test_a_server_binderhub_named_before_jupyterhub_6_is_listed_and_deleted(
+    real_hub: DemoHub,
+) -> None:
+    user = "frank"
+    token = real_hub.user_token(user)
+    # launcher.py:143-169 names a launch of https://git.example.org/a+b/repo.git so
+    name = binderhub_server_name("https://git.example.org/a+b/repo.git", suffix="x1y2z3w4")
+    assert name == "a+b-repo-x1y2z3w4" and not is_new_server_name(name)
+    _add_server_made_before_jupyterhub_6(real_hub, user, name)
+    service = service_for(hub_env(real_hub, user, token))
+    listed = await service.list()
+    assert [s["name"] for s in listed["servers"]] == [name]
+    assert listed["servers"][0]["repo"] == "a+b/repo"
+    stopped = await service.stop(name)
+    assert stopped["status"] == "stopped"
+    deleted = await service.stop(name, remove=True)
+    assert deleted["status"] == "deleted"
+    status, model = real_hub.api("GET", f"/users/{user}?include_stopped_servers=1")
+    assert status == 200 and name not in model["servers"]
