@@ -142,12 +142,16 @@ def read_bytes(
                 raise
     except FileNotFoundError:
         return None
-    with os.fdopen(fd, "rb", buffering=0) as handle:
+    try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise _not_regular(path, st.st_mode)
         if st.st_size > limit:
             raise _too_large(path, st.st_size, limit)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb", buffering=0) as handle:
         chunks: list[bytes] = []
         total = 0
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -268,3 +269,111 @@ def test_push_over_ssh_with_an_unknown_key_is_a_permission_failure(
     assert "Permission denied (publickey)" in result.output
     assert "public SSH key" in result.hint
     assert ssh_origin.head() == ours
+
+
+# -- the runner's rules: no hooks, no secrets, nothing left behind -----------------------------
+
+TOKEN = "hub-token-that-must-stay-in-the-server"
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def test_the_extensions_commit_runs_no_hook_and_no_fsmonitor(
+    origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
+    seen = tmp_path / "seen"
+    hooks = origin.work / ".git" / "hooks"
+    custom = tmp_path / "custom-hooks"
+    custom.mkdir()
+    for folder in (hooks, custom):
+        for name in ("pre-commit", "commit-msg", "post-commit", "reference-transaction"):
+            _script(folder / name, f'env >> "{seen}"\n')
+    fsmonitor = _script(tmp_path / "fsmonitor", f'env >> "{seen}"\n')
+    (origin.work / ".resources").write_text("meml=8\n")
+    configs = ({}, {"core.hooksPath": str(custom)}, {"core.fsmonitor": str(fsmonitor)})
+    for number, config in enumerate(configs, start=2):
+        for key, value in config.items():
+            origin.git("config", key, value)
+        (origin.work / ".resources").write_text(f"meml={number}\n")
+        result = gitops.commit_file(origin.work, origin.work / ".resources", "resources")
+        gitops.changed_paths(origin.work)
+        assert result.created
+        assert not seen.exists(), "a hook or the fsmonitor ran"
+    # The user's own git still runs them: only the extension's commands skip them.
+    origin.commit_file("README.md", "mine\n")
+    assert seen.exists()
+
+
+def test_programs_git_starts_never_see_the_hub_token(
+    origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
+    monkeypatch.setenv("MY_SERVICE_SECRET", TOKEN)
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://hub.invalid/hub/api")
+    seen = tmp_path / "ssh-env"
+    ssh = _script(tmp_path / "ssh", f'env > "{seen}"\necho "ssh: refused" >&2\nexit 255\n')
+    origin.git("config", "core.sshCommand", str(ssh))
+    origin.git("remote", "set-url", "--push", "origin", "ssh://git@example.invalid/o/r.git")
+    target = gitops.push_target(origin.work)
+    result = gitops.push(origin.work, target)
+    assert not result.ok
+    env = seen.read_text()
+    assert "GIT_TERMINAL_PROMPT=0" in env  # it ran, with the runner's environment
+    assert TOKEN not in env and "JUPYTERHUB_" not in env
+
+
+def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
+    origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A signing program that never returns (a pinentry waiting for a passphrase, say) while
+    # git commit holds the index lock; it starts a child of its own.
+    child_pid = tmp_path / "child.pid"
+    signer = _script(tmp_path / "gpg", f'sleep 300 &\necho $! > "{child_pid}"\nwait\n')
+    origin.git("config", "commit.gpgSign", "true")
+    origin.git("config", "gpg.program", str(signer))
+    monkeypatch.setattr(gitops, "GIT_TIMEOUT", 2.0)
+    (origin.work / ".resources").write_text("meml=8\n")
+    before = origin.head()
+
+    with pytest.raises(gitops.GitFailed) as caught:
+        gitops.commit_file(origin.work, origin.work / ".resources", "signed")
+
+    assert caught.value.details["timed_out"] is True
+    lock = origin.work / ".git" / "index.lock"
+    assert not lock.exists()
+    assert caught.value.details["lock_removed"] == str(lock)
+    pid = int(child_pid.read_text())
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert origin.head() == before
+    # The next step works: the repository is not left locked.
+    origin.git("config", "commit.gpgSign", "false")
+    assert gitops.commit_file(origin.work, origin.work / ".resources", "again").created
+
+
+def test_a_stale_lock_is_reported_and_left_alone(origin: Clone) -> None:
+    lock = origin.work / ".git" / "index.lock"
+    lock.write_text("")
+    old = lock.stat().st_mtime - 3600
+    os.utime(lock, (old, old))
+    (origin.work / ".resources").write_text("meml=8\n")
+    with pytest.raises(gitops.GitFailed) as caught:
+        gitops.commit_file(origin.work, origin.work / ".resources", "x")
+    assert caught.value.details["reason"] == "index_locked"
+    assert "index.lock" in caught.value.message
+    assert lock.exists()  # another git may own it: never ours to remove
+
+
+def test_redact_hides_tokens_in_urls_and_keeps_ssh_user_names() -> None:
+    text = (
+        "https://x-access-token:ghs_abc@github.com/o/r.git https://ghp_def@github.com/o/r "
+        "ssh://git@github.com/o/r.git ssh://me:pw@host/x git@github.com:o/r.git"
+    )
+    assert gitops.redact(text) == (
+        "https://***@github.com/o/r.git https://***@github.com/o/r "
+        "ssh://git@github.com/o/r.git ssh://me:***@host/x git@github.com:o/r.git"
+    )
