@@ -125,10 +125,10 @@ def _space(folder: Path) -> dict[str, Any]:
 class _Budget:
     """Entries the walk may still visit, and until when."""
 
-    def __init__(self, limit: int, seconds: float = SCAN_TIME_LIMIT) -> None:
+    def __init__(self, limit: int, seconds: float | None = None) -> None:
         self.limit = limit
         self.visited = 0
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + (SCAN_TIME_LIMIT if seconds is None else seconds)
         self.out_of_time = False
 
     def take(self) -> bool:

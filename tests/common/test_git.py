@@ -295,7 +295,11 @@ def test_the_extensions_commit_runs_no_hook_and_no_fsmonitor(
             _script(folder / name, f'env >> "{seen}"\n')
     fsmonitor = _script(tmp_path / "fsmonitor", f'env >> "{seen}"\n')
     (origin.work / ".resources").write_text("meml=8\n")
-    configs = ({}, {"core.hooksPath": str(custom)}, {"core.fsmonitor": str(fsmonitor)})
+    configs: tuple[dict[str, str], ...] = (
+        {},
+        {"core.hooksPath": str(custom)},
+        {"core.fsmonitor": str(fsmonitor)},
+    )
     for number, config in enumerate(configs, start=2):
         for key, value in config.items():
             origin.git("config", key, value)
