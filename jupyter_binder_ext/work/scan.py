@@ -20,6 +20,7 @@ from jupyter_binder_ext.persistence.volume import volume_path, volume_user
 from jupyter_binder_ext.work.answers import ChangedFile, OutsideFiles, Unpushed, Volume
 from jupyter_binder_ext.work.changes import (
     MAX_CHANGED,
+    OutsideScan,
     changed_entry,
     git_changes,
     outside_files,
@@ -38,6 +39,13 @@ class Layout:
     instance: Path | None  # this instance's folder on the volume (it may not exist yet)
     instance_exists: bool
     volume_message: str
+    outside_note: str = ""  # why the folder outside the repository is not scanned
+
+    def outside_scan(self) -> OutsideScan:
+        if self.outside_note:
+            return OutsideScan([], False, self.outside_note)
+        skip = (self.volume,) if self.volume else ()
+        return outside_files(self.outside_root, self.repo, skip)
 
     def copy_of_repo_file(self, path: str) -> Path | None:
         if self.instance is None:
@@ -55,12 +63,19 @@ def launched_branch(launch: LaunchInfo) -> str | None:
 
 def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
     repo = gitops.repo_root(site.repo_path())
-    outside_root = home
+    # Outside a repository nothing of the server's folder is in git: all of it is scanned.
+    outside_root = home if repo is not None else site.repo_path()
     prefix = ""
+    note = ""
     if repo is not None:
         real_repo, real_home = os.path.realpath(repo), os.path.realpath(home)
         if real_repo.startswith(real_home.rstrip("/") + "/"):
             prefix = os.path.relpath(real_repo, real_home)
+        elif not real_home.startswith(real_repo.rstrip("/") + "/") and real_home != real_repo:
+            note = (
+                f"The repository is not in your home folder ({home}): only its own changes "
+                "are listed."
+            )
     volume: Path | None = None
     instance: Path | None = None
     exists = False
@@ -75,7 +90,7 @@ def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
             message = f"The persistent volume {volume} is not there: nothing can be saved on it."
     except BinderError as err:
         message = err.message
-    return Layout(repo, outside_root, prefix, volume, instance, exists, message)
+    return Layout(repo, outside_root, prefix, volume, instance, exists, message, note)
 
 
 def _volume_facts(layout: Layout, saved: int) -> Volume:
@@ -129,8 +144,7 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
             unpushed = unpushed_commits(layout.repo, launched_branch(launch))
         except gitops.GitFailed as err:
             warnings.append(f"The unpushed commits could not be counted: {err.message}")
-    skip = (layout.volume,) if layout.volume else ()
-    outside_scan = outside_files(layout.outside_root, layout.repo, skip)
+    outside_scan = layout.outside_scan()
     outside: OutsideFiles = {
         "root": str(layout.outside_root),
         "files": [],

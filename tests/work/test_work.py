@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from fixtures.gitrepo import Clone, git
-from work_project import Project, make_project
+from work_project import BINDER_ENV, Project, make_project
 
 from jupyter_binder_ext.errors import InvalidInput
+from jupyter_binder_ext.state import ExtensionState
 from jupyter_binder_ext.work.text import describe_save, describe_work
 
 
@@ -323,3 +324,32 @@ def test_the_reminder_marks_running_projects_near_deletion() -> None:
     quiet = WorkService._reminder({"at_risk": False}, others, 7)
     assert quiet["notify"] is False
     assert [p["name"] for p in quiet["projects"]] == ["a-b-1", "c-d-2"]
+
+
+async def test_a_repository_outside_the_home_folder_is_not_a_reason_to_scan_it(
+    project: Project, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere-home"
+    write(elsewhere / "private.txt", "not the project's\n")
+    state = ExtensionState(project.site, env={**BINDER_ENV, "HOME": str(elsewhere)})
+    data = await state.work()
+    assert data["outside"]["files"] == []
+    assert data["outside"]["note"].startswith("The repository is not in your home folder")
+
+
+async def test_without_git_every_file_of_the_server_folder_is_at_risk(
+    project: Project,
+) -> None:
+    import shutil
+
+    shutil.rmtree(project.repo / ".git")
+    state = project.state()
+    data = await state.work()
+    assert data["repository"] is None
+    assert [f["path"] for f in data["outside"]["files"]] == ["README.md", "notebook.ipynb"]
+    assert data["warnings"] == [
+        f"{project.repo} is not in a git repository: git has no changes to list."
+    ]
+    saved = await state.save_work("persistent")
+    assert [c["path"] for c in saved["copied"]] == ["README.md", "notebook.ipynb"]
+    assert (project.instance / "notebook.ipynb").read_text() == "{}\n"
