@@ -1,0 +1,67 @@
+/**
+ * "Your work" in headless Chromium, against the real server of jupyter_server_test_config.py:
+ * a file written through the contents API shows as at risk, "Copy to persistent storage"
+ * puts it on the volume, and "Commit and push" commits it and pushes to the local bare
+ * repository standing in for GitHub. Every text checked is read from the live REST API.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import type { APIRequestContext } from '@playwright/test';
+
+const PANEL = '#binder-ext-panel';
+const FILE = `work-ui-test-${Date.now()}.csv`;
+
+async function work(request: APIRequestContext): Promise<any> {
+  const response = await request.get('/binder/api/work');
+  expect(response.status()).toBe(200);
+  return response.json();
+}
+
+test.describe('Your work', () => {
+  test.use({ autoGoto: false });
+
+  test('shows what deletion would lose and saves it both ways', async ({
+    page,
+    request
+  }) => {
+    const written = await request.put(`/api/contents/${FILE}`, {
+      data: { type: 'file', format: 'text', content: '1,2\n' }
+    });
+    expect(written.ok()).toBe(true);
+    const before = await work(request);
+    expect(before.changed.map((f: any) => f.path)).toContain(FILE);
+
+    await page.goto();
+    await page.sidebar.openTab('binder-ext-panel');
+    const section = page.locator(`${PANEL} [data-section="work"]`);
+    await expect(section).toBeVisible();
+    await expect(section.locator('[data-figure="summary"]')).toHaveText(
+      before.message
+    );
+    const item = section.locator(`[data-list="changed"] [data-path="${FILE}"]`);
+    await expect(item).toHaveAttribute('data-status', 'untracked');
+    await expect(item).toHaveAttribute('data-on-volume', 'absent');
+
+    await section.locator('[data-action="save-persistent"]').click();
+    const outcome = section.locator('[data-outcome="save-work"]');
+    await expect(outcome).toContainText('Copied');
+    await expect(item).toHaveAttribute('data-on-volume', 'same');
+    const copied = await work(request);
+    expect(copied.changed.find((f: any) => f.path === FILE).on_volume).toBe(
+      'same'
+    );
+
+    await section
+      .locator('[data-field="commit-message"]')
+      .fill('Keep the UI test results');
+    await section.locator('[data-action="save-github"]').click();
+    await expect(outcome).toContainText('Pushed');
+    await expect(outcome).toContainText('Committed');
+    await expect(item).toHaveCount(0);
+    const after = await work(request);
+    expect(after.changed.map((f: any) => f.path)).not.toContain(FILE);
+    expect(after.unpushed.count).toBe(0);
+    await expect(section.locator('[data-figure="summary"]')).toHaveText(
+      after.message
+    );
+  });
+});
