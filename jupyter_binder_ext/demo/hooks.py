@@ -17,19 +17,45 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_binder_ext.demo import gitrepos
+from jupyter_binder_ext.demo.builds import image_name, record_launch
 from jupyter_binder_ext.demo.settings import DEFAULT_REF, DEFAULT_REPO_URL
 from jupyter_binder_ext.demo.userdata import ensure_user_data
 from jupyter_binder_ext.launch.info import github_owner_repo, parse_spec
 
-# The keys BinderHub puts into a launch's user_options.
+# The keys BinderHub puts into a launch's user_options (binderhub builder.py:739-751 and
+# launcher.py:244-252; the launcher's `token` is for servers without hub authentication).
 BINDER_OPTION_KEYS = (
     "repo_url",
     "binder_ref_url",
     "binder_launch_host",
     "binder_request",
     "binder_persistent_request",
+    "binder_client_ip",
     "image",
 )
+# BinderSpawnerMixin.get_env (binderhub binderspawner_mixin.py:104-117): these options become
+# upper-case variables, each only when the launch has it; repo_url becomes BINDER_REPO_URL.
+BINDER_ENV_KEYS = (
+    "binder_ref_url",
+    "binder_launch_host",
+    "binder_persistent_request",
+    "binder_request",
+    "binder_client_ip",
+)
+
+
+def binder_env(options: Mapping[str, Any]) -> dict[str, str]:
+    """The ``BINDER_*`` variables exactly as BinderSpawnerMixin.get_env sets them, plus the
+    image variables KubeSpawner sets (kubespawner spawner.py:2581-2582)."""
+    env: dict[str, str] = {}
+    if "repo_url" in options:
+        env["BINDER_REPO_URL"] = str(options["repo_url"])
+    for key in BINDER_ENV_KEYS:
+        if key in options:
+            env[key.upper()] = str(options[key])
+    if options.get("image"):
+        env["JUPYTER_IMAGE_SPEC"] = env["JUPYTER_IMAGE"] = str(options["image"])
+    return env
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,8 @@ def resolve_launch(
     """
     given = dict(options or {})
     repo_url = str(given.get("repo_url") or DEFAULT_REPO_URL)
+    # Unless the launch brings its own (the extension relaunching with the running image),
+    # the image is the one BinderHub builds for this commit: a new commit, a new image.
     persistent = parse_spec(str(given.get("binder_persistent_request") or ""))
     request = parse_spec(str(given.get("binder_request") or ""))
     spec = persistent or request
@@ -79,12 +107,14 @@ def resolve_launch(
     completed = {
         **given,
         "repo_url": repo_url,
-        "binder_ref_url": given.get("binder_ref_url") or f"{repo_url.rstrip('/')}/tree/{sha}",
+        # repoproviders.py:967, github.com's form
+        "binder_ref_url": given.get("binder_ref_url")
+        or f"https://github.com/{owner}/{repo}/tree/{sha}",
         "binder_launch_host": host if host.endswith("/") else host + "/",
         "binder_request": given.get("binder_request") or f"v2/{provider}/{owner}/{repo}/{ref}",
         "binder_persistent_request": given.get("binder_persistent_request")
         or f"v2/{provider}/{owner}/{repo}/{sha}",
-        "image": given.get("image") or f"binder-demo/{owner}-{repo}:{sha[:12]}".lower(),
+        "image": given.get("image") or image_name(owner, repo, sha),
     }
     return DemoLaunch(completed, owner, repo, sha, bare)
 
@@ -119,15 +149,13 @@ async def prepare_binder_launch(spawner: Any) -> None:
 
     options = launch.options
     image = str(options["image"])
-    spawner.binder_env = {
-        "BINDER_REPO_URL": str(options["repo_url"]),
-        "BINDER_REF_URL": str(options["binder_ref_url"]),
-        "BINDER_LAUNCH_HOST": str(options["binder_launch_host"]),
-        "BINDER_REQUEST": str(options["binder_request"]),
-        "BINDER_PERSISTENT_REQUEST": str(options["binder_persistent_request"]),
-        "JUPYTER_IMAGE_SPEC": image,
-        "JUPYTER_IMAGE": image,
-    }
+    built = await asyncio.to_thread(
+        record_launch, state_dir, image, str(options["repo_url"]), launch.sha
+    )
+    spawner.log.info(
+        "%s: %s %s", spawner._log_name, "BinderHub would build" if built else "reuses", image
+    )
+    spawner.binder_env = binder_env(options)
     spawner.binder_args = [
         f"--BinderExt.persistent_volume_template={data.volume_template}",
         f"--BinderExt.ssh_private_key_path={data.private_key}",

@@ -15,6 +15,7 @@ from jupyter_binder_ext.demo.hooks import prepare_binder_launch
 from jupyter_binder_ext.demo.launcher import make_launch_handler
 from jupyter_binder_ext.demo.settings import SETTINGS_ENV, DemoSettings
 from jupyter_binder_ext.hub import LocalGitSource, chain_hooks, resources_hook
+from jupyter_binder_ext.projects.slot_limit import LIMIT_VARIABLE
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 settings = DemoSettings.load(os.environ[SETTINGS_ENV])
@@ -44,6 +45,8 @@ c.JupyterHub.load_roles = [{"name": "admin", "services": ["binder-demo-admin"]}]
 # -- named servers: five projects per user, as on the seed site ------------------------------
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = settings.named_server_limit
+# ...and every server learns it from the variable BinderHub reads (binderhub launcher.py:55-56).
+c.Spawner.environment = {LIMIT_VARIABLE: str(settings.named_server_limit)}
 
 # -- single-user servers ---------------------------------------------------------------------
 c.JupyterHub.spawner_class = "jupyter_binder_ext.demo.spawner.BinderDemoSpawner"
