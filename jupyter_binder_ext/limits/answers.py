@@ -37,6 +37,7 @@ class GpuDevice(TypedDict):
     memory_total: int | None
     memory_used: int | None
     utilization: int | None
+    mig: bool  # a MIG slice of GPU `index`, with its own memory
 
 
 class GpuFigures(TypedDict):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import ctypes
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.nvidia_smi_standin import make_nvidia_smi
 
 from jupyter_binder_ext.config import SiteConfig
-from jupyter_binder_ext.limits.gpu import GpuReader, parse_visible_devices
+from jupyter_binder_ext.limits.gpu import SMI_QUERY, GpuReader, parse_visible_devices
 from jupyter_binder_ext.limits.reader import LimitsReader, describe_limits
 
 GIB = 1024**3
@@ -41,6 +42,10 @@ class StandInDevice:
     total: int
     used: int
     utilization: int | None  # None: NVML answers "Not Supported" (e.g. a MIG slice)
+    # MIG (nvmlDeviceGetMigMode and friends): None where the GPU has no MIG ("Not
+    # Supported"), else 0/1; `slices` maps a slot to the slice in it (others: "Not Found").
+    mig_mode: int | None = None
+    slices: dict[int, StandInDevice] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,21 @@ class StandInNVML:
         if handle.utilization is None:
             raise StandInNVMLError("Not Supported")
         return _Utilization(handle.utilization, 10)
+
+    def nvmlDeviceGetMigMode(self, handle: StandInDevice) -> list[int]:
+        if handle.mig_mode is None:
+            raise StandInNVMLError("Not Supported")
+        return [handle.mig_mode, handle.mig_mode]  # [current, pending]
+
+    def nvmlDeviceGetMaxMigDeviceCount(self, handle: StandInDevice) -> int:
+        if handle.mig_mode is None:
+            raise StandInNVMLError("Not Supported")
+        return 7  # an A100's seven 1g slots
+
+    def nvmlDeviceGetMigDeviceHandleByIndex(self, handle: StandInDevice, index: int) -> Any:
+        if index not in handle.slices:
+            raise StandInNVMLError("Not Found")
+        return handle.slices[index]
 
 
 def four_gpus() -> StandInNVML:
@@ -221,6 +241,7 @@ def test_every_device_when_unset() -> None:
         "memory_total": 40 * GIB,
         "memory_used": 2 * GIB,
         "utilization": 20,
+        "mig": False,
     }
     reader.read()
     assert nvml.init_calls == 1  # initialised once, kept
@@ -286,3 +307,171 @@ def test_a_device_lost_mid_run_is_quiet(caplog: pytest.LogCaptureFixture) -> Non
             "source": "none: NVML query failed (GPU is lost)",
         }
     assert len([r for r in caplog.records if r.name == "jupyter_binder_ext"]) == 1
+
+
+# -- MIG slices (NVML's MIG calls: nvmlDeviceGetMigMode, nvmlDeviceGetMaxMigDeviceCount,
+#    nvmlDeviceGetMigDeviceHandleByIndex; a slice's handle answers its own memory) -------------
+
+MIG_A = "MIG-5a6f0f0c-1111-5b5b-9e1c-aaaaaaaaaaaa"
+MIG_B = "MIG-5a6f0f0c-2222-5b5b-9e1c-bbbbbbbbbbbb"
+
+
+def a100_in_mig_mode() -> StandInNVML:
+    slices = {
+        0: StandInDevice("NVIDIA A100-SXM4-40GB MIG 3g.20gb", MIG_A, 19968 * 1024**2, GIB, None),
+        3: StandInDevice("NVIDIA A100-SXM4-40GB MIG 1g.5gb", MIG_B, 4864 * 1024**2, 0, None),
+    }
+    parent = StandInDevice(
+        "NVIDIA A100-SXM4-40GB", "GPU-0000000a-aaaa-bbbb-cccc-dddddddddddd", 40 * GIB, GIB, None
+    )
+    parent.mig_mode, parent.slices = 1, slices
+    whole = StandInDevice("NVIDIA T4", "GPU-0000000b-aaaa-bbbb-cccc-dddddddddddd", 16 * GIB, 0, 5)
+    return StandInNVML([parent, whole])
+
+
+def test_a_mig_slice_is_its_own_device_with_its_own_memory() -> None:
+    nvml = a100_in_mig_mode()
+    data = GpuReader({"NVIDIA_VISIBLE_DEVICES": MIG_B}, load_nvml=lambda: nvml).read()
+    assert data == {
+        "count": 1,
+        "devices": [
+            {
+                "index": 0,
+                "name": "NVIDIA A100-SXM4-40GB MIG 1g.5gb",
+                "uuid": MIG_B,
+                "mig": True,
+                "memory_total": 4864 * 1024**2,
+                "memory_used": 0,
+                "utilization": None,  # NVML measures no utilisation per slice
+            }
+        ],
+        "source": "nvml",
+    }
+
+
+@pytest.mark.parametrize(
+    ("visible", "uuids"),
+    [
+        # nothing listed: a GPU in MIG mode counts as its slices, not as itself
+        ("all", [MIG_A, MIG_B, "GPU-0000000b-aaaa-bbbb-cccc-dddddddddddd"]),
+        (f"{MIG_A},{MIG_B}", [MIG_A, MIG_B]),
+        ("0:3", [MIG_B]),  # the container toolkit's <gpu>:<mig> form
+        ("1", ["GPU-0000000b-aaaa-bbbb-cccc-dddddddddddd"]),
+    ],
+)
+def test_visible_mig_slices(visible: str, uuids: list[str]) -> None:
+    nvml = a100_in_mig_mode()
+    data = GpuReader({"NVIDIA_VISIBLE_DEVICES": visible}, load_nvml=lambda: nvml).read()
+    assert [d["uuid"] for d in data["devices"]] == uuids
+
+
+# -- images with nvidia-smi only (stand-in: tests/fixtures/nvidia_smi_standin.py) -------------
+
+
+def smi_scenario() -> dict[str, Any]:
+    return {
+        "gpus": [
+            {
+                "index": 0,
+                "name": "NVIDIA A100-SXM4-40GB",
+                "uuid": "GPU-0000000a-aaaa-bbbb-cccc-dddddddddddd",
+                "memory.total": 40960,
+                "memory.used": 1024,
+                "utilization.gpu": "[N/A]",  # a GPU in MIG mode
+                "migs": [
+                    {"profile": "3g.20gb", "device": 0, "uuid": MIG_A},
+                    {"profile": "1g.5gb", "device": 1, "uuid": MIG_B},
+                ],
+            },
+            {
+                "index": 1,
+                "name": "Tesla T4",
+                "uuid": "GPU-0000000b-aaaa-bbbb-cccc-dddddddddddd",
+                "memory.total": 15360,
+                "memory.used": 0,
+                "utilization.gpu": 7,
+            },
+        ]
+    }
+
+
+def no_pynvml() -> Any:
+    raise ImportError("No module named 'pynvml'")
+
+
+def test_nvidia_smi_when_the_image_has_no_nvml_package(tmp_path: Path) -> None:
+    smi = make_nvidia_smi(tmp_path, smi_scenario())
+    env = {"NVIDIA_VISIBLE_DEVICES": "1", "PATH": str(tmp_path)}
+    data = GpuReader(env, load_nvml=no_pynvml).read()
+    assert data == {
+        "count": 1,
+        "devices": [
+            {
+                "index": 1,
+                "name": "Tesla T4",
+                "uuid": "GPU-0000000b-aaaa-bbbb-cccc-dddddddddddd",
+                "mig": False,
+                "memory_total": 15360 * 1024**2,
+                "memory_used": 0,
+                "utilization": 7,
+            }
+        ],
+        "source": "nvidia-smi",
+    }
+    assert smi.exists()
+
+
+def test_nvidia_smi_lists_mig_slices(tmp_path: Path) -> None:
+    make_nvidia_smi(tmp_path, smi_scenario())
+    env = {"NVIDIA_VISIBLE_DEVICES": MIG_B, "PATH": str(tmp_path)}
+    (device,) = GpuReader(env, load_nvml=no_pynvml).read()["devices"]
+    assert (device["uuid"], device["mig"], device["index"]) == (MIG_B, True, 0)
+    assert device["name"] == "NVIDIA A100-SXM4-40GB MIG 1g.5gb"
+    everything = GpuReader({"PATH": str(tmp_path)}, load_nvml=no_pynvml).read()
+    assert [d["uuid"] for d in everything["devices"]] == [
+        MIG_A,
+        MIG_B,
+        "GPU-0000000b-aaaa-bbbb-cccc-dddddddddddd",
+    ]
+
+
+def test_nvidia_smi_without_a_driver_is_quiet_and_remembered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_nvidia_smi(tmp_path, {"no_driver": True})
+    caplog.set_level(logging.DEBUG, logger="jupyter_binder_ext")
+    reader = GpuReader({"PATH": str(tmp_path)}, load_nvml=no_pynvml)
+    first, second = reader.read(), reader.read()
+    assert (
+        first
+        == second
+        == {
+            "count": 0,
+            "devices": [],
+            "source": (
+                "none: nvidia-ml-py is not installed; nvidia-smi failed (NVIDIA-SMI has failed "
+                "because it couldn't communicate with the NVIDIA driver. Make sure that the "
+                "latest NVIDIA driver is installed and running.)"
+            ),
+        }
+    )
+    assert reader.needs_io is False
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len([r for r in caplog.records if r.name == "jupyter_binder_ext"]) == 1
+
+
+def test_the_smi_query_asks_only_documented_fields(tmp_path: Path) -> None:
+    # The stand-in refuses an unknown field as nvidia-smi does (exit 2): the reader's query
+    # passes, a wrong one would not.
+    import subprocess
+
+    smi = make_nvidia_smi(tmp_path, smi_scenario())
+    good = subprocess.run([smi, *SMI_QUERY], capture_output=True, text=True, check=False)
+    assert good.returncode == 0 and good.stdout.count("\n") == 2
+    bad = subprocess.run(
+        [smi, "--query-gpu=index,gpu_fans", "--format=csv,noheader,nounits"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "gpu_fans" in bad.stdout
