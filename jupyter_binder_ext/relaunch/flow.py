@@ -31,7 +31,7 @@ from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.errors import BinderError, CommandFailed, Conflict, HubTimeout, InvalidInput
-from jupyter_binder_ext.launch.info import LaunchInfo, github_owner_repo
+from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.resources.file import (
     invalid_input,
     read_resources,
@@ -233,34 +233,11 @@ def _committed_text(commit: gitops.CommitResult) -> str:
 def user_options_for(
     launch: LaunchInfo, sha: str, branch: str, repo_url: str = ""
 ) -> dict[str, Any]:
-    """BinderHub's ``user_options`` for a launch of commit `sha` (of `branch`)."""
-    repo_url = launch.repo_url or repo_url
-    ref = branch or sha
-    owner, repo = launch.owner, launch.repo
-    provider = launch.provider
-    if not provider and github_owner_repo(repo_url):
-        owner, repo = github_owner_repo(repo_url)  # type: ignore[misc]
-        provider = "gh"
-    if provider == "gh":
-        spec = f"v2/gh/{owner}/{repo}"
-        ref_url = f"https://github.com/{owner}/{repo}/tree/{sha}"
-    elif provider == "gl":
-        spec = "v2/gl/" + quote(f"{owner}/{repo}", safe="")
-        ref_url = f"{repo_url.rstrip('/')}/-/tree/{sha}"
-    else:
-        spec = "v2/git/" + quote(repo_url, safe="")
-        ref_url = repo_url
-    options = {
-        "repo_url": repo_url,
-        "binder_ref_url": ref_url,
-        "binder_launch_host": launch.launch_host,
-        "binder_request": f"{spec}/{quote(ref, safe='')}",
-        "binder_persistent_request": f"{spec}/{sha}",
-    }
-    if launch.image:
-        # The commit changes only .resources: the current image is the new one's too.
-        options["image"] = launch.image
-    return options
+    """BinderHub's ``user_options`` for a launch of commit `sha` (of `branch`), any provider."""
+    from jupyter_binder_ext.launch.binderhub import user_options_for as binderhub_options
+
+    # The commit changes only .resources: the current image is the new one's too.
+    return binderhub_options(launch, sha, branch, repo_url=repo_url, image=launch.image)
 
 
 async def _slots(state: ExtensionState) -> dict[str, Any]:
@@ -314,9 +291,7 @@ async def _launch(
 ) -> None:
     slots = await _slots(state)
     answer["slots"] = slots
-    binderhub = bool(
-        launch.launch_host and launch.provider == "gh" and launch.owner and launch.repo
-    )
+    binderhub = bool(launch.launch_url_for(sha))  # gh, gl, git, gist under a BinderHub
     if binderhub:
         url = launch.launch_url_for(sha, labpath)
         answer["launch"] = {
