@@ -76,6 +76,7 @@ export interface IGpuDevice {
   memory_total: number | null;
   memory_used: number | null;
   utilization: number | null;
+  mig: boolean;
 }
 
 export interface IGpuFigures {
@@ -383,6 +384,8 @@ export interface IProjectsAnswer {
   message: string;
   user: string;
   limit: number;
+  limit_source: string;
+  hub_version: string;
   used: number;
   free: number | null;
   full: boolean;
@@ -419,7 +422,7 @@ export interface IResourceSet {
   meml: number;
 }
 
-/** The operator's maxima (null: no ceiling beyond the defaults' sanity checks). */
+/** The operator's maxima, on by default (null: the operator turned that one off). */
 export interface IResourceCeilings {
   gpu: number | null;
   cpul: number | null;
@@ -451,6 +454,7 @@ export interface IResourcesAnswer {
   effective: IResourceSet;
   defaults: IResourceSet;
   maximums: IResourceCeilings;
+  ceilings: IResourceCeilings;
   running: IRunningResources;
   problems: IResourcesProblem[];
   has_errors: boolean;
