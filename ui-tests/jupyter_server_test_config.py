@@ -9,7 +9,7 @@ Relaunch: BinderHub and GitHub cannot be reached from the test machine, so `orig
 local bare repository as its push URL (a stand-in for GitHub) and the test answers the
 BinderHub launch URL with a stand-in page.
 
-Hub hook: the Projects test reads whatever `GET binder/api/sessions` answers. By default the
+Hub hook: the Projects test reads whatever `GET binder/api/projects` answers. By default the
 hub address below points at a closed port, so the section must show the server's "hub
 unreachable" error while the other sections keep working. To run the same test against a real
 hub (e.g. the demo hub), export BINDER_UI_TESTS_HUB_API_URL, BINDER_UI_TESTS_HUB_TOKEN and
@@ -34,7 +34,10 @@ c.ServerApp.port = PORT
 c.ServerApp.allow_root = True
 c.ServerApp.jpserver_extensions = {"jupyter_binder_ext": True}
 
-base = Path(tempfile.mkdtemp(prefix="binder-ui-tests-"))
+# A long base path, so that the panel shows paths as long as a real site's (the layout
+# test checks that they wrap or shorten in a 250 px sidebar).
+base = Path(tempfile.mkdtemp(prefix="binder-ui-tests-")) / "a-site-with-a-rather-long-folder-name"
+base.mkdir()
 root = base / "work"
 root.mkdir()
 c.ServerApp.root_dir = str(root)
@@ -62,7 +65,8 @@ sha = subprocess.run(
 ).stdout.strip()
 
 USER = os.environ.get("BINDER_UI_TESTS_HUB_USER", "galata-user")
-SERVER = "octo-org-demo-repo-ab12cd34"
+# As long as the names BinderHub gives (15 + 15 characters of the repository, 8 random).
+SERVER = "octo-org-demo-r-ository-with-a-ab12cd34"
 
 # The persistent volume stand-in: a plain folder at the template's place.
 volume_template = str(base / "home" / "{username}-nfs-pvc")

@@ -1,6 +1,6 @@
 /**
  * Display formatting only: bytes, cores, dates. No decision is taken here; what is
- * shown, and every message, comes from the server.
+ * shown, its state and level, and every message come from the server.
  */
 
 const GB = 1024 ** 3;
@@ -51,13 +51,16 @@ export function percent(
   return Math.max(0, Math.min(100, (part / whole) * 100));
 }
 
+function toDate(value: string | number): Date {
+  return typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+}
+
 /** An ISO date (or seconds since the epoch) in the user's locale. */
 export function formatDate(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') {
     return '–';
   }
-  const date =
-    typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  const date = toDate(value);
   if (Number.isNaN(date.getTime())) {
     return String(value);
   }
@@ -71,12 +74,15 @@ export function formatRelative(
   if (value === null || value === undefined || value === '') {
     return '–';
   }
-  const date =
-    typeof value === 'number' ? new Date(value * 1000) : new Date(value);
-  const seconds = (date.getTime() - Date.now()) / 1000;
+  const seconds = (toDate(value).getTime() - Date.now()) / 1000;
   if (Number.isNaN(seconds)) {
     return String(value);
   }
+  return formatSpan(seconds);
+}
+
+/** A span of seconds from now ("in 6 days", "2 hours ago"), in the browser's words. */
+export function formatSpan(seconds: number): string {
   const steps: [Intl.RelativeTimeFormatUnit, number][] = [
     ['second', 60],
     ['minute', 60],
@@ -94,27 +100,5 @@ export function formatRelative(
     }
     amount /= size;
   }
-  return formatDate(value);
-}
-
-/** The `source` of a figure, as a short label. */
-export function formatSource(
-  source: string | Record<string, string> | null | undefined,
-  figure?: string
-): string {
-  if (!source) {
-    return '';
-  }
-  if (typeof source === 'string') {
-    return source;
-  }
-  if (figure && source[figure]) {
-    return source[figure];
-  }
-  return Array.from(new Set(Object.values(source))).join(', ');
-}
-
-/** The first 12 characters of a commit. */
-export function shortSha(sha: string | null | undefined): string {
-  return sha ? (/^[0-9a-f]{13,40}$/.test(sha) ? sha.slice(0, 12) : sha) : '';
+  return '–';
 }

@@ -13,32 +13,38 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 
 import { addCommands } from './commands';
-import { BinderModel, IBinderModel } from './model';
+import { BinderModel } from './model';
 import { BinderPanel } from './panel';
-import { BinderStatus } from './statusbar';
+import {
+  BinderStatus,
+  MemoryChoice,
+  RESOURCE_USAGE_PLUGINS
+} from './statusbar';
 import { remindOfWork } from './components/WorkSection';
 import {
   CommandIDs,
+  IBinderModel,
   IBinderModel as IBinderModelToken,
   PLUGIN_ID
 } from './tokens';
 
 export { BinderModel } from './model';
-export type { IBinderModel } from './model';
 export * from './tokens';
 
 /** The settings of schema/plugin.json. */
 interface ISettings {
   limitsPollInterval: number;
-  sessionsPollInterval: number;
+  projectsPollInterval: number;
   showStatusBar: boolean;
+  statusBarMemory: MemoryChoice;
   workReminderDays: number;
 }
 
 const DEFAULT_SETTINGS: ISettings = {
   limitsPollInterval: 5,
-  sessionsPollInterval: 30,
+  projectsPollInterval: 30,
   showStatusBar: true,
+  statusBarMemory: 'auto',
   workReminderDays: 2
 };
 
@@ -71,7 +77,7 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
     const settings: ISettings = { ...DEFAULT_SETTINGS };
     const model = new BinderModel({
       limitsInterval: settings.limitsPollInterval,
-      sessionsInterval: settings.sessionsPollInterval
+      projectsInterval: settings.projectsPollInterval
     });
 
     const panel = new BinderPanel(model, app.commands, trans);
@@ -85,9 +91,17 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
 
     const statusChanged = new Signal<IBinderModel, void>(model);
     if (statusBar) {
-      const status = new BinderStatus(model, trans, () => {
+      // jupyter-resource-usage already shows RAM: one RAM figure in the status bar.
+      const otherShowsMemory = RESOURCE_USAGE_PLUGINS.some(id =>
+        app.hasPlugin(id)
+      );
+      const showMemory = () =>
+        settings.statusBarMemory === 'show' ||
+        (settings.statusBarMemory === 'auto' && !otherShowsMemory);
+      const status = new BinderStatus(model, trans, showMemory, () => {
         void app.commands.execute(CommandIDs.openPanel);
       });
+      statusChanged.connect(() => status.update());
       statusBar.registerStatusItem(`${PLUGIN_ID}:status`, {
         item: status,
         align: 'left',
@@ -101,7 +115,7 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
       Object.assign(settings, values);
       model.setIntervals(
         settings.limitsPollInterval,
-        settings.sessionsPollInterval
+        settings.projectsPollInterval
       );
       model.statusBarVisible = Boolean(statusBar) && settings.showStatusBar;
       model.workReminderDays = settings.workReminderDays;

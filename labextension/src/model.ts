@@ -3,9 +3,8 @@
  *
  * It has no domain logic: every figure and message comes from the server. Each section has
  * its own state, so one failing endpoint (a hub that is down, a token without scopes) never
- * hides what the others say.
+ * hides what the others say. Its interface, IBinderModel, is in tokens.ts.
  */
-import { IDisposable } from '@lumino/disposable';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -16,33 +15,27 @@ import {
   requestAPIWithHeaders
 } from './handler';
 import {
+  ActionKey,
   IActionResult,
-  ILaunchInfo,
-  ILimits,
-  IPersistence,
-  IRelaunchResult,
-  IResourcesFile,
-  ISessions,
-  ISshKey,
-  ResourceValues
+  IActionState,
+  IBinderModel,
+  IInstanceDirAnswer,
+  IConfigureGitAnswer,
+  IRelaunchAnswer,
+  IRelaunchRequest,
+  IResourcesAnswer,
+  ISectionState,
+  ISections,
+  ISshTestAnswer,
+  IStopAnswer,
+  ResourceKey,
+  SectionKey
 } from './tokens';
-
-/** What one section knows: the last good answer, the last error, whether a call runs. */
-export interface ISectionState<T> {
-  data: T | null;
-  error: BinderAPIError | null;
-  loading: boolean;
-}
-
-export interface ISections {
-  launch: ILaunchInfo;
-  limits: ILimits;
-  resources: IResourcesFile;
-  persistence: IPersistence;
-  ssh: ISshKey;
-  sessions: ISessions;
-}
-export type SectionKey = keyof ISections;
+import type {
+  ISaveAnswer,
+  ISiblingWorkAnswer,
+  IWorkSaveRequest
+} from './tokens';
 
 /** The endpoint (under binder/api/) behind each section. */
 const ENDPOINTS: Record<SectionKey, string> = {
@@ -51,56 +44,16 @@ const ENDPOINTS: Record<SectionKey, string> = {
   resources: 'resources',
   persistence: 'persistence',
   ssh: 'ssh',
-  sessions: 'sessions'
+  projects: 'projects',
+  work: 'work'
 };
-
-/** The result of the last run of an action (configure git, test ssh, relaunch...). */
-export interface IActionState<T = IActionResult> {
-  busy: boolean;
-  result: T | null;
-  error: BinderAPIError | null;
-}
-
-export type ActionKey =
-  | 'configure-git'
-  | 'ssh-test'
-  | 'instance-dir'
-  | 'save-resources'
-  | 'relaunch'
-  | 'copy'
-  | `project:${string}`;
-
-export interface IBinderModel extends IDisposable {
-  readonly changed: ISignal<IBinderModel, SectionKey | 'actions'>;
-  section<K extends SectionKey>(key: K): ISectionState<ISections[K]>;
-  action<T = IActionResult>(key: ActionKey): IActionState<T>;
-  refresh(key?: SectionKey): Promise<void>;
-  panelVisible: boolean;
-  statusBarVisible: boolean;
-  setIntervals(limitsSeconds: number, sessionsSeconds: number): void;
-  saveResources(values: Record<string, unknown>): Promise<IResourcesFile>;
-  createInstanceDir(): Promise<IActionResult>;
-  configureGit(): Promise<IActionResult>;
-  testSsh(): Promise<IActionResult>;
-  stopProject(
-    name: string,
-    options?: { remove?: boolean; force?: boolean }
-  ): Promise<IActionResult>;
-  relaunch(body: {
-    values?: Record<string, unknown>;
-    message?: string;
-    stop_current?: boolean;
-    labpath?: string;
-  }): Promise<IRelaunchResult>;
-  runAction<T>(key: ActionKey, job: () => Promise<T>): Promise<T>;
-}
 
 export namespace BinderModel {
   export interface IOptions {
     /** Seconds between reads of `limits` while someone looks at them. */
     limitsInterval?: number;
-    /** Seconds between reads of `sessions` while the panel is shown. */
-    sessionsInterval?: number;
+    /** Seconds between reads of `projects` while the panel is shown. */
+    projectsInterval?: number;
   }
 }
 
@@ -119,7 +72,7 @@ function asAPIError(error: unknown): BinderAPIError {
 export class BinderModel implements IBinderModel {
   constructor(options: BinderModel.IOptions = {}) {
     const limits = options.limitsInterval ?? 5;
-    const sessions = options.sessionsInterval ?? 30;
+    const projects = options.projectsInterval ?? 30;
     // Limits feed the status bar as well as the panel: poll while either is shown, and
     // never while the browser tab is hidden.
     this._limitsPoll = new Poll({
@@ -130,10 +83,10 @@ export class BinderModel implements IBinderModel {
         !(this._panelVisible || this._statusBarVisible) || 'when-hidden'
     });
     // The hub is asked about projects only while the panel is open.
-    this._sessionsPoll = new Poll({
-      factory: () => this._fetch('sessions'),
-      frequency: Private.frequency(sessions),
-      name: 'jupyter-binder-ext:sessions',
+    this._projectsPoll = new Poll({
+      factory: () => this._fetch('projects'),
+      frequency: Private.frequency(projects),
+      name: 'jupyter-binder-ext:projects',
       standby: () => !this._panelVisible || 'when-hidden'
     });
   }
@@ -152,7 +105,7 @@ export class BinderModel implements IBinderModel {
     }
     this._isDisposed = true;
     this._limitsPoll.dispose();
-    this._sessionsPoll.dispose();
+    this._projectsPoll.dispose();
     Signal.clearData(this);
   }
 
@@ -180,12 +133,13 @@ export class BinderModel implements IBinderModel {
     if (visible) {
       // Fresh figures when the panel opens; the one-shot sections load once.
       void this._limitsPoll.refresh();
-      void this._sessionsPoll.refresh();
+      void this._projectsPoll.refresh();
       for (const key of [
         'launch',
         'resources',
         'persistence',
-        'ssh'
+        'ssh',
+        'work'
       ] as const) {
         if (!this.section(key).data && !this.section(key).loading) {
           void this._fetch(key).catch(() => undefined);
@@ -207,9 +161,9 @@ export class BinderModel implements IBinderModel {
     }
   }
 
-  setIntervals(limitsSeconds: number, sessionsSeconds: number): void {
+  setIntervals(limitsSeconds: number, projectsSeconds: number): void {
     this._limitsPoll.frequency = Private.frequency(limitsSeconds);
-    this._sessionsPoll.frequency = Private.frequency(sessionsSeconds);
+    this._projectsPoll.frequency = Private.frequency(projectsSeconds);
   }
 
   /** Read one section again, or all of them. Errors land in the section's state. */
@@ -222,53 +176,63 @@ export class BinderModel implements IBinderModel {
    * Write `.resources` from the form's values, guarded by the ETag of the text the form
    * was built from. A 400 carries the server's problems; a 409 means the file changed.
    */
-  saveResources(values: Record<string, unknown>): Promise<IResourcesFile> {
+  saveResources(values: Record<string, unknown>): Promise<IResourcesAnswer> {
     return this.runAction('save-resources', async () => {
       const etag = this.section('resources').data?.etag;
       const headers: Record<string, string> = etag ? { 'If-Match': etag } : {};
-      const { data } = await requestAPIWithHeaders<IResourcesFile>(
+      const { data } = await requestAPIWithHeaders<IResourcesAnswer>(
         ENDPOINTS.resources,
         jsonBody('PUT', { values }, headers)
       );
       this._setSection('resources', { data, error: null, loading: false });
+      // The file is good now: an earlier relaunch's refusal no longer applies.
+      this._clearError('relaunch');
       return data;
     });
   }
 
-  /** Create this instance's folder and its link; the answer is the new storage state. */
-  createInstanceDir(): Promise<IActionResult> {
+  /** Create this instance's folder and its link; the answer is the new volume state. */
+  createInstanceDir(): Promise<IInstanceDirAnswer> {
     return this.runAction('instance-dir', async () => {
-      const data = await requestAPI<IPersistence>(
+      const data = await requestAPI<IInstanceDirAnswer>(
         'persistence/instance-dir',
         jsonBody('POST', {})
       );
       this._setSection('persistence', { data, error: null, loading: false });
-      return { ok: true, message: data.action?.message ?? '' };
+      return data;
     });
   }
 
   /** Set ssh and git up; the answer is the new key state plus what changed. */
   configureGit(): Promise<IActionResult> {
     return this.runAction('configure-git', async () => {
-      const data = await requestAPI<ISshKey>(
+      const data = await requestAPI<IConfigureGitAnswer>(
         'ssh/configure-git',
         jsonBody('POST', {})
       );
       this._setSection('ssh', { data, error: null, loading: false });
-      return { ok: true, message: data.configure?.message ?? '' };
+      return { ok: true, message: data.configure.message };
     });
   }
 
   testSsh(): Promise<IActionResult> {
-    return this.runAction('ssh-test', () =>
-      requestAPI<IActionResult>('ssh/test', jsonBody('POST', {}))
-    );
+    return this.runAction('ssh-test', async () => {
+      const answer = await requestAPI<ISshTestAnswer>(
+        'ssh/test',
+        jsonBody('POST', {})
+      );
+      return {
+        ok: answer.ok,
+        message: answer.message,
+        next_step: answer.next_step
+      };
+    });
   }
 
   stopProject(
     name: string,
     options: { remove?: boolean; force?: boolean } = {}
-  ): Promise<IActionResult> {
+  ): Promise<IStopAnswer> {
     const query = new URLSearchParams();
     if (options.remove) {
       query.set('remove', '1');
@@ -278,26 +242,23 @@ export class BinderModel implements IBinderModel {
     }
     const suffix = query.toString() ? `?${query.toString()}` : '';
     return this.runAction(`project:${name}`, async () => {
-      const result = await requestAPI<IActionResult>(
-        `sessions/${encodeURIComponent(name)}${suffix}`,
+      const result = await requestAPI<IStopAnswer>(
+        `projects/${encodeURIComponent(name)}${suffix}`,
         { method: 'DELETE' }
       );
-      await this.refresh('sessions');
+      await this.refresh('projects');
       return result;
     });
   }
 
-  relaunch(body: {
-    values?: Record<string, unknown>;
-    message?: string;
-    stop_current?: boolean;
-    labpath?: string;
-  }): Promise<IRelaunchResult> {
+  relaunch(body: IRelaunchRequest): Promise<IRelaunchAnswer> {
     return this.runAction('relaunch', async () => {
-      const result = await requestAPI<IRelaunchResult>(
+      const result = await requestAPI<IRelaunchAnswer>(
         'relaunch',
         jsonBody('POST', body)
       );
+      // The values were accepted: the form's earlier refusal is stale.
+      this._clearError('save-resources');
       // The file was written (the answer carries it) and the slots may have changed.
       if (result.resources) {
         this._setSection('resources', {
@@ -308,9 +269,31 @@ export class BinderModel implements IBinderModel {
       } else {
         void this._fetch('resources').catch(() => undefined);
       }
-      void this.refresh('sessions');
+      void this.refresh('projects');
       return result;
     });
+  }
+
+  workReminderDays = 2;
+
+  /** Copy the work to the volume, or commit and push it; then read `work` again. */
+  saveWork(body: IWorkSaveRequest): Promise<ISaveAnswer> {
+    return this.runAction('save-work', async () => {
+      const result = await requestAPI<ISaveAnswer>(
+        'work/save',
+        jsonBody('POST', body)
+      );
+      void this.refresh('work');
+      return result;
+    });
+  }
+
+  projectWork(name: string): Promise<ISiblingWorkAnswer> {
+    return this.runAction(`work:${name}`, () =>
+      requestAPI<ISiblingWorkAnswer>(
+        `work/projects/${encodeURIComponent(name)}`
+      )
+    );
   }
 
   /** Run an action, keeping its busy flag, result and error for the views. */
@@ -327,10 +310,23 @@ export class BinderModel implements IBinderModel {
     }
   }
 
+  clearAction(key: ActionKey): void {
+    if (this._actions.delete(key)) {
+      this._changed.emit('actions');
+    }
+  }
+
+  /** Drop an action's error, keeping a successful outcome. */
+  private _clearError(key: ActionKey): void {
+    if (this.action(key).error) {
+      this.clearAction(key);
+    }
+  }
+
   /** The values a form would send, as typed; the server validates them. */
-  static formValues(raw: Record<string, string>): ResourceValues & {
-    [key: string]: unknown;
-  } {
+  static formValues(
+    raw: Partial<Record<ResourceKey, string>>
+  ): Record<string, unknown> {
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
       const trimmed = text.trim();
@@ -353,7 +349,11 @@ export class BinderModel implements IBinderModel {
     }
     const previous = this.section(key);
     this._setSection(key, { ...previous, loading: true });
-    const promise = requestAPI<ISections[K]>(ENDPOINTS[key])
+    const endPoint =
+      key === 'work'
+        ? `work?remind_days=${encodeURIComponent(this.workReminderDays)}`
+        : ENDPOINTS[key];
+    const promise = requestAPI<ISections[K]>(endPoint)
       .then(data => {
         this._setSection(key, { data, error: null, loading: false });
         return data;
@@ -400,7 +400,7 @@ export class BinderModel implements IBinderModel {
   private _actions = new Map<ActionKey, IActionState<any>>();
   private _pending = new Map<SectionKey, Promise<unknown>>();
   private _limitsPoll: Poll;
-  private _sessionsPoll: Poll;
+  private _projectsPoll: Poll;
   private _panelVisible = false;
   private _statusBarVisible = false;
   private _isDisposed = false;

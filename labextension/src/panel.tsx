@@ -6,14 +6,14 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { LaunchSection } from './components/LaunchSection';
+import { LimitsSection } from './components/LimitsSection';
+import { PersistenceSection } from './components/PersistenceSection';
 import { ProjectsSection } from './components/ProjectsSection';
-import { ResourcesFileSection } from './components/ResourcesFileSection';
 import { ResourcesSection } from './components/ResourcesSection';
 import { SshSection } from './components/SshSection';
-import { StorageSection } from './components/StorageSection';
+import { WorkSection } from './components/WorkSection';
 import { binderIcon } from './icon';
-import { IBinderModel } from './model';
-import { PANEL_ID } from './tokens';
+import { IBinderModel, PANEL_ID } from './tokens';
 
 export class BinderPanel extends ReactWidget {
   constructor(
@@ -69,11 +69,12 @@ export class BinderPanel extends ReactWidget {
           </button>
         </header>
         <LaunchSection {...props} />
-        <ResourcesSection {...props} />
-        <StorageSection {...props} />
+        <LimitsSection {...props} />
+        <PersistenceSection {...props} />
+        <WorkSection {...props} />
         <SshSection {...props} />
         <ProjectsSection {...props} />
-        <ResourcesFileSection {...props} />
+        <ResourcesSection {...props} />
       </div>
     );
   }

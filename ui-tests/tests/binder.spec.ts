@@ -41,9 +41,141 @@ function section(panel: Locator, name: string): Locator {
   return panel.locator(`[data-section="${name}"]`);
 }
 
+// JupyterLab's default width of the left sidebar.
+const SIDEBAR_WIDTH = 250;
+const SECTIONS = ['limits', 'persistence', 'ssh', 'resources'];
+// A path as long as a deep site's, with no space to break at.
+const LONG_PATH =
+  '/home/a-user-with-a-long-name-nfs-pvc/instances/octo-org-demo-repository-with-a-long-name-ab12cd34/results/2026-12-01/run-000001/output';
+
+/**
+ * The live answers, each with one warning of every level added whose message holds a long
+ * path, and long names where the answer has them: the layout must wrap or shorten them.
+ * The figures themselves are the server's own.
+ */
+async function showLongAnswers(page: IJupyterLabPageFixture): Promise<void> {
+  const warnings = (kind: string, figure: string) =>
+    ['info', 'warning', 'error'].map(level => ({
+      kind: `${kind}-${level}`,
+      level,
+      figure,
+      message: `A ${level} about ${LONG_PATH}: it must wrap in the sidebar.`
+    }));
+  const longer: Record<string, (body: any) => void> = {
+    limits: body => {
+      body.warnings.push(...warnings('limits', 'memory'));
+      body.notice = `Notice from the site: see ${LONG_PATH}`;
+    },
+    persistence: body => {
+      body.warnings.push(...warnings('persistence', 'used'));
+      body.path = LONG_PATH;
+      if (body.instance_dir) {
+        body.instance_dir.path = `${LONG_PATH}/this-instance`;
+      }
+    },
+    ssh: body => {
+      body.warnings.push(...warnings('ssh', 'key'));
+      body.public_key_path = LONG_PATH;
+    },
+    resources: body => {
+      body.warnings.push(...warnings('resources', 'file'));
+      body.path = `${LONG_PATH}/.resources`;
+    },
+    launch: body => {
+      body.image = `registry.example.org/binder/${LONG_PATH.replace(/\//g, '-')}:0123456789ab`;
+    }
+  };
+  await page.route(
+    /\/binder\/api\/(limits|persistence|ssh|resources|launch)(\?.*)?$/,
+    async route => {
+      if (route.request().method() !== 'GET') {
+        return route.continue();
+      }
+      const response = await route.fetch();
+      const body = await response.json();
+      const endPoint = new URL(route.request().url()).pathname
+        .split('/')
+        .pop()!;
+      longer[endPoint](body);
+      await route.fulfill({ response, json: body });
+    }
+  );
+}
+
+/** Elements of the panel that stick out on the right, or scroll sideways themselves. */
+function sidewaysOverflow(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('#binder-ext-panel') as HTMLElement;
+    const right = panel.getBoundingClientRect().right + 1;
+    const found: string[] = [];
+    const describe = (el: Element) =>
+      `${el.tagName.toLowerCase()}.${el.className} in ${
+        el.closest('[data-section]')?.getAttribute('data-section') ?? 'panel'
+      }: ${(el.textContent ?? '').slice(0, 60)}`;
+    if (panel.scrollWidth > panel.clientWidth + 1) {
+      found.push(
+        `the panel scrolls: ${panel.scrollWidth} > ${panel.clientWidth}`
+      );
+    }
+    for (const el of Array.from(panel.querySelectorAll('*'))) {
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.right > right) {
+        found.push(
+          `sticks out by ${Math.round(box.right - right)} px: ${describe(el)}`
+        );
+      }
+      const style = getComputedStyle(el);
+      if (
+        ['auto', 'scroll'].includes(style.overflowX) &&
+        el.scrollWidth > el.clientWidth + 1
+      ) {
+        found.push(`scrolls sideways: ${describe(el)}`);
+      }
+    }
+    return found;
+  });
+}
+
+/** Links of the panel not drawn in JupyterLab's link colour. */
+function unstyledLinks(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('#binder-ext-panel') as HTMLElement;
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--jp-content-link-color)';
+    panel.append(probe);
+    const linkColor = getComputedStyle(probe).color;
+    probe.remove();
+    const textColor = getComputedStyle(panel).color;
+    return Array.from(panel.querySelectorAll('a'))
+      .filter(a => {
+        const color = getComputedStyle(a).color;
+        return color !== linkColor || color === textColor;
+      })
+      .map(a => `${a.textContent}: ${getComputedStyle(a).color}`);
+  });
+}
+
+/** Shapes of the sidebar icon that the theme fills (the rings must stay rings). */
+function filledIconShapes(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const tab = document.querySelector(
+      '.jp-SideBar .lm-TabBar-tab[data-id="binder-ext-panel"] svg'
+    );
+    if (!tab) {
+      return ['no icon in the sidebar tab'];
+    }
+    return Array.from(tab.querySelectorAll('circle, path'))
+      .filter(shape => {
+        const style = getComputedStyle(shape);
+        return style.fill !== 'none' || style.stroke === 'none';
+      })
+      .map(shape => `${shape.tagName}: fill ${getComputedStyle(shape).fill}`);
+  });
+}
+
 test.describe('Binder panel', () => {
   // Galata mocks Jupyter's sessions API with a URL pattern (/api/sessions) that also
-  // matches binder/api/sessions; the kernel sessions are not used here, so no mock.
+  // matches binder/api/sessions (the old name of binder/api/projects); no mock.
   test.use({ sessions: null });
 
   test('shows this launch and the live resource figures', async ({
@@ -75,10 +207,8 @@ test.describe('Binder panel', () => {
     const limits = await api(request, 'limits');
     expect(limits.status).toBe(200);
     const { cpu, memory, gpu } = limits.body;
-    const cpuFigure = section(panel, 'resources').locator(
-      '[data-resource="cpu"]'
-    );
-    const memFigure = section(panel, 'resources').locator(
+    const cpuFigure = section(panel, 'limits').locator('[data-resource="cpu"]');
+    const memFigure = section(panel, 'limits').locator(
       '[data-resource="memory"]'
     );
     await expect(cpuFigure.locator('[data-figure="limit"]')).toHaveText(
@@ -99,21 +229,31 @@ test.describe('Binder panel', () => {
     await expect(memFigure.locator('[data-figure="used"]')).toHaveText(
       /^\d+(\.\d)?$/
     );
-    await expect(cpuFigure).toContainText(cpu.source);
-    const gpuCount = section(panel, 'resources').locator(
+    // Where a figure came from is said on hover, not in the line.
+    await expect(cpuFigure).toHaveAttribute(
+      'title',
+      new RegExp(cpu.source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    );
+    await expect(cpuFigure).not.toContainText(cpu.source);
+    const gpuCount = section(panel, 'limits').locator(
       '[data-resource="gpu"] [data-figure="count"]'
     );
     await expect(gpuCount).toHaveText(
       gpu.count > 0 ? String(gpu.count) : 'none'
     );
 
-    // The status-bar item shows the same limits.
+    // The status-bar item shows the same CPU limit. jupyter-resource-usage is installed
+    // here and shows RAM itself: ours leaves RAM out, so one RAM figure is shown.
     const status = page.locator('.jp-BinderExt-status');
     await expect(status).toHaveText(
-      new RegExp(
-        `^CPU \\d+(\\.\\d)?/${cores(cpu.limit).replace('.', '\\.')} · ` +
-          `RAM \\d+(\\.\\d)?/${gb(memory.limit).replace('.', '\\.')} GB`
-      )
+      new RegExp(`^CPU \\d+(\\.\\d)?/${cores(cpu.limit).replace('.', '\\.')}`)
+    );
+    const statusBar = page.locator('#jp-main-statusbar');
+    await expect(statusBar).toContainText('Mem:');
+    await expect(status).not.toContainText('RAM');
+    await expect(status.locator('[data-memory]')).toHaveAttribute(
+      'data-memory',
+      'left-out'
     );
     // The settings schema loaded and validated (defaults of schema/plugin.json).
     const settings = await (
@@ -134,10 +274,10 @@ test.describe('Binder panel', () => {
     expect(ssh.status).toBe(200);
     const panel = await openPanel(page);
 
-    const storage = section(panel, 'storage');
-    await expect(storage.locator('[data-row="path"]')).toHaveText(
-      new RegExp(persistence.body.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    );
+    const storage = section(panel, 'persistence');
+    await expect(
+      storage.locator('[data-row="path"] .jp-BinderExt-long')
+    ).toHaveAttribute('title', persistence.body.path);
     for (const warning of persistence.body.warnings) {
       await expect(storage.locator(`[data-kind="${warning.kind}"]`)).toHaveText(
         warning.message
@@ -170,14 +310,27 @@ test.describe('Binder panel', () => {
 
     // Create this instance's folder, then open it in the file browser.
     expect(persistence.body.instance_dir.exists).toBe(false);
+    await page.sidebar.openTab('filebrowser');
+    await page.filebrowser.openHomeDirectory();
+    await openPanel(page);
     await storage.locator('[data-action="create-instance-folder"]').click();
     await expect(
       storage.locator('[data-action="open-instance-folder"]')
     ).toBeVisible();
+    // Told once: inline, with no toast while the panel shows it.
+    await expect(
+      storage.locator('[data-outcome="instance-dir"]')
+    ).toBeVisible();
+    await expect(page.locator('.jp-toast-message')).toHaveCount(0);
     const created = await api(request, 'persistence');
     expect(created.body.instance_dir.exists).toBe(true);
     expect(created.body.link.exists).toBe(true);
     const link = created.body.link.browser_path;
+    // The file browser shows the new link at once, not at its next poll.
+    await page.sidebar.openTab('filebrowser');
+    await expect(
+      page.locator('.jp-DirListing-item', { hasText: link })
+    ).toBeVisible({ timeout: 2000 });
 
     // "Copy to persistent storage" from the file browser's context menu.
     await page.contents.uploadContent(
@@ -238,7 +391,7 @@ test.describe('Binder panel', () => {
     expect(problems.length).toBeGreaterThan(0);
 
     const panel = await openPanel(page);
-    const form = section(panel, 'resources-file');
+    const form = section(panel, 'resources');
     await expect(form.locator('[data-figure="resources-text"]')).toHaveText(
       before.body.text
     );
@@ -271,6 +424,12 @@ test.describe('Binder panel', () => {
     const saved = await api(request, 'resources');
     expect(saved.body.values.meml).toBe(6);
     expect(saved.body.text).toContain('# Resource requests (UI test)');
+    // The earlier refusal is gone with its red border: one story per action.
+    await expect(form.locator('.jp-BinderExt-problem')).toHaveCount(0);
+    await expect(form.locator('input[name="cpur"]')).toHaveAttribute(
+      'aria-invalid',
+      'false'
+    );
   });
 
   test('relaunch commits .resources alone, pushes it and opens the launch of the commit', async ({
@@ -294,8 +453,12 @@ test.describe('Binder panel', () => {
       })
     );
     const panel = await openPanel(page);
-    const form = section(panel, 'resources-file');
+    const form = section(panel, 'resources');
     await expect(form.locator('input[name="meml"]')).toBeVisible();
+    // A refused value first: its error must not outlive the successful relaunch.
+    await form.locator('input[name="meml"]').fill('4GB');
+    await form.locator('[data-action="save-resources"]').click();
+    await expect(form.locator('[data-problem="meml"]')).toBeVisible();
     await form.locator('input[name="meml"]').fill('8');
     await form.locator('[data-action="relaunch"]').click();
     const dialog = page.locator('.jp-Dialog');
@@ -305,6 +468,11 @@ test.describe('Binder panel', () => {
 
     const outcome = form.locator('[data-outcome="relaunch"]');
     await expect(outcome).toContainText('pushed');
+    await expect(form.locator('.jp-BinderExt-problem')).toHaveCount(0);
+    await expect(form.locator('input[name="meml"]')).toHaveAttribute(
+      'aria-invalid',
+      'false'
+    );
     const after = gitRemote('rev-parse', 'main');
     expect(after).not.toBe(before);
     expect(gitRemote('show', 'main:.resources')).toContain('meml=8');
@@ -319,15 +487,19 @@ test.describe('Binder panel', () => {
     await expect(outcome.locator('a')).toHaveAttribute('href', opened.url());
   });
 
-  test.describe('screenshots', () => {
-    test.use({ viewport: { width: 1280, height: 2600 } });
+  test.describe('at the default sidebar width', () => {
+    // Tall enough for the whole panel in one screenshot.
+    test.use({ viewport: { width: 1280, height: 4000 } });
 
-    test('panel in the light and the dark theme', async ({ page, request }) => {
+    test('screenshots of the panel in the light and the dark theme', async ({
+      page,
+      request
+    }) => {
       const limits = await api(request, 'limits');
       const panel = await openPanel(page);
-      await page.sidebar.setWidth(380);
+      await page.sidebar.setWidth(SIDEBAR_WIDTH);
       await expect(
-        section(panel, 'resources').locator(
+        section(panel, 'limits').locator(
           '[data-resource="memory"] [data-figure="limit"]'
         )
       ).toHaveText(gb(limits.body.memory.limit));
@@ -351,6 +523,70 @@ test.describe('Binder panel', () => {
       });
       await page.theme.setLightTheme();
     });
+
+    test('nothing scrolls sideways, with long paths, names and every warning', async ({
+      page
+    }) => {
+      await showLongAnswers(page);
+      const panel = await openPanel(page);
+      await page.sidebar.setWidth(SIDEBAR_WIDTH);
+      for (const name of SECTIONS) {
+        await expect(
+          section(panel, name).locator('.jp-BinderExt-warning').first()
+        ).toBeVisible();
+      }
+      for (const theme of ['light', 'dark'] as const) {
+        if (theme === 'dark') {
+          await page.theme.setDarkTheme();
+        }
+        await expect(panel).toBeVisible();
+        expect(await sidewaysOverflow(page)).toEqual([]);
+        expect(await unstyledLinks(page)).toEqual([]);
+        expect(await filledIconShapes(page)).toEqual([]);
+      }
+      await page.theme.setLightTheme();
+    });
+  });
+
+  test.describe('at 200 % zoom', () => {
+    // Browser zoom halves the CSS viewport and doubles the device pixels.
+    test.use({ viewport: { width: 640, height: 1300 }, deviceScaleFactor: 2 });
+
+    test('nothing scrolls sideways', async ({ page }) => {
+      await showLongAnswers(page);
+      const panel = await openPanel(page);
+      await page.sidebar.setWidth(SIDEBAR_WIDTH);
+      await expect(section(panel, 'limits')).toBeVisible();
+      expect(await sidewaysOverflow(page)).toEqual([]);
+    });
+  });
+
+  test('a destructive action on this server is enabled only once its name is typed', async ({
+    page
+  }) => {
+    await openPanel(page);
+    const name = 'octo-org-demo-r-ository-with-a-ab12cd34';
+    void page.evaluate(
+      ([command, server]) =>
+        (window as any).jupyterapp.commands.execute(command, {
+          name: server,
+          current: true
+        }),
+      ['binder:delete-project', name]
+    );
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('will be stopped and deleted');
+    const accept = dialog.getByRole('button', { name: 'Delete' });
+    await expect(accept).toBeDisabled();
+    const input = dialog.locator('input');
+    await input.fill(name.slice(0, -1));
+    await input.press('Enter');
+    await expect(dialog).toBeVisible();
+    await expect(accept).toBeDisabled();
+    await input.fill(name);
+    await expect(accept).toBeEnabled();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
   });
 
   test('the projects section shows what the hub answers, and the rest keeps working', async ({
@@ -359,7 +595,7 @@ test.describe('Binder panel', () => {
   }) => {
     // Hook: with BINDER_UI_TESTS_HUB_* set (see jupyter_server_test_config.py) this is a
     // real hub's list; without, the hub address is a closed port and the answer an error.
-    const sessions = await api(request, 'sessions');
+    const sessions = await api(request, 'projects');
     // The status-bar item opens the panel.
     await expect(page.locator(PANEL)).toBeHidden();
     await page.locator('.jp-BinderExt-status').click();
@@ -371,9 +607,17 @@ test.describe('Binder panel', () => {
         `Projects (${sessions.body.used} of ${sessions.body.limit})`
       );
       for (const server of sessions.body.servers) {
-        await expect(
-          projects.locator(`[data-project="${server.name}"]`)
-        ).toBeVisible();
+        const row = projects.locator(`[data-project="${server.name}"]`);
+        await expect(row).toBeVisible();
+        // Two projects of one repository tell apart: what was launched, and when.
+        if (server.commit || server.ref) {
+          await expect(row.locator('[data-figure="launched"]')).toContainText(
+            server.commit || server.ref
+          );
+        }
+        if (server.started) {
+          await expect(row.locator('[data-figure="started"]')).toBeVisible();
+        }
       }
       // A stopped project still holds a slot; Delete (after confirming) frees it.
       const stopped = sessions.body.servers.find(
@@ -385,9 +629,11 @@ test.describe('Binder panel', () => {
         await item.locator('[data-action="delete"]').click();
         const dialog = page.locator('.jp-Dialog');
         await expect(dialog).toContainText(stopped.name);
+        // Said as what will happen, before it does.
+        await expect(dialog).toContainText('will be stopped and deleted');
         await dialog.getByRole('button', { name: 'Delete' }).click();
         await expect(item).toHaveCount(0);
-        const after = await api(request, 'sessions');
+        const after = await api(request, 'projects');
         expect(after.body.servers.map((s: any) => s.name)).not.toContain(
           stopped.name
         );
@@ -404,7 +650,7 @@ test.describe('Binder panel', () => {
     }
     // The other sections are unaffected.
     await expect(
-      section(panel, 'resources').locator(
+      section(panel, 'limits').locator(
         '[data-resource="cpu"] [data-figure="limit"]'
       )
     ).toHaveText(/\d/);

@@ -2,12 +2,12 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { shortSha } from '../format';
 import { CommandIDs } from '../tokens';
 import {
   ActionButton,
   ExternalLink,
   ISectionProps,
+  LongText,
   Notice,
   Row,
   Section,
@@ -31,31 +31,29 @@ export function LaunchSection(props: ISectionProps): JSX.Element {
           {launch.repo_url && (
             <Row label={trans.__('Repository')} name="repository">
               <ExternalLink href={launch.repo_url}>
-                {launch.owner && launch.repo
-                  ? `${launch.owner}/${launch.repo}`
-                  : launch.repo_url}
+                <LongText
+                  text={
+                    launch.owner && launch.repo
+                      ? `${launch.owner}/${launch.repo}`
+                      : launch.repo_url
+                  }
+                />
               </ExternalLink>
-              {launch.provider_name && (
-                <span className="jp-BinderExt-muted">
-                  {' '}
-                  ({launch.provider_name})
-                </span>
-              )}
             </Row>
           )}
           {launch.ref && (
             <Row label={trans.__('Ref')} name="ref">
-              <code>{launch.ref}</code>
+              <LongText text={launch.ref} code />
             </Row>
           )}
           {launch.resolved_ref && (
             <Row label={trans.__('Commit')} name="commit">
               {launch.ref_url ? (
                 <ExternalLink href={launch.ref_url}>
-                  <code>{shortSha(launch.resolved_ref)}</code>
+                  <LongText text={launch.resolved_ref} code name="commit" />
                 </ExternalLink>
               ) : (
-                <code>{shortSha(launch.resolved_ref)}</code>
+                <LongText text={launch.resolved_ref} code name="commit" />
               )}
             </Row>
           )}
@@ -66,12 +64,14 @@ export function LaunchSection(props: ISectionProps): JSX.Element {
           )}
           {launch.under_hub && (
             <Row label={trans.__('Server')} name="server">
-              {launch.server_name || trans.__('(default server)')}
+              <LongText
+                text={launch.server_name || trans.__('(default server)')}
+              />
             </Row>
           )}
           {launch.image && (
             <Row label={trans.__('Image')} name="image">
-              <code className="jp-BinderExt-wrap">{launch.image}</code>
+              <LongText text={launch.image} code />
             </Row>
           )}
           {launch.launch_url && (
@@ -80,6 +80,7 @@ export function LaunchSection(props: ISectionProps): JSX.Element {
                 {trans.__('Launch again')}
               </ExternalLink>{' '}
               <button
+                type="button"
                 className="jp-BinderExt-textButton"
                 onClick={() => Clipboard.copyToSystem(launch.launch_url)}
                 title={trans.__(

@@ -1,7 +1,7 @@
-/** "Projects (3 of 5)": the user's named servers and the slots they hold, from `GET sessions`. */
+/** "Projects (3 of 5)": the user's named servers and the slots they hold, from `GET projects`. */
 import * as React from 'react';
 
-import { formatRelative } from '../format';
+import { formatDate, formatRelative, formatSpan } from '../format';
 import { CommandIDs, IProject } from '../tokens';
 import {
   ActionButton,
@@ -13,40 +13,33 @@ import {
   useModel
 } from './common';
 
-function stateOf(project: IProject): 'ready' | 'pending' | 'stopped' {
-  if (project.stopped) {
-    return 'stopped';
+/** "main @ 0123abcd": what was launched, so two projects of one repository tell apart. */
+function launched(project: IProject): string {
+  const ref = project.ref;
+  const commit = project.commit;
+  if (commit && ref && !ref.startsWith(commit)) {
+    return `${ref} @ ${commit}`;
   }
-  return project.pending ? 'pending' : 'ready';
+  return commit || ref;
 }
 
 function ProjectItem(
   props: ISectionProps & { project: IProject }
 ): JSX.Element {
   const { project, trans, commands, model } = props;
-  const state = stateOf(project);
+  // The server says the state and whether deletion is near; this only words it.
+  const state = project.state;
   const action = model.action(`project:${project.name}`);
-  const stateLabel =
-    project.state ??
-    (state === 'stopped'
-      ? trans.__('stopped')
-      : state === 'pending'
-        ? (project.pending ?? '')
-        : trans.__('running'));
-  // The server says when; turning seconds into days is display only.
+  // The server's mark when this project is near deletion while this one has unsaved work.
+  const atRisk = model
+    .section('work')
+    .data?.reminder.projects.find(p => p.name === project.name);
+  const which = launched(project);
   const seconds = project.expires_in;
-  const soon = Boolean(project.expires_soon);
-  // The server says when (and whether it is soon); seconds to days is display only.
   const expires =
-    seconds === null || seconds === undefined
+    seconds === null
       ? null
-      : soon || seconds < 86400
-        ? trans.__('deleted within a day')
-        : trans._n(
-            'deleted in %1 day',
-            'deleted in %1 days',
-            Math.max(1, Math.round(seconds / 86400))
-          );
+      : trans.__('deleted %1 if left idle', formatSpan(seconds));
   return (
     <div
       className={`jp-BinderExt-project jp-mod-${state} ${project.is_current ? 'jp-mod-current' : ''}`}
@@ -60,38 +53,58 @@ function ProjectItem(
         {project.is_current && (
           <span className="jp-BinderExt-badge">{trans.__('this server')}</span>
         )}
-        <span className={`jp-BinderExt-state jp-mod-${state}`}>
-          {stateLabel}
-        </span>
+        <span className={`jp-BinderExt-state jp-mod-${state}`}>{state}</span>
       </div>
-      {project.repo_url && (
+      {(which || project.repo_url) && (
         <div className="jp-BinderExt-muted jp-BinderExt-wrap">
-          <ExternalLink href={project.ref_url || project.repo_url}>
-            {project.repo || project.repo_url}
-          </ExternalLink>
-        </div>
-      )}
-      {state === 'stopped' && (
-        <div className="jp-BinderExt-warnText">
-          {trans.__('Stopped but not deleted: it still holds a slot.')}
+          {project.ref_url || project.repo_url ? (
+            <ExternalLink href={project.ref_url || project.repo_url}>
+              <span data-figure="launched" title={project.name}>
+                {which || project.repo || project.repo_url}
+              </span>
+            </ExternalLink>
+          ) : (
+            <span data-figure="launched">{which}</span>
+          )}
         </div>
       )}
       <div className="jp-BinderExt-muted">
-        {trans.__('last activity %1', formatRelative(project.last_activity))}
-        {expires && (
-          <>
-            {' · '}
-            <span
-              className={soon ? 'jp-BinderExt-warnText' : ''}
-              data-figure="expires"
-            >
-              {expires}
-            </span>
-          </>
+        {project.started && (
+          <span title={formatDate(project.started)} data-figure="started">
+            {trans.__('started %1', formatRelative(project.started))}
+          </span>
         )}
+        {project.started && ' · '}
+        {trans.__('active %1', formatRelative(project.last_activity))}
       </div>
+      {project.stopped ? (
+        <div className="jp-BinderExt-warnText" data-figure="expires">
+          {trans.__(
+            'Stopped: it holds a slot and is not deleted on its own; Delete frees the slot.'
+          )}
+        </div>
+      ) : (
+        expires && (
+          <div
+            className={
+              project.deletion_near
+                ? 'jp-BinderExt-warnText'
+                : 'jp-BinderExt-muted'
+            }
+            data-figure="expires"
+            title={formatDate(project.expires_at)}
+          >
+            {expires}
+          </div>
+        )
+      )}
+      {atRisk && (
+        <div className="jp-BinderExt-warnText" data-figure="work-reminder">
+          {atRisk.mark}
+        </div>
+      )}
       <div className="jp-BinderExt-actions">
-        {state === 'ready' && !project.is_current && project.url && (
+        {state === 'running' && !project.is_current && project.url && (
           <ActionButton
             name="open"
             label={trans.__('Open')}
@@ -102,7 +115,7 @@ function ProjectItem(
             }
           />
         )}
-        {state !== 'stopped' && (
+        {!project.stopped && (
           <ActionButton
             name="stop"
             label={trans.__('Stop')}
@@ -118,7 +131,7 @@ function ProjectItem(
         <ActionButton
           name="delete"
           label={trans.__('Delete')}
-          kind={state === 'stopped' ? 'warn' : 'default'}
+          kind={project.stopped ? 'warn' : 'default'}
           disabled={action.busy}
           onClick={() =>
             void commands.execute(CommandIDs.deleteProject, {
@@ -140,8 +153,8 @@ function ProjectItem(
 
 export function ProjectsSection(props: ISectionProps): JSX.Element {
   const { model, trans } = props;
-  useModel(model, ['sessions', 'actions']);
-  const state = model.section('sessions');
+  useModel(model, ['projects', 'actions', 'work']);
+  const state = model.section('projects');
   const data = state.data;
   const title =
     data && data.available
@@ -153,26 +166,26 @@ export function ProjectsSection(props: ISectionProps): JSX.Element {
       title={title}
       state={state}
       trans={trans}
-      onRefresh={() => void model.refresh('sessions')}
+      onRefresh={() => void model.refresh('projects')}
     >
-      {sessions => (
+      {projects => (
         <>
-          {sessions.full ? (
+          {projects.full ? (
             <div
               className="jp-BinderExt-warning jp-BinderExt-block"
               data-kind="full"
             >
-              {sessions.message}
+              {projects.message}
             </div>
           ) : (
-            <Notice text={sessions.message} />
+            <Notice text={projects.message} />
           )}
-          {(sessions.servers ?? []).map(project => (
+          {projects.servers.map(project => (
             <ProjectItem key={project.name} {...props} project={project} />
           ))}
-          {sessions.control_panel_url && (
+          {projects.control_panel_url && (
             <div className="jp-BinderExt-actions">
-              <ExternalLink href={sessions.control_panel_url}>
+              <ExternalLink href={projects.control_panel_url}>
                 {trans.__('Hub control panel')}
               </ExternalLink>
             </div>

@@ -7,7 +7,7 @@ import {
   ActionOutcome,
   ExternalLink,
   ISectionProps,
-  Notice,
+  LongText,
   Row,
   Section,
   Warnings,
@@ -36,9 +36,7 @@ export function SshSection(props: ISectionProps): JSX.Element {
           )}
           {ssh.fingerprint && (
             <Row label={trans.__('Fingerprint')} name="fingerprint">
-              <code className="jp-BinderExt-wrap" data-figure="fingerprint">
-                {ssh.fingerprint}
-              </code>
+              <LongText text={ssh.fingerprint} code name="fingerprint" />
             </Row>
           )}
           {ssh.comment && (
@@ -54,24 +52,22 @@ export function SshSection(props: ISectionProps): JSX.Element {
               {ssh.public_key}
             </pre>
           )}
-          <Row label={trans.__('Private key')} name="private-key">
-            <span title={ssh.private_key?.reason ?? ''}>
-              {ssh.private_key_usable
-                ? trans.__('usable by ssh')
-                : trans.__('not usable by ssh')}
-            </span>
+          <Row
+            label={trans.__('Private key')}
+            name="private-key"
+            title={ssh.private_key.reason}
+          >
+            {ssh.private_key_usable
+              ? trans.__('ready to use')
+              : trans.__('cannot be used')}
           </Row>
-          {!ssh.private_key_usable && ssh.private_key?.reason && (
-            <div className="jp-BinderExt-warning">{ssh.private_key.reason}</div>
-          )}
           <Row label={trans.__('git over SSH')} name="git-configured">
             {ssh.git_configured ? trans.__('set up') : trans.__('not set up')}
           </Row>
-          {ssh.repo?.message && (
+          {ssh.repo.message && (
             <div className="jp-BinderExt-muted">{ssh.repo.message}</div>
           )}
           <Warnings warnings={ssh.warnings} />
-          <Notice text={ssh.message} />
           <div className="jp-BinderExt-actions">
             <ActionButton
               name="copy-public-key"
@@ -96,7 +92,7 @@ export function SshSection(props: ISectionProps): JSX.Element {
               onClick={() => void commands.execute(CommandIDs.testSsh)}
             />
           </div>
-          {ssh.steps && ssh.steps.length > 0 ? (
+          {ssh.steps.length > 0 ? (
             <ol className="jp-BinderExt-steps">
               {ssh.steps.map(step => (
                 <li

@@ -5,8 +5,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { BinderAPIError } from '../handler';
-import { IBinderModel, ISectionState, SectionKey } from '../model';
-import { IWarning } from '../tokens';
+import { IBinderModel, ISectionState, IWarning, SectionKey } from '../tokens';
 
 export interface ISectionProps {
   model: IBinderModel;
@@ -75,7 +74,25 @@ export function ErrorBox(props: {
   );
 }
 
-/** Server-side warnings, each with its kind as a data attribute. */
+/**
+ * The colour of a figure: from the level of the server's warnings about it (`figure`),
+ * never from their wording. Info-level notes do not colour anything.
+ */
+export function figureLevel(
+  warnings: IWarning[] | null | undefined,
+  figure: string
+): 'ok' | 'warn' | 'error' {
+  const levels = (warnings ?? [])
+    .filter(w => w.figure === figure)
+    .map(w => w.level);
+  return levels.includes('error')
+    ? 'error'
+    : levels.includes('warning')
+      ? 'warn'
+      : 'ok';
+}
+
+/** Server-side warnings, each with its kind and level as data attributes. */
 export function Warnings(props: {
   warnings?: IWarning[] | null;
 }): JSX.Element | null {
@@ -88,8 +105,9 @@ export function Warnings(props: {
       {warnings.map((w, i) => (
         <li
           key={i}
-          className={`jp-BinderExt-warning jp-mod-${w.level ?? 'warning'}`}
+          className={`jp-BinderExt-warning jp-mod-${w.level}`}
           data-kind={w.kind}
+          data-level={w.level}
         >
           {w.message}
         </li>
@@ -149,17 +167,36 @@ export function Section<T>(props: {
   );
 }
 
-/** A label and a value. */
+/** A label and a value; `title` says more on hover (where a figure came from). */
 export function Row(props: {
   label: string;
   children: React.ReactNode;
   name?: string;
+  title?: string;
 }): JSX.Element {
   return (
-    <div className="jp-BinderExt-row" data-row={props.name}>
+    <div className="jp-BinderExt-row" data-row={props.name} title={props.title}>
       <span className="jp-BinderExt-label">{props.label}</span>
       <span className="jp-BinderExt-value">{props.children}</span>
     </div>
+  );
+}
+
+/** A long path or name: shortened in the middle of the line, the whole of it on hover. */
+export function LongText(props: {
+  text: string;
+  code?: boolean;
+  name?: string;
+}): JSX.Element {
+  const Tag = props.code ? 'code' : 'span';
+  return (
+    <Tag
+      className="jp-BinderExt-long"
+      title={props.text}
+      data-figure={props.name}
+    >
+      {props.text}
+    </Tag>
   );
 }
 

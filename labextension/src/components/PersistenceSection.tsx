@@ -1,61 +1,60 @@
 /** "Persistent storage": the user's volume and this instance's folder, from `GET persistence`. */
 import * as React from 'react';
 
+import { persistentLink } from '../copy';
 import { formatBytes, formatDate, percent } from '../format';
-import { CommandIDs, IPersistence } from '../tokens';
+import { CommandIDs, IInstanceDirAnswer } from '../tokens';
 import {
   ActionButton,
   ActionOutcome,
   Bar,
   ISectionProps,
+  LongText,
   Row,
   Section,
   Warnings,
+  figureLevel,
   useModel
 } from './common';
 
-/** The link in the server's root folder, as a path the file browser can open. */
-export function linkPath(persistence: IPersistence | null): string | null {
-  const link = persistence?.link;
-  if (!link || !link.exists || link.blocked) {
-    return null;
-  }
-  return link.browser_path || link.name || null;
-}
-
-export function StorageSection(props: ISectionProps): JSX.Element {
+export function PersistenceSection(props: ISectionProps): JSX.Element {
   const { model, trans, commands } = props;
   useModel(model, ['persistence', 'actions']);
-  const action = model.action('instance-dir');
+  const created = model.action<IInstanceDirAnswer>('instance-dir');
+  const action = {
+    ...created,
+    result: created.result ? { message: created.result.action.message } : null
+  };
   return (
     <Section
-      id="storage"
+      id="persistence"
       title={trans.__('Persistent storage')}
       state={model.section('persistence')}
       trans={trans}
       onRefresh={() => void model.refresh('persistence')}
     >
       {p => {
-        const link = linkPath(p);
+        const link = persistentLink(p);
         const hasFolder = Boolean(p.instance_dir?.exists && link);
         return (
           <>
             <Row label={trans.__('Volume')} name="path">
-              <code className="jp-BinderExt-wrap">{p.path}</code>
+              <LongText text={p.path} code />
             </Row>
-            <Row label={trans.__('State')} name="state">
-              {p.mounted
-                ? trans.__(
-                    'mounted (%1)',
-                    p.fs_type ?? trans.__('unknown type')
-                  )
-                : trans.__('not a mount of its own')}
-              {' · '}
-              {p.writable ? trans.__('writable') : trans.__('not writable')}
+            <Row
+              label={trans.__('State')}
+              name="state"
+              title={[
+                p.fs_type ? trans.__('File system: %1', p.fs_type) : '',
+                p.write_error ?? ''
+              ]
+                .filter(Boolean)
+                .join('\n')}
+            >
+              {p.writable
+                ? trans.__('you can save here')
+                : trans.__('cannot be written')}
             </Row>
-            {p.write_error && (
-              <div className="jp-BinderExt-muted">{p.write_error}</div>
-            )}
             {p.total ? (
               <>
                 <Row label={trans.__('Used')} name="usage">
@@ -68,11 +67,7 @@ export function StorageSection(props: ISectionProps): JSX.Element {
                 </Row>
                 <Bar
                   value={percent(p.used, p.total)}
-                  level={
-                    (p.warnings ?? []).some(w => /full|space/i.test(w.kind))
-                      ? 'warn'
-                      : 'ok'
-                  }
+                  level={figureLevel(p.warnings, 'used')}
                 />
               </>
             ) : null}
@@ -80,9 +75,7 @@ export function StorageSection(props: ISectionProps): JSX.Element {
             <Row label={trans.__('This instance')} name="instance-dir">
               {p.instance_dir ? (
                 <>
-                  <code className="jp-BinderExt-wrap">
-                    {p.instance_dir.path}
-                  </code>
+                  <LongText text={p.instance_dir.path} code />
                   {!p.instance_dir.exists && (
                     <span className="jp-BinderExt-muted">
                       {' '}
@@ -96,7 +89,7 @@ export function StorageSection(props: ISectionProps): JSX.Element {
             </Row>
             {link && (
               <Row label={trans.__('Link in your files')} name="link">
-                <code>{link}</code>
+                <LongText text={link} code />
               </Row>
             )}
             <div className="jp-BinderExt-actions">
@@ -132,7 +125,7 @@ export function StorageSection(props: ISectionProps): JSX.Element {
                     className={`jp-BinderExt-listItem ${folder.is_current ? 'jp-mod-current' : ''}`}
                     data-instance={folder.name}
                   >
-                    <span className="jp-BinderExt-listName">
+                    <span className="jp-BinderExt-listName" title={folder.path}>
                       {folder.name}
                       {folder.is_current && (
                         <span className="jp-BinderExt-badge">
@@ -141,15 +134,9 @@ export function StorageSection(props: ISectionProps): JSX.Element {
                       )}
                     </span>
                     <span className="jp-BinderExt-muted">
-                      {folder.size !== undefined && folder.size !== null
-                        ? formatBytes(folder.size)
-                        : ''}
-                      {(folder.mtime ?? folder.last_modified) && (
-                        <>
-                          {' '}
-                          · {formatDate(folder.mtime ?? folder.last_modified)}
-                        </>
-                      )}
+                      {formatBytes(folder.size)}
+                      {folder.size_complete ? '' : '+'}
+                      {folder.modified && <> · {formatDate(folder.modified)}</>}
                     </span>
                   </div>
                 ))}
