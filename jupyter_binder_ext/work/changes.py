@@ -50,33 +50,57 @@ def status_word(xy: str) -> FileStatus:
     return "modified"
 
 
-def parse_porcelain(output: str) -> list[tuple[str, FileStatus]]:
-    """``git status --porcelain=v1 -z`` as (path, status); a rename names its new path."""
-    entries = output.split("\0")
+@dataclass
+class GitStatus:
+    branch: str | None  # None when HEAD is detached
+    changes: list[tuple[str, FileStatus]]
+
+
+# The fields before the path in each kind of porcelain v2 record.
+_V2_FIELDS = {"1": 8, "2": 9, "u": 10}
+
+
+def parse_porcelain(output: str) -> GitStatus:
+    """``git status --porcelain=v2 -z --branch``: the branch, and (path, status) for every
+    change; a rename names its new path."""
+    records = output.split("\0")
+    branch: str | None = None
     found: list[tuple[str, FileStatus]] = []
     index = 0
-    while index < len(entries):
-        entry = entries[index]
+    while index < len(records):
+        record = records[index]
         index += 1
-        if len(entry) < 4:
-            continue
-        xy, path = entry[:2], entry[3:]
-        if "R" in xy or "C" in xy:
-            index += 1  # the original path follows as its own field
-        found.append((path, status_word(xy)))
-    return found
+        kind = record[:1]
+        if record.startswith("# branch.head "):
+            head = record.removeprefix("# branch.head ")
+            branch = None if head == "(detached)" else head
+        elif kind == "?":
+            found.append((record[2:], "untracked"))
+        elif kind in _V2_FIELDS:
+            fields = record.split(" ", _V2_FIELDS[kind])
+            if len(fields) <= _V2_FIELDS[kind]:
+                continue
+            status: FileStatus = "conflicted" if kind == "u" else status_word(fields[1])
+            found.append((fields[-1], status))
+            if kind == "2":
+                index += 1  # the original path follows as a record of its own
+    return GitStatus(branch, found)
 
 
-def git_changes(root: Path) -> list[tuple[str, FileStatus]]:
+def git_changes(root: Path) -> GitStatus:
     """Every modified, added, deleted and untracked file (untracked folders file by file,
-    .gitignore honoured)."""
+    .gitignore honoured), and the branch, in one ``git status``."""
     done = gitops.run_git(
         root,
         "status",
-        "--porcelain=v1",
+        "--porcelain=v2",
         "-z",
+        "--branch",
         "--untracked-files=all",
         timeout=STATUS_TIMEOUT,
+        # A read in the background never takes the index lock: the user's own git commands
+        # in a terminal must not fail with "index.lock exists" because of it.
+        env={"GIT_OPTIONAL_LOCKS": "0"},
     )
     return parse_porcelain(done.stdout)
 

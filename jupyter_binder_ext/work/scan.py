@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from jupyter_binder_ext.persistence.volume import volume_path, volume_user
 from jupyter_binder_ext.work.answers import ChangedFile, OutsideFiles, Unpushed, Volume
 from jupyter_binder_ext.work.changes import (
     MAX_CHANGED,
+    GitStatus,
     OutsideScan,
     changed_entry,
     git_changes,
@@ -112,39 +114,52 @@ def _volume_facts(layout: Layout, saved: int) -> Volume:
     }
 
 
+def _git_facts(
+    repo: Path, launch: LaunchInfo, pool: ThreadPoolExecutor
+) -> tuple[GitStatus, Unpushed, list[str]]:
+    """git status and the unpushed count, side by side (each is mostly waiting for git)."""
+    warnings: list[str] = []
+    status_job = pool.submit(git_changes, repo)
+    unpushed_job = pool.submit(unpushed_commits, repo, launched_branch(launch))
+    try:
+        status = status_job.result()
+    except gitops.GitFailed as err:
+        status = GitStatus(None, [])
+        warnings.append(f"git status gave no answer: {err.message}")
+    try:
+        unpushed = unpushed_job.result()
+    except gitops.GitFailed as err:
+        unpushed = _no_unpushed()
+        warnings.append(f"The unpushed commits could not be counted: {err.message}")
+    return status, unpushed, warnings
+
+
+def _no_unpushed() -> Unpushed:
+    return {"count": 0, "branch": None, "remote": None, "compared_with": "", "url": ""}
+
+
 def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any]:
     """Everything of ``GET work`` that this server knows by itself (no hub facts)."""
     started = time.monotonic()
     layout = locate(site, launch, home)
     warnings: list[str] = []
     changed: list[ChangedFile] = []
-    total = 0
-    unpushed: Unpushed = {
-        "count": 0,
-        "branch": None,
-        "remote": None,
-        "compared_with": "",
-        "url": "",
-    }
-    if layout.repo is None:
-        warnings.append(
-            f"{site.repo_path()} is not in a git repository: git has no changes to list."
-        )
-    else:
-        try:
-            found = git_changes(layout.repo)
-        except gitops.GitFailed as err:
-            found = []
-            warnings.append(f"git status gave no answer: {err.message}")
-        total = len(found)
-        for path, status in found[:MAX_CHANGED]:
-            copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
-            changed.append(changed_entry(path, status, layout.repo / path, copy))
-        try:
-            unpushed = unpushed_commits(layout.repo, launched_branch(launch))
-        except gitops.GitFailed as err:
-            warnings.append(f"The unpushed commits could not be counted: {err.message}")
-    outside_scan = layout.outside_scan()
+    status = GitStatus(None, [])
+    unpushed = _no_unpushed()
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="binder-work") as pool:
+        outside_job = pool.submit(layout.outside_scan)
+        if layout.repo is None:
+            warnings.append(
+                f"{site.repo_path()} is not in a git repository: git has no changes to list."
+            )
+        else:
+            status, unpushed, git_warnings = _git_facts(layout.repo, launch, pool)
+            warnings.extend(git_warnings)
+            for path, state in status.changes[:MAX_CHANGED]:
+                copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
+                changed.append(changed_entry(path, state, layout.repo / path, copy))
+        outside_scan = outside_job.result()
+    total = len(status.changes)
     outside: OutsideFiles = {
         "root": str(layout.outside_root),
         "files": [],
@@ -159,7 +174,7 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
     unsaved = [e for e in every if e["on_volume"] != "same"]
     return {
         "repository": str(layout.repo) if layout.repo else None,
-        "branch": gitops.current_branch(layout.repo) if layout.repo else None,
+        "branch": status.branch,
         "changed": changed,
         "changed_total": total,
         "truncated": total > len(changed),

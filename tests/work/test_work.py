@@ -353,3 +353,22 @@ async def test_without_git_every_file_of_the_server_folder_is_at_risk(
     saved = await state.save_work("persistent")
     assert [c["path"] for c in saved["copied"]] == ["README.md", "notebook.ipynb"]
     assert (project.instance / "notebook.ipynb").read_text() == "{}\n"
+
+
+async def test_renamed_and_staged_files_and_a_detached_head(project: Project) -> None:
+    project.git("mv", "README.md", "docs.md")
+    write(project.repo / "staged.txt", "staged\n")
+    project.git("add", "staged.txt")
+    data = await project.state().work()
+    assert [(e["path"], e["status"]) for e in data["changed"]] == [
+        ("docs.md", "renamed"),
+        ("staged.txt", "added"),
+    ]
+    project.git("commit", "-q", "-m", "rename")
+    project.git("checkout", "-q", "--detach")
+    detached = await project.state().work()
+    assert detached["branch"] is None
+    # repo2docker leaves a detached HEAD: the commits belong to the launched branch.
+    assert detached["unpushed"]["count"] == 1
+    assert detached["unpushed"]["branch"] == "main"
+    assert detached["unpushed"]["compared_with"] == "origin/main"
