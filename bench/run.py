@@ -47,6 +47,7 @@ BENCHES = (
     Bench("bundle", "bench_bundle.py", ()),
     Bench("relaunch", "bench_relaunch.py", ("--runs", "3")),
     Bench("persistence", "bench_persistence.py", ("--pollers", "50", "--duration", "20")),
+    Bench("work", "bench_work.py", ("--rounds", "7", "--readers", "20")),
 )
 
 
@@ -221,6 +222,35 @@ def persistence_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def work_rows(r: dict[str, Any]) -> list[Row]:
+    scan, load = r["scan"], r["load"]
+    return [
+        Row(
+            "`GET work` scan (median)",
+            _ms(scan["ours_median_ms"]),
+            _ms(scan["floor_median_ms"]),
+            f"{scan['ratio']:.2f}x of `git status` alone",
+            f"≤ {r['target']['ratio_limit']:.0f}x",
+            bool(r["target"]["met"]),
+            f"The whole work scan (git status, sizes, unpushed count, walk outside the "
+            f"repository, comparison with the volume's copies) of a clone with {r['tracked']} "
+            f"tracked files ({r['modified']} modified), {r['untracked']} untracked and "
+            f"{r['outside']} outside, vs `git status --porcelain --untracked-files=all` alone "
+            f"on the same tree; {r['rounds']} rounds.",
+        ),
+        Row(
+            f"`GET work`, {load['readers']} concurrent readers",
+            f"{load['ours']['wall_ms']:.0f} ms, {load['ours']['scans']} scan",
+            f"{load['anchor']['wall_ms']:.0f} ms, {load['anchor']['scans']} scans",
+            f"{load['ratio_wall']:.1f}x faster",
+            "—",
+            None,
+            "Readers sharing the service's cached, coalesced scan vs each running its own "
+            "scan in the default thread pool.",
+        ),
+    ]
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "limits": limits_rows,
     "startup": startup_rows,
@@ -228,6 +258,7 @@ ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "bundle": bundle_rows,
     "relaunch": relaunch_rows,
     "persistence": persistence_rows,
+    "work": work_rows,
 }
 
 
