@@ -62,7 +62,11 @@ def user_options_for(
     """
     spec = spec_for_repository(launch, repo_url)
     if spec is None:
-        raise ValueError("This launch names no repository BinderHub could launch a commit of.")
+        # No repository is known (a plain hub, no remote): only what the hub needs to start.
+        bare: dict[str, Any] = {"repo_url": ""}
+        if image:
+            bare["image"] = image
+        return bare
     asked = branch or sha
     options: dict[str, Any] = {
         # builder.py:326 repo_url = provider.get_repo_url(): as BinderHub passed it before

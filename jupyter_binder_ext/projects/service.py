@@ -220,6 +220,24 @@ class ProjectsService:
         """The named-server limit that applies now, and where it came from."""
         return resolve_limit(int(self.site.max_named_servers or 0), self.env, self.refused_with)
 
+    async def current_image(self) -> tuple[str, str]:
+        """(image, where it came from) of this server: its environment (JUPYTER_IMAGE_SPEC,
+        JUPYTER_IMAGE), else the ``image`` BinderHub put into its ``user_options``, as the
+        hub lists them; ("", "") when neither says."""
+        launch = self._launch_provider()
+        if launch.image:
+            return launch.image, launch.image_source
+        if self._not_under_hub_reason(launch):
+            return "", ""
+        try:
+            model = await self._user_model(launch)
+        except BinderError:
+            return "", ""
+        server = model["servers"].get(launch.server_name) or {}
+        options = server.get("user_options") or {}
+        image = options.get("image") if isinstance(options, Mapping) else None
+        return (str(image), "hub user_options") if image else ("", "")
+
     async def list(self) -> dict[str, Any]:
         """``GET projects``: the user's named servers, slots used and the limit."""
         launch = self._launch_provider()

@@ -342,6 +342,10 @@ async def _start_named_server(
     service = state.projects_service
     push_url = str(answer["push"].get("url") or "")
     options = user_options_for(launch, sha, branch, repo_url="" if "***" in push_url else push_url)
+    if "image" not in options:  # no JUPYTER_IMAGE_SPEC here: the hub's user_options say it
+        image, _ = await service.current_image()
+        if image:
+            options["image"] = image
     entry: dict[str, Any] = {
         "kind": "hub",
         "url": "",

@@ -73,8 +73,8 @@ def test_user_options_without_a_launch_follow_the_repository_url() -> None:
     git = user_options_for(bare, NEW, "", repo_url="https://git.example.org/a/b.git")
     assert git["binder_request"] == f"v2/git/https%3A%2F%2Fgit.example.org%2Fa%2Fb.git/{NEW}"
     assert "image" not in git
-    with pytest.raises(ValueError):
-        user_options_for(bare, NEW, "main")
+    # no repository at all: nothing BinderHub-shaped to claim
+    assert user_options_for(bare, NEW, "main") == {"repo_url": ""}
 
 
 @pytest.mark.parametrize(

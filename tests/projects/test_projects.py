@@ -502,3 +502,21 @@ async def test_a_server_binderhub_named_before_jupyterhub_6_is_listed_and_delete
     assert deleted["status"] == "deleted"
     status, model = real_hub.api("GET", f"/users/{user}?include_stopped_servers=1")
     assert status == 200 and name not in model["servers"]
+
+
+async def test_current_image_from_the_hub_when_the_environment_lacks_it(real_hub: DemoHub) -> None:
+    # JUPYTER_IMAGE_SPEC comes from KubeSpawner and DockerSpawner only; BinderHub's launcher
+    # always puts the image into user_options (launcher.py:244-252), which the hub lists.
+    user, name = "ivan", "o-imaged-ab12cd34"
+    token = real_hub.user_token(user)
+    options = real_hub.binder_options("o", "imaged")
+    status, body = real_hub.api("POST", f"/users/{user}/servers/{name}", options)
+    assert status in (201, 202), body
+    try:
+        real_hub.wait_server(user, name)
+        service = service_for(hub_env(real_hub, user, token, server=name))
+        assert await service.current_image() == (options["image"], "hub user_options")
+        env = {**hub_env(real_hub, user, token, server=name), "JUPYTER_IMAGE": "x/y:1"}
+        assert await service_for(env).current_image() == ("x/y:1", "JUPYTER_IMAGE")
+    finally:
+        real_hub.remove_servers(user)
