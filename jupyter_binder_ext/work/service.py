@@ -123,7 +123,13 @@ class WorkService:
         servers = projects.get("servers") or []
         current = next((s for s in servers if s.get("is_current")), None)
         others = [s for s in servers if not s.get("is_current")]
-        if current is None or current.get("expires_in") is None:
+        if current is None:
+            unknown["message"] = (
+                f"The hub does not list this server ({self.state.launch().server_name}), so "
+                "its deletion date is unknown."
+            )
+            return unknown, others
+        if current.get("expires_in") is None:
             unknown["message"] = "The hub reports no activity for this server yet."
             return unknown, others
         seconds = float(current["expires_in"])

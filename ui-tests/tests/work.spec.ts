@@ -6,6 +6,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
+import * as path from 'path';
 
 const PANEL = '#binder-ext-panel';
 const FILE = `work-ui-test-${Date.now()}.csv`;
@@ -41,6 +42,15 @@ test.describe('Your work', () => {
     await expect(item).toHaveAttribute('data-status', 'untracked');
     await expect(item).toHaveAttribute('data-on-volume', 'absent');
 
+    await section.screenshot({
+      path: path.join(
+        __dirname,
+        '..',
+        'test-results',
+        'screenshots',
+        'work.png'
+      )
+    });
     await section.locator('[data-action="save-persistent"]').click();
     const outcome = section.locator('[data-outcome="save-work"]');
     await expect(outcome).toContainText('Copied');

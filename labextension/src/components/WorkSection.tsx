@@ -36,9 +36,9 @@ function FileList(props: {
     return null;
   }
   return (
-    <ul className="jp-BinderExt-list" data-list={name}>
+    <div className="jp-BinderExt-list" data-list={name}>
       {files.map(file => (
-        <li
+        <div
           key={file.path}
           className="jp-BinderExt-listItem"
           data-path={file.path}
@@ -53,9 +53,9 @@ function FileList(props: {
             {file.size !== null ? ` · ${formatBytes(file.size)}` : ''}
             {file.on_volume === 'same' ? ` · ${trans.__('on the volume')}` : ''}
           </span>
-        </li>
+        </div>
       ))}
-    </ul>
+    </div>
   );
 }
 
@@ -177,12 +177,17 @@ export function WorkSection(props: ISectionProps): JSX.Element {
             {work.repository && (
               <div className="jp-BinderExt-actions">
                 <input
-                  className="jp-BinderExt-input"
+                  aria-label={trans.__('Commit message')}
+                  className="jp-mod-styled jp-BinderExt-input"
                   data-field="commit-message"
                   placeholder={trans.__('Commit message (commits the changes)')}
                   value={message}
                   onChange={event => setMessage(event.target.value)}
                 />
+              </div>
+            )}
+            {work.repository && (
+              <div className="jp-BinderExt-actions">
                 <ActionButton
                   name="save-github"
                   label={
