@@ -44,9 +44,9 @@ function section(panel: Locator, name: string): Locator {
 // JupyterLab's default width of the left sidebar.
 const SIDEBAR_WIDTH = 250;
 const SECTIONS = ['limits', 'persistence', 'ssh', 'resources'];
-// A path as long as a deep site's, with no space to break at.
+// A path as long as a deep site's, with neither space nor hyphen to break a line at.
 const LONG_PATH =
-  '/home/a-user-with-a-long-name-nfs-pvc/instances/octo-org-demo-repository-with-a-long-name-ab12cd34/results/2026-12-01/run-000001/output';
+  '/home/a_user_with_a_long_name_nfs_pvc/instances/octo_org_demo_repository_with_a_long_name_ab12cd34/results_2026_12_01_run_000001_output';
 
 /**
  * The live answers, each with one warning of every level added whose message holds a long
