@@ -22,7 +22,7 @@ from typing import Any
 
 from jupyter_binder_ext.common.mountinfo import mount_of
 from jupyter_binder_ext.config import SiteConfig
-from jupyter_binder_ext.errors import Conflict, InvalidInput, NotFound
+from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.persistence.instance_dirs import (
     InstanceChoice,
@@ -413,7 +413,14 @@ def create_instance_dir(site: SiteConfig, launch: LaunchInfo) -> dict[str, Any]:
             path=str(volume),
         )
     choice, created = make_instance_dir(volume, launch, user)
-    link, link_created = make_link(site, choice.path, volume)
+    try:
+        link, link_created = make_link(site, choice.path, volume)
+    except BinderError as err:
+        # The folder stays (it is marked as this instance's); say so, then what failed.
+        done = f"Created {choice.path}, but" if created else f"{choice.path} exists, but"
+        err.message = f"{done} no link to it was made: {err.message}"
+        err.details["done"] = {"folder_created": created, "folder": str(choice.path)}
+        raise
     git_excluded = exclude_from_git(site.repo_path(), link["name"])
     data = read_persistence(site, launch)
     parts = [

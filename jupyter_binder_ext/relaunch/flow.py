@@ -251,6 +251,7 @@ async def _slots(state: ExtensionState) -> dict[str, Any]:
             "free": None,
             "full": False,
             "deletable": [],
+            "control_panel_url": None,
             "message": err.message,
         }
     return {

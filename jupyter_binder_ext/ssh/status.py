@@ -235,11 +235,21 @@ def configure_git(site: SiteConfig) -> dict[str, Any]:
         reason = err.message if isinstance(err, BinderError) else f"{err.strerror or err}."
         raise Conflict(
             f"Cannot write the ssh setup in {ssh_dir}: {reason} Set "
-            "c.BinderExt.ssh_dir to a writable folder.",
+            f"c.BinderExt.ssh_dir to a writable folder. {_done(changed)}",
             reason="ssh_dir_not_writable",
             path=str(ssh_dir),
+            changed=changed,
         ) from err
-    repo = configure_repo(site)
+    except BinderError as err:  # a link or a FIFO where a file of ours goes
+        err.message = f"{err.message} {_done(changed)}"
+        err.details["changed"] = changed
+        raise
+    try:
+        repo = configure_repo(site)
+    except BinderError as err:
+        err.message = f"{err.message} {_done(changed)}"
+        err.details["changed"] = changed
+        raise
     changed.extend(repo["changed"])
     data = read_ssh(site)
     message = (
@@ -249,6 +259,11 @@ def configure_git(site: SiteConfig) -> dict[str, Any]:
         message += " " + repo["message"]
     data["configure"] = {"changed": changed, "repo": repo, "message": message}
     return data
+
+
+def _done(changed: list[str]) -> str:
+    """What a failed set-up had already done, for its message."""
+    return ("Already written: " + ", ".join(changed) + ".") if changed else "Nothing was changed."
 
 
 # -- text for the magics and the CLI ------------------------------------------------------
