@@ -46,3 +46,35 @@ def test_deletion_date_and_a_plain_refusal_for_another_project(
     assert refused["error"] == "missing_scopes"
     assert refused["scopes"] == ["access:servers!user"]
     assert "does not let this notebook reach your other projects" in refused["message"]
+
+
+async def test_where_the_hub_grants_access_another_projects_summary_is_read(
+    real_hub: DemoHub, two_projects: str
+) -> None:
+    """The same request from a process whose token the hub grants ``access:servers!user``
+    (a token of the user with that scope: what a server token gets once an admin adds it to
+    ``c.Spawner.server_token_scopes``)."""
+    from jupyter_binder_ext.config import SiteConfig
+    from jupyter_binder_ext.state import ExtensionState
+
+    token = real_hub.user_token(USER, scopes=["read:servers!user", "access:servers!user"])
+    env = {
+        "JUPYTERHUB_USER": USER,
+        "JUPYTERHUB_SERVER_NAME": HERE,
+        "JUPYTERHUB_API_URL": real_hub.hub_api_url,
+        "JUPYTERHUB_API_TOKEN": token,
+        "JUPYTERHUB_BASE_URL": "/",
+        "JUPYTERHUB_PUBLIC_HUB_URL": real_hub.url + "hub/",
+    }
+    state = ExtensionState(SiteConfig(hub_request_timeout=10.0), env=env)
+    answer = await state.sibling_work(OTHER)
+    assert answer["name"] == OTHER
+    assert answer["message"].startswith(f"Read from {OTHER} through the hub's proxy")
+    # The summary is the other server's own: its repository and its deletion date.
+    status, theirs = real_hub.server_api(two_projects, USER, OTHER, "binder/api/work")
+    assert status == 200
+    status, ours = real_hub.server_api(two_projects, USER, HERE, "binder/api/work")
+    assert status == 200
+    assert answer["work"]["repository"] == theirs["repository"] != ours["repository"]
+    assert answer["work"]["deletion"]["known"] is True
+    assert token not in str(answer)
