@@ -158,3 +158,47 @@ def test_a_name_jupyterhub_6_refuses_fails_to_launch(real_hub: DemoHub, hank: st
     url = f"{real_hub.launch_host}v2/gh/binder-demo/a-repository-named-at-length/main"
     status, page = _refusal(browser, url)
     assert status == 500 and "Failed to launch image" in page
+
+
+# -- a hub with a limit of 2, as in the report that started this (issue 12) -------------------
+
+
+@pytest.fixture(scope="module")
+def hub_of_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoHub]:
+    hub = DemoHub(tmp_path_factory.mktemp("hub-of-two"), port=0, named_server_limit=2)
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+def test_with_a_limit_of_two_the_sidebar_and_binderhub_agree(hub_of_two: DemoHub) -> None:
+    hub, user = hub_of_two, "judy"
+    token = hub.user_token(user)
+    first = "o-first-ab12cd34"
+    hub.start_server(user, first, hub.binder_options("o", "first"))
+    link = f"{hub.launch_host}v2/gh/binder-demo/sample/main"
+    browser = hub.browser(user)
+
+    # One running, one free: the sidebar says so, with the limit the hub forwarded.
+    status, projects = hub.server_api(token, user, first, "binder/api/projects")
+    assert status == 200, projects
+    assert (projects["limit"], projects["limit_source"], projects["free"]) == (2, "environment", 1)
+
+    # A second one, stopped: no slot is free any more, though only one server runs.
+    hub.start_server(user, "o-second-ab12cd34", hub.binder_options("o", "second"))
+    hub.stop_server(user, "o-second-ab12cd34")
+    status, projects = hub.server_api(token, user, first, "binder/api/projects")
+    assert (projects["used"], projects["free"], projects["full"]) == (2, 0, True)
+    assert [d["name"] for d in projects["deletable"]] == ["o-second-ab12cd34"]
+    # ...and BinderHub, asking the hub, gets its 400 and says only this
+    # (launcher.py:331-341):
+    status, page = _refusal(browser, link)
+    assert status == 500 and "Failed to launch image" in page
+
+    # Both running: BinderHub's own check refuses first (launcher.py:223-235).
+    hub.start_server(user, "o-second-ab12cd34", hub.binder_options("o", "second"))
+    status, page = _refusal(browser, link)
+    assert status == 409
+    assert f"User {user} already has the maximum of 2 named servers" in page
