@@ -101,3 +101,23 @@ async def test_launch_without_a_hub_says_so(jp_fetch: Any, monkeypatch: pytest.M
     data = body(response)
     assert data["under_hub"] is False
     assert "not running under jupyterhub" in data["message"].lower()
+
+
+def test_every_limits_warning_names_its_level_and_figure() -> None:
+    """The sidebar colours a bar from `figure` and `level`, never from the wording."""
+    from jupyter_binder_ext.limits.reader import limit_warnings
+
+    gib = 1024**3
+    cpu = {"limit": 2.0, "throttled": True, "nr_throttled": 3, "throttled_seconds": 1.0}
+    memory = {"limit": 4 * gib, "limit_source": "cgroup v1", "oom_kills": 1}
+    memory["working_set"] = int(3.9 * gib)
+    found = {w["kind"]: (w["level"], w["figure"]) for w in limit_warnings(cpu, memory)}
+    assert found == {
+        "cpu_throttled": ("warning", "cpu"),
+        "oom_kill": ("warning", "memory"),
+        "memory_near_limit": ("warning", "memory"),
+    }
+    earlier = limit_warnings({**cpu, "throttled": False}, {"limit": None})
+    assert [(w["kind"], w["level"], w["figure"]) for w in earlier] == [
+        ("cpu_throttled_earlier", "info", "cpu")
+    ]
