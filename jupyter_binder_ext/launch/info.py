@@ -363,10 +363,11 @@ def read_launch(
     spec = _launch_spec(request, persistent, given_repo_url)
     repo_url = given_repo_url or (spec.repo_url if spec else "")
     under_hub = bool(env.get("JUPYTERHUB_API_URL"))
-    host = launch_host or env.get("BINDER_LAUNCH_HOST", "") or legacy_host or persistent_host
+    given_host = env.get("BINDER_LAUNCH_HOST", "") or legacy_host or persistent_host
+    host = launch_host or given_host  # a site's c.BinderExt.launch_host wins
     if host and not host.endswith("/"):
         host += "/"
-    under_binder = bool(request or persistent or host or given_repo_url)
+    under_binder = bool(request or persistent or given_host or given_repo_url)
     ref_url = env.get("BINDER_REF_URL", "")
     resolved = _resolved_ref(persistent, ref_url, spec, repo_url)
     if spec and spec.provider == "gh" and resolved and not ref_url:

@@ -354,3 +354,15 @@ def test_parse_spec_without_a_persistent_request(request_, repo_url, owner, repo
 )
 def test_github_owner_repo_only_on_github_com(url, expected) -> None:
     assert github_owner_repo(url) == expected
+
+
+def test_a_site_launch_host_alone_is_no_binderhub_launch() -> None:
+    env = {"JUPYTERHUB_API_URL": "http://hub:8081/hub/api"}
+    info = read_launch(env, launch_host="https://binder.example.org")
+    assert not info.under_binder and info.launch_host == "https://binder.example.org/"
+    # ...but it is where BinderHub's links point when the launch names no host
+    case = CASES["gh_repoproviders_961_get_repo_url"]
+    env = {k: v for k, v in binderhub_env(case).items() if k != "BINDER_LAUNCH_HOST"}
+    info = read_launch(env, launch_host="https://b2.example.org/")
+    assert info.under_binder
+    assert info.launch_url == f"https://b2.example.org/v2/gh/{case.resolved_spec}"
