@@ -67,7 +67,8 @@ def _items(layout: Layout, scan: dict[str, Any], paths: list[str] | None) -> lis
         items = [
             Item(e["path"], layout.repo / e["path"], repo_target(e["path"]), True)
             for e in scan["changed"]
-            if layout.repo is not None and e["size"] is not None
+            # Links and other non-files go through too, to be reported as skipped.
+            if layout.repo is not None and e["status"] != "deleted"
         ]
         items += [Item(p, layout.outside_root / p, p, False) for p in sorted(outside)]
         return items
@@ -146,8 +147,15 @@ def save_to_persistent(
 def _copy(item: Item, folder: Path, overwrite: bool) -> int | SkippedFile:
     """Copy one file; its size, or why it was skipped."""
     target = folder / item.target
-    if not item.source.is_file() or item.source.is_symlink():
-        return {"path": item.path, "reason": "missing", "message": "It is no longer a file here."}
+    if item.source.is_symlink():
+        return {
+            "path": item.path,
+            "reason": "not_a_file",
+            "message": "It is a link; the file it points to is not copied.",
+        }
+    if not item.source.is_file():
+        what = "a plain file" if item.source.exists() else "here any more"
+        return {"path": item.path, "reason": "missing", "message": f"It is not {what}."}
     # A link or file on the way (a/b where a is a file) would send the copy elsewhere.
     for parent in reversed(target.relative_to(folder).parents):
         step = folder / parent

@@ -268,6 +268,11 @@ async def save(
         raise InvalidInput("message is for saving to github (it commits); a copy needs none.")
     if to == "github" and overwrite:
         raise InvalidInput("overwrite is for copies to the volume; a push never overwrites.")
+    if to == "github" and clean is not None and not (message or "").strip():
+        raise InvalidInput(
+            "paths choose the files to commit: give a commit message too (without one, only "
+            "the commits already made are pushed)."
+        )
     state = service.state
     launch = state.launch()
     loop = asyncio.get_running_loop()

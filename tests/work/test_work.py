@@ -137,6 +137,7 @@ async def test_save_to_the_volume_keeps_paths_and_never_replaces_a_different_fil
         ("persistent", None, False, "msg", "message is for saving to github"),
         ("github", None, True, None, "a push never overwrites"),
         ("github", ["../x"], False, "m", "not a relative path"),
+        ("github", ["README.md"], False, None, "give a commit message too"),
     ],
 )
 async def test_bad_input_is_refused_and_changes_nothing(
@@ -372,3 +373,27 @@ async def test_renamed_and_staged_files_and_a_detached_head(project: Project) ->
     assert detached["unpushed"]["count"] == 1
     assert detached["unpushed"]["branch"] == "main"
     assert detached["unpushed"]["compared_with"] == "origin/main"
+
+
+async def test_a_link_and_a_fifo_are_skipped_and_said(project: Project) -> None:
+    import os
+
+    (project.repo / "link.txt").symlink_to("/etc/hostname")
+    os.mkfifo(project.repo / "pipe")
+    write(project.repo / "real.txt", "real\n")
+    state = project.state()
+    answer = await state.save_work("persistent")
+    assert answer["copied"] == [{"path": "real.txt", "size": 5}]
+    assert answer["skipped"] == [
+        {
+            "path": "link.txt",
+            "reason": "not_a_file",
+            "message": "It is a link; the file it points to is not copied.",
+        },
+    ]
+    # git lists no FIFO: nothing to lose there, nothing read from it.
+    assert "pipe" not in [e["path"] for e in (await state.work())["changed"]]
+    assert not os.path.lexists(project.instance / "proj" / "link.txt")
+    # Asked for by name, a link out of the repository is refused outright.
+    with pytest.raises(InvalidInput):
+        await state.save_work("persistent", ["link.txt"])
