@@ -264,6 +264,8 @@ def derive_public_key(private_path: str) -> tuple[PublicKey | None, str | None]:
     that subprocess reads); (None, reason) when it cannot, e.g. behind a passphrase."""
     import subprocess
 
+    from jupyter_binder_ext.common.git import git_env
+
     try:
         proc = subprocess.run(
             ["ssh-keygen", "-y", "-P", "", "-f", private_path],
@@ -271,6 +273,8 @@ def derive_public_key(private_path: str) -> tuple[PublicKey | None, str | None]:
             capture_output=True,
             text=True,
             timeout=10,
+            start_new_session=True,  # no terminal: a passphrase prompt fails at once
+            env=git_env(),  # the same policy as git: no hub token, no credentials
         )
     except (OSError, subprocess.SubprocessError) as err:
         return None, f"ssh-keygen could not run: {err}"
