@@ -385,3 +385,51 @@ async def test_relaunch_starts_a_named_server_with_the_new_ref(
         await asyncio.sleep(0.5)
     else:
         raise AssertionError(f"{CURRENT} was not stopped: {current}")
+
+
+# -- hooks, tokens and a git step that hangs ---------------------------------------------------
+
+
+async def test_relaunch_runs_none_of_the_repositorys_hooks(
+    origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's own environment holds the hub token (KubeSpawner sets it).
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", BINDER_ENV["JUPYTERHUB_API_TOKEN"])
+    seen = tmp_path / "hooks-saw"
+    for name in ("pre-commit", "commit-msg", "post-commit", "pre-push", "reference-transaction"):
+        hook = origin.work / ".git" / "hooks" / name
+        hook.write_text(f'#!/bin/sh\necho {name} >> "{seen}"\nenv >> "{seen}"\n')
+        hook.chmod(0o755)
+
+    answer = await relaunch(make_state(origin.work), values={"meml": 8})
+
+    assert answer["push"]["ok"] is True
+    assert origin.remote_head() == answer["commit"]["sha"]
+    assert not seen.exists(), "a hook ran (with the hub token in its environment)"
+
+
+async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
+    origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_binder_ext.common import git as gitops
+    from jupyter_binder_ext.errors import CommandFailed
+
+    signer = tmp_path / "gpg"
+    signer.write_text("#!/bin/sh\nsleep 300\n")  # a signing program waiting for a passphrase
+    signer.chmod(0o755)
+    origin.git("config", "commit.gpgSign", "true")
+    origin.git("config", "gpg.program", str(signer))
+    monkeypatch.setattr(gitops, "GIT_TIMEOUT", 2.0)
+    head = origin.head()
+
+    with pytest.raises(CommandFailed) as caught:
+        await relaunch(make_state(origin.work), values={"meml": 8})
+
+    assert caught.value.details["done"] == {"written": True, "committed": False, "pushed": False}
+    assert "was saved, but could not be committed" in caught.value.message
+    assert "Nothing was committed or pushed" in caught.value.message
+    assert not (origin.work / ".git" / "index.lock").exists()
+    assert origin.head() == head and origin.remote_head() == head
+    origin.git("config", "commit.gpgSign", "false")
+    answer = await relaunch(make_state(origin.work), values={"meml": 8})
+    assert answer["push"]["ok"] is True and answer["commit"]["created"] is True
