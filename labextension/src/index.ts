@@ -91,13 +91,13 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
 
     const statusChanged = new Signal<IBinderModel, void>(model);
     if (statusBar) {
-      // jupyter-resource-usage already shows RAM: one RAM figure in the status bar.
-      const otherShowsMemory = RESOURCE_USAGE_PLUGINS.some(id =>
-        app.hasPlugin(id)
-      );
+      // One RAM figure in the status bar: none of ours while jupyter-resource-usage
+      // shows its own (it hides its item when it has no metrics).
+      const otherPlugin = RESOURCE_USAGE_PLUGINS.some(id => app.hasPlugin(id));
       const showMemory = () =>
         settings.statusBarMemory === 'show' ||
-        (settings.statusBarMemory === 'auto' && !otherShowsMemory);
+        (settings.statusBarMemory === 'auto' &&
+          !(otherPlugin && Private.memoryItemShown()));
       const status = new BinderStatus(model, trans, showMemory, () => {
         void app.commands.execute(CommandIDs.openPanel);
       });
@@ -164,3 +164,14 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
 };
 
 export default plugin;
+
+namespace Private {
+  /** Whether a visible status-bar item shows jupyter-resource-usage's `Mem: …`. */
+  export function memoryItemShown(): boolean {
+    return Array.from(
+      document.querySelectorAll(
+        '#jp-main-statusbar .jp-StatusBar-Item:not(.lm-mod-hidden)'
+      )
+    ).some(item => (item.textContent ?? '').trimStart().startsWith('Mem:'));
+  }
+}

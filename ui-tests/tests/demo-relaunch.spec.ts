@@ -187,7 +187,7 @@ test.describe('Relaunch in the demo hub', () => {
     // "Resources" shows the limit the hub set from the sample's meml=4.
     const limits = await serverApi(page, 'limits');
     expect(limits.memory.limit).toBe(4 * GB);
-    const memoryLimit = section(panel, 'resources').locator(
+    const memoryLimit = section(panel, 'limits').locator(
       '[data-resource="memory"] [data-figure="limit"]'
     );
     await expect(memoryLimit).toHaveText(gb(limits.memory.limit));
@@ -197,7 +197,7 @@ test.describe('Relaunch in the demo hub', () => {
     // A RAM request above the RAM limit: the server's problem next to the field, no write.
     const before = await serverApi(page, 'resources');
     expect(before.values.meml).toBe(4);
-    const form = section(panel, 'resources-file');
+    const form = section(panel, 'resources');
     await expect(form.locator('[data-figure="resources-text"]')).toHaveText(
       before.text
     );
@@ -274,7 +274,7 @@ test.describe('Relaunch in the demo hub', () => {
     const newLimits = await serverApi(popup, 'limits');
     expect(newLimits.memory.limit).toBe(2 * GB);
     await expect(
-      section(newPanel, 'resources').locator(
+      section(newPanel, 'limits').locator(
         '[data-resource="memory"] [data-figure="limit"]'
       )
     ).toHaveText(gb(newLimits.memory.limit));
@@ -286,16 +286,15 @@ test.describe('Relaunch in the demo hub', () => {
     const newFile = await serverApi(popup, 'resources');
     expect(newFile.values.meml).toBe(2);
     await expect(
-      section(newPanel, 'resources-file').locator(
-        '[data-figure="resources-text"]'
-      )
+      section(newPanel, 'resources').locator('[data-figure="resources-text"]')
     ).toContainText('meml=2');
     // The first server still runs its own commit with its own limit.
     expect((await serverApi(page, 'limits')).memory.limit).toBe(4 * GB);
 
-    // The screenshot: a wider sidebar, and the sections this flow is not about folded.
-    await setSidebarWidth(popup, 380);
-    for (const name of ['storage', 'ssh']) {
+    // The screenshot: JupyterLab's default sidebar width, and the sections this flow is
+    // not about folded.
+    await setSidebarWidth(popup, 250);
+    for (const name of ['persistence', 'work', 'ssh']) {
       await section(newPanel, name)
         .locator('.jp-BinderExt-sectionName')
         .click();
