@@ -26,8 +26,10 @@ _HTTP_ERROR_CODES = {
     500: "internal_error",
 }
 
-# The largest request body a binder/api route reads: every body is a handful of fields.
-MAX_BODY_BYTES = 64 * 1024
+# The largest request body a binder/api route reads (a list of files to save, say); the
+# routes whose body is a handful of fields read far less (SMALL_BODY_BYTES).
+MAX_BODY_BYTES = 1024 * 1024
+SMALL_BODY_BYTES = 64 * 1024
 # How deep a body's objects and arrays may nest (the deepest real body is two levels).
 MAX_BODY_DEPTH = 16
 
@@ -47,7 +49,7 @@ def _depth_ok(value: Any, depth: int = 0) -> bool:
     return True
 
 
-__all__ = ["BinderAPIHandler", "BodyTooLarge", "check_text"]
+__all__ = ["SMALL_BODY_BYTES", "BinderAPIHandler", "BodyTooLarge", "check_text"]
 
 T = TypeVar("T")
 

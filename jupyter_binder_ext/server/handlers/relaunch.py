@@ -7,7 +7,11 @@ from typing import Any
 from tornado import web
 
 from jupyter_binder_ext.errors import InvalidInput
-from jupyter_binder_ext.server.handlers.base import BinderAPIHandler, check_text
+from jupyter_binder_ext.server.handlers.base import (
+    SMALL_BODY_BYTES,
+    BinderAPIHandler,
+    check_text,
+)
 
 _FIELDS = {"values", "message", "stop_current", "labpath"}
 
@@ -21,7 +25,7 @@ class RelaunchHandler(BinderAPIHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
+        body = self.json_body(SMALL_BODY_BYTES)
         unknown = sorted(set(body) - _FIELDS)
         if unknown:
             raise InvalidInput(

@@ -7,7 +7,11 @@ from typing import Any
 from tornado import web
 
 from jupyter_binder_ext.errors import InvalidInput
-from jupyter_binder_ext.server.handlers.base import BinderAPIHandler, check_text
+from jupyter_binder_ext.server.handlers.base import (
+    SMALL_BODY_BYTES,
+    BinderAPIHandler,
+    check_text,
+)
 
 _PUT_FIELDS = {"values", "text"}
 
@@ -36,7 +40,7 @@ class ResourcesHandler(BinderAPIHandler):
 
     @web.authenticated
     async def put(self) -> None:
-        body = self.json_body()
+        body = self.json_body(SMALL_BODY_BYTES)
         unknown = sorted(set(body) - _PUT_FIELDS)
         if unknown:
             raise InvalidInput(
