@@ -63,6 +63,7 @@ async def test_cli_and_magics_in_the_servers_children_see_its_command_line_confi
     cli_ssh = _cli("ssh", "--json", env=children)
     assert cli_ssh["public_key_path"] == api_ssh["public_key_path"]
 
+    InteractiveShell.clear_instance()  # a fresh kernel, not one an earlier test configured
     shell = InteractiveShell.instance()
     try:
         shell.run_line_magic("load_ext", "jupyter_binder_ext")
