@@ -397,3 +397,14 @@ async def test_a_link_and_a_fifo_are_skipped_and_said(project: Project) -> None:
     # Asked for by name, a link out of the repository is refused outright.
     with pytest.raises(InvalidInput):
         await state.save_work("persistent", ["link.txt"])
+
+
+async def test_a_token_in_the_remote_url_is_never_shown(project: Project) -> None:
+    secret = "ghp_" + "x1" * 18
+    project.git("remote", "set-url", "--push", "origin", f"https://me:{secret}@github.com/o/r")
+    project.git("commit", "-q", "--allow-empty", "-m", "unpushed")
+    data = await project.state().work()
+    assert data["unpushed"]["count"] == 1
+    assert data["unpushed"]["url"].startswith("https://")
+    assert secret not in json.dumps(data)
+    assert secret not in describe_work(data)
