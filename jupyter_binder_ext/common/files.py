@@ -55,6 +55,13 @@ class WriteFailed(BinderError):
     code = "write_failed"
 
 
+class NoSpace(WriteFailed):
+    """The file system is full (or the user over quota); the file is unchanged."""
+
+    status = 507
+    code = "no_space"
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -263,6 +270,12 @@ def write_atomic(path: Path | str, data: bytes | str, *, mode: int | None = None
             raise Forbidden(
                 f"Cannot write {path}: {reason}. The folder is read-only for this server; "
                 "the file was not changed.",
+                path=str(path),
+            ) from err
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise NoSpace(
+                f"Cannot write {path}: the disk is full or over quota. The file was not "
+                "changed; free some space and try again.",
                 path=str(path),
             ) from err
         raise WriteFailed(

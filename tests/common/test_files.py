@@ -14,6 +14,7 @@ import pytest
 from fixtures.tmpfs import mount_tmpfs, unmount
 
 from jupyter_binder_ext.common.files import (
+    NoSpace,
     UnsafeFile,
     read_bytes,
     read_text,
@@ -151,6 +152,20 @@ def test_write_atomic_on_a_read_only_mount_changes_nothing(tmp_path: Path) -> No
         with pytest.raises(Forbidden) as caught:
             write_atomic(volume / "file", "new")
         assert "the file was not changed" in caught.value.message
+        assert (volume / "file").read_text() == "old"
+        assert sorted(p.name for p in volume.iterdir()) == ["file"]
+    finally:
+        unmount(volume)
+
+
+def test_write_atomic_on_a_full_disk_is_a_507_and_changes_nothing(tmp_path: Path) -> None:
+    volume = tmp_path / "full"
+    mount_tmpfs(volume, size="64k")
+    try:
+        (volume / "file").write_text("old")
+        with pytest.raises(NoSpace) as caught:
+            write_atomic(volume / "file", b"x" * 1024 * 1024)
+        assert caught.value.status == 507
         assert (volume / "file").read_text() == "old"
         assert sorted(p.name for p in volume.iterdir()) == ["file"]
     finally:
