@@ -2,7 +2,9 @@
 
 The file is parsed with the same core model the notebook's sidebar uses
 (:func:`jupyter_binder_ext.resources.model.parse_resources`), so a value the sidebar accepts is the
-value the hub applies. On top of the model the hub clamps to the operator's maxima. Whenever
+value the hub applies. On top of the model the hub clamps to the operator's maxima (on by
+default: the seed site's 8 cores and 16 GB, and one GPU), with a notice naming each value it
+lowered. Whenever
 the file cannot be used (another git host, no file, GitHub unreachable, an invalid file) the
 site defaults apply and a sentence saying why goes into the server's environment as
 ``BINDER_RESOURCES_NOTICE``, which the limits API passes on to the sidebar.

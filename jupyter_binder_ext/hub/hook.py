@@ -34,7 +34,11 @@ from jupyter_binder_ext.resources.traits import ResourceDefaultsTraits
 
 
 class BinderResourcesHook(ResourceDefaultsTraits, LoggingConfigurable):
-    """Applies the launched repository's `.resources` to the spawner, within the hub's maxima."""
+    """Applies the launched repository's `.resources` to the spawner, within the hub's maxima.
+
+    The maxima (`max_cpu_limit`, `max_mem_limit_gb`, `max_gpu`) are on by default, so a file
+    asking for `gpu=1000` or `meml=999999` gets the ceiling and a notice, never what it asked.
+    """
 
     github_only = Bool(
         True,
