@@ -1,4 +1,4 @@
-"""The sessions core: names, the list built from the hub's model, the text, and the service
+"""The projects core: names, the list built from the hub's model, the text, and the service
 against a real JupyterHub (coalescing, start, wait, a slow stop) and against sockets that
 refuse or never answer."""
 
