@@ -7,8 +7,8 @@ folder's exclude, the hub's local source), with one set of rules:
   ``GIT_ASKPASS`` / ``SSH_ASKPASS``, so a password, passphrase or unknown host key fails at
   once instead of hanging the server;
 * the C locale, so git's messages can be recognised;
-* one environment policy (:func:`git_env`): the hub's token and every other credential-like
-  variable of the server's environment stay out of git and of anything git starts;
+* one environment policy (:func:`git_env`): the hub's and the Jupyter server's tokens stay
+  out of git and of anything git starts;
 * none of the repository's hooks and no fsmonitor (:data:`SAFE_CONFIG`): the extension's own
   commits of ``.resources`` are not the user's commits, and a cloned repository's tools must
   not run inside the server (docs/user-guide.md says why);
@@ -43,10 +43,11 @@ PUSH_TIMEOUT = 90.0
 # an empty place), no fsmonitor daemon or hook.
 SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
 _URL_USERINFO_RE = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([^/@\s]+)@")
-# Variables never passed to git: the hub's (token, API URL...), and anything named like a
-# credential. SSH_AUTH_SOCK stays: it lets ssh ask the agent, it is not a secret itself.
+# Variables never passed to git: the hub's and the Jupyter server's own (the hub's API token,
+# the server's token, the proxy's auth token). The user's own variables stay: a credential
+# helper the user configured may need GH_TOKEN, and no hook of the repository runs.
 _HIDDEN_PREFIXES = ("JUPYTERHUB_", "JPY_", "CONFIGPROXY_")
-_HIDDEN_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "API_KEY")
+_HIDDEN_NAMES = ("JUPYTER_TOKEN",)
 # Variables that would point git at another repository than the one asked for.
 _REPOSITORY_VARIABLES = (
     "GIT_DIR",
@@ -80,7 +81,7 @@ def redact(text: str) -> str:
 def is_hidden_variable(name: str) -> bool:
     """Whether the environment policy keeps `name` out of git (and of what git runs)."""
     upper = name.upper()
-    return upper.startswith(_HIDDEN_PREFIXES) or any(word in upper for word in _HIDDEN_WORDS)
+    return upper.startswith(_HIDDEN_PREFIXES) or upper in _HIDDEN_NAMES
 
 
 def git_env(

@@ -317,8 +317,11 @@ def test_programs_git_starts_never_see_the_hub_token(
     origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
-    monkeypatch.setenv("MY_SERVICE_SECRET", TOKEN)
+    monkeypatch.setenv("JPY_API_TOKEN", TOKEN)
+    monkeypatch.setenv("JUPYTER_TOKEN", TOKEN)
     monkeypatch.setenv("JUPYTERHUB_API_URL", "http://hub.invalid/hub/api")
+    # The user's own credential, for a credential helper they configured, passes.
+    monkeypatch.setenv("GH_TOKEN", "users-own")
     seen = tmp_path / "ssh-env"
     ssh = _script(tmp_path / "ssh", f'env > "{seen}"\necho "ssh: refused" >&2\nexit 255\n')
     origin.git("config", "core.sshCommand", str(ssh))
@@ -329,6 +332,7 @@ def test_programs_git_starts_never_see_the_hub_token(
     env = seen.read_text()
     assert "GIT_TERMINAL_PROMPT=0" in env  # it ran, with the runner's environment
     assert TOKEN not in env and "JUPYTERHUB_" not in env
+    assert "GH_TOKEN=users-own" in env
 
 
 def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
