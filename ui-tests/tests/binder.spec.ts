@@ -426,6 +426,18 @@ test.describe('Binder panel', () => {
     const after = await api(request, 'resources');
     expect(after.body.text).toBe(before.body.text);
 
+    // Above the site's ceiling the form refuses before asking the server.
+    const ceiling = before.body.ceilings.meml;
+    if (ceiling !== null) {
+      await form.locator('input[name="meml"]').fill(String(ceiling + 1));
+      await expect(form.locator('[data-problem="meml"]')).toContainText(
+        `at most ${ceiling}`
+      );
+      await expect(
+        form.locator('[data-action="save-resources"]')
+      ).toBeDisabled();
+    }
+
     // A valid change is written, and the form shows the new file.
     await form.locator('input[name="cpur"]').fill('1');
     await form.locator('input[name="meml"]').fill('6');

@@ -58,17 +58,15 @@ function currentProblems(
   return file.problems ?? [];
 }
 
-/**
- * The operator's ceiling for a key, if any: a request is bounded by its limit's ceiling.
- * A `ceilings` field, where the server sends one, wins over `maximums`.
- */
+/** The operator's ceiling for a key, if any: a request is bounded by its limit's. */
 function ceilingOf(file: IResourcesAnswer, key: ResourceKey): number | null {
-  const ceilings: Partial<Record<string, number | null>> = {
-    ...((file as unknown as { ceilings?: Record<string, number | null> })
-      .ceilings ?? file.maximums)
-  };
-  const bound = { cpur: 'cpul', memr: 'meml' }[key as string] ?? key;
-  const value = ceilings[bound];
+  const { ceilings } = file;
+  const value =
+    key === 'cpur' || key === 'cpul'
+      ? ceilings.cpul
+      : key === 'memr' || key === 'meml'
+        ? ceilings.meml
+        : ceilings.gpu;
   return typeof value === 'number' ? value : null;
 }
 
