@@ -81,12 +81,18 @@ async function showLongAnswers(page: IJupyterLabPageFixture): Promise<void> {
       body.warnings.push(...warnings('resources', 'file'));
       body.path = `${LONG_PATH}/.resources`;
     },
+    projects: body => {
+      for (const server of body.servers ?? []) {
+        server.display_name = `octo_organisation/${LONG_PATH.slice(1, 80)}`;
+        server.ref = `feature/${LONG_PATH.slice(1, 60)}`;
+      }
+    },
     launch: body => {
       body.image = `registry.example.org/binder/${LONG_PATH.replace(/\//g, '-')}:0123456789ab`;
     }
   };
   await page.route(
-    /\/binder\/api\/(limits|persistence|ssh|resources|launch)(\?.*)?$/,
+    /\/binder\/api\/(limits|persistence|ssh|resources|launch|projects)(\?.*)?$/,
     async route => {
       if (route.request().method() !== 'GET') {
         return route.continue();
