@@ -7,13 +7,12 @@ call the same :class:`~jupyter_binder_ext.state.ExtensionState` the REST handler
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from jupyter_binder_ext.state import ExtensionState
+from jupyter_binder_ext.terminal.run_sync import run_sync
 
 T = TypeVar("T")
 
@@ -55,32 +54,6 @@ def command_logger(verbose: bool = False) -> logging.Logger:
         log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose else logging.CRITICAL)
     return log
-
-
-def run_sync(awaitable: Awaitable[T]) -> T:
-    """Run a coroutine to completion, also from inside a running loop (an IPython kernel)."""
-
-    async def _main() -> T:
-        return await awaitable
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_main())
-    box: dict[str, Any] = {}
-
-    def _target() -> None:
-        try:
-            box["value"] = asyncio.run(_main())
-        except BaseException as err:
-            box["error"] = err
-
-    thread = threading.Thread(target=_target, name="binder-command")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Any
 from jupyter_binder_ext.common.units import GB, short_sha
 from jupyter_binder_ext.errors import BinderError
 from jupyter_binder_ext.state import ExtensionState
+from jupyter_binder_ext.terminal.run_sync import run_sync
 
 HINT = "Details: `jupyter binder COMMAND` (or `%binder COMMAND`); `--help` lists the commands."
 
@@ -67,8 +68,6 @@ def _projects_line(data: dict[str, Any]) -> str:
 
 
 def overview(state: ExtensionState) -> tuple[dict[str, Any], str]:
-    from jupyter_binder_ext.terminal.commands import run_sync
-
     readers: list[tuple[str, str, Callable[[], dict[str, Any]], Callable[..., str]]] = [
         ("launch", "Launch", lambda: state.launch().to_json(), _launch_line),
         ("limits", "Limits", lambda: run_sync(state.limits()), _limits_line),

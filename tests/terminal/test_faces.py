@@ -18,8 +18,8 @@ from jupyter_binder_ext.terminal.commands import (
     build_parser,
     parse_assignments,
     parse_command,
-    run_sync,
 )
+from jupyter_binder_ext.terminal.run_sync import run_sync
 
 SUBCOMMANDS = {
     "launch",

@@ -67,7 +67,7 @@ def private_key_lines(path: Path) -> list[str]:
 
 
 def test_limits_are_the_cores_own(site: dict[str, Any]) -> None:
-    from jupyter_binder_ext.terminal.commands import run_sync
+    from jupyter_binder_ext.terminal.run_sync import run_sync
 
     data = cli_json("limits")
     here = run_sync(ExtensionState(SiteConfig()).limits())
