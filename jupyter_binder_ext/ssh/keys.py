@@ -226,27 +226,27 @@ def ensure_usable_key(private_key: Path, copy_path: Path) -> PrivateKeyState:
             state,
             usable=True,
             path_used=str(src),
-            reason=f"{src} is yours and private (mode {mode:04o}): ssh uses it as it is.",
+            reason=f"{src} is yours and only you can read it: ssh uses it as it is.",
         )
-    why = (
-        f"mode {mode:04o} lets other users read it"
-        if too_open
-        else f"it belongs to uid {st.st_uid}, not to you"
-    )
+    # Plain words for the panel; the mode and owner are in the answer's own fields.
+    why = "other users can read it" if too_open else "it belongs to another user"
     try:
         made = _copy_private(src, copy_path)
     except OSError as err:
         return replace(
             state,
             reason=(
-                f"ssh refuses {src} ({why}) and a private copy could not be made at "
-                f"{copy_path}: {err.strerror or err}."
+                f"ssh will not use the key as mounted ({why}), and a copy only you can read "
+                f"could not be made at {copy_path}: {err.strerror or err}."
             ),
         )
     except BinderError as err:  # a link or a FIFO where the key or its copy should be
         return replace(
             state,
-            reason=f"ssh refuses {src} ({why}) and a private copy could not be made: {err.message}",
+            reason=(
+                f"ssh will not use the key as mounted ({why}), and a copy only you can read "
+                f"could not be made: {err.message}"
+            ),
         )
     if made:
         log.info("Made a private 0600 copy of the SSH key at %s (%s: %s)", copy_path, src, why)
@@ -255,7 +255,10 @@ def ensure_usable_key(private_key: Path, copy_path: Path) -> PrivateKeyState:
         usable=True,
         path_used=str(copy_path),
         copied=True,
-        reason=f"ssh refuses {src} ({why}), so a private copy (mode 0600) at {copy_path} is used.",
+        reason=(
+            f"ssh will not use the key as mounted ({why}), so a copy only you can read is "
+            f"used: {copy_path}."
+        ),
     )
 
 
