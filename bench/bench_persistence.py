@@ -64,7 +64,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     class Scans(APIHandler):
         @web.authenticated
         def get(self) -> None:
-            shared = self.settings.get("binder_ext_shared_volume_read")
+            shared = self.settings["binder_ext"].volume_read
             self.finish(
                 json.dumps({"ours": shared.scans if shared else 0, "anchor": _anchor_scans})
             )

@@ -17,6 +17,7 @@ from jupyter_binder_ext.launch.info import LaunchInfo, read_launch
 
 if TYPE_CHECKING:
     from jupyter_binder_ext.limits.reader import LimitsReader
+    from jupyter_binder_ext.persistence.shared_read import SharedVolumeRead
     from jupyter_binder_ext.projects.service import ProjectsService
     from jupyter_binder_ext.work.service import WorkService
 
@@ -57,6 +58,23 @@ class ExtensionState:
         from jupyter_binder_ext.persistence.volume import read_persistence
 
         return read_persistence(self.site, self.launch())
+
+    @cached_property
+    def volume_read(self) -> SharedVolumeRead:
+        """The server's one shared volume read (made on first use, not at start-up)."""
+        from jupyter_binder_ext.persistence.shared_read import SharedVolumeRead
+
+        return SharedVolumeRead(self.persistence)
+
+    async def shared_persistence(self) -> dict[str, Any]:
+        """``GET persistence`` for every tab: one volume read per interval (see shared_read)."""
+        return await self.volume_read.read()
+
+    def close(self) -> None:
+        """Release what the state started: the volume read's thread (server shutdown)."""
+        volume_read = self.__dict__.get("volume_read")
+        if volume_read is not None:
+            volume_read.close()
 
     def create_instance_dir(self) -> dict[str, Any]:
         from jupyter_binder_ext.persistence.volume import create_instance_dir

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from jupyter_binder_ext.common.coalesce import CoalescedRead
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import (
     BinderError,
@@ -103,10 +104,14 @@ class ProjectsService:
         self.log = log or logging.getLogger("jupyter_binder_ext")
         self._client: HubClient | None = None
         self._client_key: tuple[str, str, float] | None = None
-        # (monotonic time, user model or the error it raised); see _user_model.
-        self._cached: tuple[float, dict[str, Any] | BinderError] | None = None
-        self._inflight: tuple[asyncio.AbstractEventLoop, asyncio.Task[dict[str, Any]]] | None = None
-        self._generation = 0
+        # The user model, shared by every caller for sessions_cache_ttl. Errors are kept
+        # for the same interval: a struggling hub must not get one request per poll from
+        # every tab.
+        self.user_model_read: CoalescedRead[dict[str, Any]] = CoalescedRead(
+            self._fetch_current_user_model,
+            ttl=lambda: float(self.site.sessions_cache_ttl),
+            cache_errors=(BinderError,),
+        )
         self.hub_version = ""
         # The limit the hub named when it last refused a new server (see slot_limit).
         self.refused_with: int | None = None
@@ -150,9 +155,7 @@ class ProjectsService:
 
     def invalidate(self) -> None:
         """Forget the cached list (after a change); an in-flight fetch is not reused."""
-        self._generation += 1
-        self._cached = None
-        self._inflight = None
+        self.user_model_read.invalidate()
 
     async def _fetch_user_model(self, launch: LaunchInfo) -> dict[str, Any]:
         """One hub request for the user's model with every server, stopped ones included."""
@@ -176,44 +179,12 @@ class ProjectsService:
             raise missing_scopes("list your projects", (READ_SCOPE,), response)
         return model
 
-    async def _fetch_and_cache(self, launch: LaunchInfo, generation: int) -> dict[str, Any]:
-        """Fetch, and fill the cache before the task completes.
+    async def _fetch_current_user_model(self) -> dict[str, Any]:
+        return await self._fetch_user_model(self._context())
 
-        Filling it in a done-callback instead would leave a window (task done, callback not
-        yet run) in which a new caller finds neither a cache nor a task to join, and makes a
-        second hub request.
-        """
-        try:
-            model = await self._fetch_user_model(launch)
-        except BinderError as error:
-            # Errors are kept for the same interval: a struggling hub must not get one
-            # request per poll from every tab.
-            self._store(generation, error)
-            raise
-        self._store(generation, model)
-        return model
-
-    def _store(self, generation: int, value: dict[str, Any] | BinderError) -> None:
-        if generation == self._generation:  # not invalidated by a change meanwhile
-            self._cached = (time.monotonic(), value)
-
-    async def _user_model(self, launch: LaunchInfo) -> dict[str, Any]:
+    async def _user_model(self) -> dict[str, Any]:
         """The user model, from the cache, a fetch already in flight, or one new request."""
-        ttl = float(self.site.sessions_cache_ttl)
-        cached = self._cached
-        if cached is not None and time.monotonic() - cached[0] < ttl:
-            value = cached[1]
-            if isinstance(value, BinderError):
-                # A copy: re-raising one instance would keep growing its traceback.
-                raise type(value)(value.message, **value.details)
-            return value
-        loop = asyncio.get_running_loop()
-        inflight = self._inflight
-        if inflight is None or inflight[0] is not loop or inflight[1].done():
-            task = loop.create_task(self._fetch_and_cache(launch, self._generation))
-            self._inflight = inflight = (loop, task)
-        # shield: a caller that goes away (closed tab) does not cancel the others' request.
-        return await asyncio.shield(inflight[1])
+        return await self.user_model_read.read()
 
     # -- public API -------------------------------------------------------------------------
     def slot_limit(self) -> SlotLimit:
@@ -230,7 +201,7 @@ class ProjectsService:
         if self._not_under_hub_reason(launch):
             return "", ""
         try:
-            model = await self._user_model(launch)
+            model = await self._user_model()
         except BinderError:
             return "", ""
         server = model["servers"].get(launch.server_name) or {}
@@ -247,7 +218,7 @@ class ProjectsService:
         if reason:
             data = not_available(launch, site, reason)
         else:
-            data = summarize(await self._user_model(launch), launch, site)
+            data = summarize(await self._user_model(), launch, site)
         data["limit_source"] = slots.source
         data["hub_version"] = self.hub_version
         return data
@@ -399,7 +370,7 @@ class ProjectsService:
         slots = self.slot_limit()
         limit = named if named is not None else slots.limit
         try:
-            listed = summarize(await self._user_model(launch), launch, self.site)
+            listed = summarize(await self._user_model(), launch, self.site)
             candidates = [str(d["name"]) for d in listed["deletable"]]
             stopped = [str(d["name"]) for d in listed["deletable"] if d["stopped"]]
         except BinderError:

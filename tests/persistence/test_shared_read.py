@@ -116,3 +116,19 @@ def test_the_scan_is_bounded_in_files_time_and_folders(
     monkeypatch.setattr(volume, "MAX_LISTED_INSTANCES", 2)
     data = read_persistence(site, read_launch(ENV))
     assert len(data["instances"]) == 2 and data["scan"]["capped"] is True
+
+
+async def test_the_volume_thread_stops_with_the_extension(
+    jp_fetch: Any, jp_serverapp: Any, tmp_path: Path, binder_env: dict[str, str]
+) -> None:
+    state = jp_serverapp.web_app.settings["binder_ext"]
+    state.site = make_volume(tmp_path, folders=1, files_each=1)
+    response = await jp_fetch("binder", "api", "persistence")
+    assert response.code == 200 and state.volume_read.scans == 1
+    workers = [t for t in threading.enumerate() if t.name.startswith("binder-volume")]
+    assert workers
+
+    await jp_serverapp.extension_manager.stop_all_extensions()
+    for worker in workers:
+        worker.join(5)
+    assert not any(worker.is_alive() for worker in workers)

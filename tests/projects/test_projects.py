@@ -375,7 +375,7 @@ async def test_a_caller_arriving_as_the_fetch_completes_reuses_its_answer(
     token = real_hub.user_token("carol")
     service = service_for(hub_env(real_hub, "carol", token), sessions_cache_ttl=300)
     first = asyncio.ensure_future(service.list())
-    while service._inflight is None or not service._inflight[1].done():
+    while service.user_model_read.inflight is None or not service.user_model_read.inflight.done():
         await asyncio.sleep(0)
     second = await service.list()
     assert second == await first
