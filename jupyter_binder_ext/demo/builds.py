@@ -8,6 +8,11 @@ characters of its SHA-256, ``builder.py:117-140``; a GitHub build slug is ``{use
 other first builds it (minutes on a real BinderHub). The demo builds nothing, but names each
 image as BinderHub does and appends a line to ``builds.jsonl`` per launch, saying whether
 BinderHub would have built then, so a test or the bench can tell a rebuild from none.
+
+A server runs the files of its image: a launch that brings an image built from another
+commit (a relaunch without a rebuild starts the new commit with the running image) gets the
+repository as that image holds it, at the image's commit and without any later object
+(:func:`checkout_image_commit`), as repo2docker left it in the image.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import escapism
+
+from jupyter_binder_ext.demo.gitrepos import DEFAULT_BRANCH, GitError, _git
 
 IMAGE_PREFIX = "binder-demo/"
 BUILDS_FILE = "builds.jsonl"
@@ -39,6 +46,30 @@ def image_name(owner: str, repo: str, sha: str, prefix: str = IMAGE_PREFIX) -> s
     return f"{prefix}{slug}:{sha}".replace("_", "-").lower()
 
 
+def commit_of_image(image: str) -> str:
+    """The commit an image was built from: its tag (``builder.py:404-423``); "" if none."""
+    name = image.rpartition("/")[2]
+    tag = name.rpartition(":")[2] if ":" in name else ""
+    return tag if len(tag) == 40 and all(c in string.hexdigits for c in tag) else ""
+
+
+def checkout_image_commit(bare: Path, dest: Path, sha: str) -> None:
+    """The repository as an image built from commit `sha` holds it: repo2docker cloned it
+    and reset the default branch to `sha` (repo2docker ``contentproviders/git.py``); later
+    commits are not in it. Only `sha`'s history is fetched, so nothing newer is there."""
+    if (dest / ".git").exists():
+        return  # a restarted server keeps its folder
+    if dest.exists() and any(dest.iterdir()):
+        raise GitError(f"{dest} exists and is not a clone; remove it to relaunch")
+    dest.mkdir(parents=True, exist_ok=True)
+    remote_ref = f"refs/remotes/origin/{DEFAULT_BRANCH}"
+    _git("init", "-q", "-b", DEFAULT_BRANCH, cwd=dest)
+    _git("remote", "add", "origin", str(bare), cwd=dest)
+    _git("fetch", "-q", "origin", f"{sha}:{remote_ref}", cwd=dest)
+    _git("symbolic-ref", "refs/remotes/origin/HEAD", remote_ref, cwd=dest)
+    _git("checkout", "-q", "-B", DEFAULT_BRANCH, "--track", f"origin/{DEFAULT_BRANCH}", cwd=dest)
+
+
 def builds_file(state_dir: Path) -> Path:
     return Path(state_dir) / BUILDS_FILE
 
@@ -51,8 +82,11 @@ def read_builds(state_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def record_launch(state_dir: Path, image: str, repo_url: str, sha: str) -> bool:
-    """Note a launch of `image`; True when BinderHub would have built it now (first launch)."""
+def record_launch(
+    state_dir: Path, image: str, repo_url: str, sha: str, files_commit: str = ""
+) -> bool:
+    """Note a launch of commit `sha` with `image` (whose files are at `files_commit`, when
+    that differs); True when BinderHub would have built it now (first launch)."""
     path = builds_file(state_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as records:
@@ -65,6 +99,7 @@ def record_launch(state_dir: Path, image: str, repo_url: str, sha: str) -> bool:
             "repo_url": repo_url,
             "commit": sha,
             "built": not seen,
+            "files_commit": files_commit or sha,
         }
         records.write(json.dumps(entry) + "\n")
     return not seen

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_binder_ext.demo import gitrepos
-from jupyter_binder_ext.demo.builds import image_name, record_launch
+from jupyter_binder_ext.demo.builds import (
+    checkout_image_commit,
+    commit_of_image,
+    image_name,
+    record_launch,
+)
 from jupyter_binder_ext.demo.settings import DEFAULT_REF, DEFAULT_REPO_URL
 from jupyter_binder_ext.demo.userdata import ensure_user_data
 from jupyter_binder_ext.launch.info import github_owner_repo, parse_spec
@@ -143,14 +148,19 @@ async def prepare_binder_launch(spawner: Any) -> None:
     spawner.user_options = launch.options
     spawner.orm_spawner.user_options = launch.options
     home = Path(spawner.home_dir)
-    await asyncio.to_thread(gitrepos.checkout, launch.bare, home, launch.sha)
+    # The files are the image's: another commit's when the launch brings an older image.
+    files_commit = commit_of_image(str(launch.options["image"])) or launch.sha
+    if files_commit == launch.sha:
+        await asyncio.to_thread(gitrepos.checkout, launch.bare, home, launch.sha)
+    else:
+        await asyncio.to_thread(checkout_image_commit, launch.bare, home, files_commit)
     await asyncio.to_thread(_exclude_from_git, home, *_HOME_CLUTTER)
     data = await asyncio.to_thread(ensure_user_data, state_dir, spawner.user.name)
 
     options = launch.options
     image = str(options["image"])
     built = await asyncio.to_thread(
-        record_launch, state_dir, image, str(options["repo_url"]), launch.sha
+        record_launch, state_dir, image, str(options["repo_url"]), launch.sha, files_commit
     )
     spawner.log.info(
         "%s: %s %s", spawner._log_name, "BinderHub would build" if built else "reuses", image

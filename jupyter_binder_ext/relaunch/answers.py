@@ -48,8 +48,13 @@ class SlotFacts(TypedDict):
     message: str
 
 
-class HubUserOptions(TypedDict):
-    """What BinderHub puts in a named server's ``user_options`` (never its token)."""
+class _RunningImage(TypedDict, total=False):
+    image: str  # the running image, when the new commit needs no build
+
+
+class HubUserOptions(_RunningImage):
+    """What BinderHub puts in a named server's ``user_options`` (never its token; the
+    carried commit objects are left out here)."""
 
     repo_url: str
     binder_ref_url: str
@@ -59,7 +64,12 @@ class HubUserOptions(TypedDict):
 
 
 class BinderHubLaunch(TypedDict):
-    """The link that makes BinderHub build and start the new commit."""
+    """The link that makes BinderHub build and start the new commit.
+
+    ``reason`` says why the relaunch did not start it without a rebuild; ``reason_code`` is
+    one of ``not_a_git_provider``, ``no_image``, ``image_commit_unknown``,
+    ``other_files_changed``, ``too_large``, ``no_start_scope``.
+    """
 
     kind: Literal["binderhub"]
     url: str
@@ -67,6 +77,17 @@ class BinderHubLaunch(TypedDict):
     started: bool
     server_name: str | None
     ready: bool
+    rebuild: bool  # always true: BinderHub builds
+    reason_code: str
+    reason: str
+
+
+class CatchUpFacts(TypedDict):
+    """The commit the new server's repository moves to from the image's, in the background."""
+
+    image_commit: str
+    commit: str
+    objects: int
 
 
 class _LaunchError(TypedDict, total=False):
@@ -74,7 +95,13 @@ class _LaunchError(TypedDict, total=False):
 
 
 class HubLaunch(_LaunchError):
-    """A named server started through the hub's API."""
+    """A named server started through the hub's API.
+
+    ``rebuild: false``: with the running image, as only ``.resources`` changed (``reason``
+    says so; ``catch_up`` is the commit the new server's repository moves to). ``rebuild:
+    true`` (a plain hub, no BinderHub link): without an image, the hub's spawner picks the
+    new commit's own; ``reason_code`` and ``reason`` say why.
+    """
 
     kind: Literal["hub"]
     url: str
@@ -83,6 +110,10 @@ class HubLaunch(_LaunchError):
     server_name: str | None
     ready: bool
     user_options: HubUserOptions
+    rebuild: bool
+    reason_code: str
+    reason: str
+    catch_up: CatchUpFacts | None
 
 
 class _StopMessage(TypedDict, total=False):

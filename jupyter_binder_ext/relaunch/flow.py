@@ -12,11 +12,16 @@ The steps, and what each failure leaves behind:
    push (non-fast-forward, no permission, no network, no remote) is **not** an HTTP error:
    the commit happened and is kept, so the answer is a 200 with ``push.ok = false``, git's
    own output, a hint, and no launch;
-5. launch the new commit. Under a BinderHub: its launch URL, for the browser to open in a new
-   tab. Under a plain JupyterHub with named servers (the demo): a new named server started
-   through the hub API with BinderHub-shaped ``user_options`` for the commit. The slots are
-   checked first: when all are taken nothing is started and the answer lists the projects
-   that could be deleted. ``stop_current`` stops this server once the new one is ready.
+5. launch the new commit. When only ``.resources`` differs from the running image's commit
+   (:mod:`.direct`): a new named server started through the hub API with BinderHub-shaped
+   ``user_options`` for the commit and the running image, so nothing is built; the new
+   server's repository catches up to the commit by itself (:mod:`.catch_up`). Otherwise, or
+   when the hub refuses this server's token the start: under a BinderHub its launch URL, for
+   the browser to open in a new tab (BinderHub builds the new image); under a plain
+   JupyterHub a named server without an image, which the hub's spawner picks. The answer's
+   ``launch.rebuild`` and ``reason`` say which and why. The slots are checked first: when all
+   are taken nothing is started and the answer lists the projects that could be deleted.
+   ``stop_current`` stops this server once the new one is ready.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.errors import BinderError, CommandFailed, Conflict, HubTimeout, InvalidInput
 from jupyter_binder_ext.launch.info import LaunchInfo
+from jupyter_binder_ext.relaunch.direct import DirectStart, NoDirectStart
 from jupyter_binder_ext.resources.file import (
     invalid_input,
     read_resources,
@@ -152,7 +158,9 @@ async def relaunch(
 
     # 5. Launch.
     branch = target.branch if target else ""
-    await _launch(state, launch, commit.sha, branch, labpath, stop_current, ready_timeout, answer)
+    await _launch(
+        state, launch, root, commit.sha, branch, labpath, stop_current, ready_timeout, answer
+    )
     answer["message"] = (
         f"{committed} and pushed to {answer['push']['branch']}. " + answer["message"]
     )
@@ -231,13 +239,19 @@ def _committed_text(commit: gitops.CommitResult) -> str:
 
 
 def user_options_for(
-    launch: LaunchInfo, sha: str, branch: str, repo_url: str = ""
+    launch: LaunchInfo, sha: str, branch: str, repo_url: str = "", plan: Any = None
 ) -> dict[str, Any]:
-    """BinderHub's ``user_options`` for a launch of commit `sha` (of `branch`), any provider."""
+    """BinderHub's ``user_options`` for a launch of commit `sha` (of `branch`), any provider;
+    with a :class:`.direct.DirectStart` plan, the running image and the commit to catch up
+    to. Without one, no image: the hub's spawner picks (builds) the new commit's own."""
     from jupyter_binder_ext.launch.binderhub import user_options_for as binderhub_options
+    from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION, DirectStart
 
-    # The commit changes only .resources: the current image is the new one's too.
-    return binderhub_options(launch, sha, branch, repo_url=repo_url, image=launch.image)
+    if not isinstance(plan, DirectStart):
+        return binderhub_options(launch, sha, branch, repo_url=repo_url)
+    options = binderhub_options(launch, sha, branch, repo_url=repo_url, image=plan.image)
+    options[CATCH_UP_OPTION] = plan.catch_up
+    return options
 
 
 async def _slots(state: ExtensionState) -> dict[str, Any]:
@@ -283,6 +297,7 @@ def _full_message(slots: Mapping[str, Any]) -> str:
 async def _launch(
     state: ExtensionState,
     launch: LaunchInfo,
+    root: Path,
     sha: str,
     branch: str,
     labpath: str,
@@ -290,41 +305,70 @@ async def _launch(
     ready_timeout: float,
     answer: dict[str, Any],
 ) -> None:
+    from jupyter_binder_ext.relaunch.direct import NO_START_SCOPE, plan_direct_start
+
     slots = await _slots(state)
     answer["slots"] = slots
-    binderhub = bool(launch.launch_url_for(sha))  # gh, gl, git, gist under a BinderHub
-    if binderhub:
-        url = launch.launch_url_for(sha, labpath)
-        answer["launch"] = {
-            "kind": "binderhub",
-            "url": url,
-            "open": not slots["full"],
-            "started": False,
-            "server_name": None,
-            "ready": False,
-        }
-        if slots["full"]:
-            answer["message"] = _full_message(slots)
-        else:
-            answer["ok"] = True
-            answer["message"] = (
-                "Open the launch link in a new tab: BinderHub builds and starts the new commit."
-            )
-        if stop_current:
-            answer["stop_current"]["message"] = (
-                "BinderHub starts the new server from your browser; stop this one from the "
-                "projects list once the new one runs."
-            )
-        return
-    if not launch.under_hub:
+    link = launch.launch_url_for(sha, labpath)  # gh, gl, git, gist under a BinderHub
+    if not link and not launch.under_hub:
         answer["message"] = (
             "This server runs neither under a BinderHub nor under JupyterHub, so nothing was "
             "launched."
         )
         return
-    await _start_named_server(
-        state, launch, sha, branch, labpath, stop_current, ready_timeout, answer
-    )
+    plan = await plan_direct_start(state, launch, root, resources_path(state.site), sha, branch)
+    if not link or isinstance(plan, DirectStart):
+        started = await _start_named_server(
+            state,
+            launch,
+            sha,
+            branch,
+            labpath,
+            stop_current,
+            ready_timeout,
+            answer,
+            plan,
+            can_fall_back=bool(link),
+        )
+        if started:
+            return
+        plan = NoDirectStart(
+            NO_START_SCOPE,
+            "the hub does not let this server's token start servers (it needs servers!user "
+            "or start:servers!user)",
+        )
+    _link_answer(launch, link, plan, stop_current, answer)
+
+
+def _link_answer(
+    launch: LaunchInfo, link: str, plan: NoDirectStart, stop_current: bool, answer: dict[str, Any]
+) -> None:
+    """BinderHub's launch link, for the browser: BinderHub builds the new commit's image."""
+    slots = answer["slots"]
+    answer["launch"] = {
+        "kind": "binderhub",
+        "url": link,
+        "open": not slots["full"],
+        "started": False,
+        "server_name": None,
+        "ready": False,
+        "rebuild": True,
+        "reason_code": plan.code,
+        "reason": plan.reason,
+    }
+    if slots["full"]:
+        answer["message"] = _full_message(slots)
+    else:
+        answer["ok"] = True
+        answer["message"] = (
+            "Open the launch link in a new tab: BinderHub builds and starts the new commit "
+            f"(not started without a rebuild: {plan.reason})."
+        )
+    if stop_current:
+        answer["stop_current"]["message"] = (
+            "BinderHub starts the new server from your browser; stop this one from the "
+            "projects list once the new one runs."
+        )
 
 
 async def _start_named_server(
@@ -336,17 +380,21 @@ async def _start_named_server(
     stop_current: bool,
     ready_timeout: float,
     answer: dict[str, Any],
-) -> None:
+    plan: DirectStart | NoDirectStart,
+    can_fall_back: bool = False,
+) -> bool:
+    """Start the new commit as a named server through the hub. False (and nothing in the
+    answer) when the hub refuses for want of scopes and BinderHub's link can do instead."""
+    from jupyter_binder_ext.errors import MissingScopes
     from jupyter_binder_ext.projects.names import new_server_name
+    from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION
 
     slots = answer["slots"]
     service = state.projects_service
     push_url = str(answer["push"].get("url") or "")
-    options = user_options_for(launch, sha, branch, repo_url="" if "***" in push_url else push_url)
-    if "image" not in options:  # no JUPYTER_IMAGE_SPEC here: the hub's user_options say it
-        image, _ = await service.current_image()
-        if image:
-            options["image"] = image
+    repo_url = "" if "***" in push_url else push_url
+    options = user_options_for(launch, sha, branch, repo_url=repo_url, plan=plan)
+    direct = isinstance(plan, DirectStart)
     entry: dict[str, Any] = {
         "kind": "hub",
         "url": "",
@@ -354,15 +402,40 @@ async def _start_named_server(
         "started": False,
         "server_name": None,
         "ready": False,
-        "user_options": options,
+        # Shown without the carried objects (bytes of git, not for reading).
+        "user_options": {k: v for k, v in options.items() if k != CATCH_UP_OPTION},
+        "rebuild": not direct,
+        "reason_code": plan.code if isinstance(plan, NoDirectStart) else "",
+        "reason": (
+            f"only {_resources_name(state)} changed since the running image's commit "
+            f"{short_sha(plan.image_commit)}: the new server runs that image"
+            if isinstance(plan, DirectStart)
+            else plan.reason
+        ),
+        "catch_up": (
+            {
+                "image_commit": plan.image_commit,
+                "commit": sha,
+                "objects": len(plan.catch_up.get("objects", [])),
+            }
+            if isinstance(plan, DirectStart)
+            else None
+        ),
     }
     answer["launch"] = entry
     if slots["full"]:
         answer["message"] = _full_message(slots)
-        return
+        return True
     name = new_server_name(options["repo_url"] or f"{launch.owner}/{launch.repo}")
     try:
         started = await service.start(name, options)
+    except MissingScopes as err:
+        if can_fall_back:
+            answer["launch"] = None
+            return False
+        entry["error"] = err.to_json()
+        answer["message"] = f"The hub did not start the new project: {err.message}"
+        return True
     except Conflict as err:
         if "limit" in err.details:  # the hub counted the slots as full
             slots["full"] = True
@@ -370,11 +443,11 @@ async def _start_named_server(
         else:
             answer["message"] = f"The hub did not start the new project: {err.message}"
         entry["error"] = err.to_json()
-        return
+        return True
     except BinderError as err:
         entry["error"] = err.to_json()
         answer["message"] = f"The hub did not start the new project: {err.message}"
-        return
+        return True
     entry.update(started=True, server_name=name)
     base_url = str(started.get("url") or "")
     entry["url"] = base_url + (f"lab/tree/{quote(labpath, safe='/')}" if labpath else "")
@@ -387,17 +460,27 @@ async def _start_named_server(
             answer["stop_current"]["message"] = (
                 "This server keeps running: the new one is not ready yet."
             )
-        return
+        return True
     except BinderError as err:
         entry["error"] = err.to_json()
         answer["message"] = err.message
-        return
+        return True
     entry.update(ready=True, open=True)
     answer["ok"] = True
     answer["message"] = f"The new project {name} is ready."
+    if direct:
+        answer["message"] += (
+            f" It runs this server's image, without a rebuild ({entry['reason']}); its "
+            f"repository moves to {short_sha(sha)} in the background."
+        )
     if stop_current and launch.server_name:
         answer["stop_current"] = await _stop_current(state, launch.server_name)
         answer["message"] += " " + answer["stop_current"]["message"]
+    return True
+
+
+def _resources_name(state: ExtensionState) -> str:
+    return state.site.resources_filename
 
 
 async def _stop_current(state: ExtensionState, name: str) -> dict[str, Any]:

@@ -199,6 +199,13 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         if state is not None:
             state.close()
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # After a relaunch without a rebuild, the repository catches up to the launched
+        # commit: in the background, so start-up waits for nothing (relaunch/catch_up.py).
+        from jupyter_binder_ext.relaunch.catch_up import schedule_catch_up
+
+        schedule_catch_up(self.settings["binder_ext"])
+
     def initialize_handlers(self) -> None:
         from jupyter_binder_ext.server.handlers import routes
 

@@ -487,7 +487,7 @@ export interface IPushFacts {
   command: string;
 }
 
-/** The link that makes BinderHub build and start the new commit. */
+/** The link that makes BinderHub build and start the new commit. `reason` says why the relaunch did not start it without a rebuild; `reason_code` is one of `not_a_git_provider`, `no_image`, `image_commit_unknown`, `other_files_changed`, `too_large`, `no_start_scope`. */
 export interface IBinderHubLaunch {
   kind: 'binderhub';
   url: string;
@@ -495,10 +495,14 @@ export interface IBinderHubLaunch {
   started: boolean;
   server_name: string | null;
   ready: boolean;
+  rebuild: boolean;
+  reason_code: string;
+  reason: string;
 }
 
-/** What BinderHub puts in a named server's `user_options` (never its token). */
+/** What BinderHub puts in a named server's `user_options` (never its token; the carried commit objects are left out here). */
 export interface IHubUserOptions {
+  image?: string;
   repo_url: string;
   binder_ref_url: string;
   binder_launch_host: string;
@@ -506,7 +510,14 @@ export interface IHubUserOptions {
   binder_persistent_request: string;
 }
 
-/** A named server started through the hub's API. */
+/** The commit the new server's repository moves to from the image's, in the background. */
+export interface ICatchUpFacts {
+  image_commit: string;
+  commit: string;
+  objects: number;
+}
+
+/** A named server started through the hub's API. `rebuild: false`: with the running image, as only `.resources` changed (`reason` says so; `catch_up` is the commit the new server's repository moves to). `rebuild: true` (a plain hub, no BinderHub link): without an image, the hub's spawner picks the new commit's own; `reason_code` and `reason` say why. */
 export interface IHubLaunch {
   error?: IErrorAnswer;
   kind: 'hub';
@@ -516,6 +527,10 @@ export interface IHubLaunch {
   server_name: string | null;
   ready: boolean;
   user_options: IHubUserOptions;
+  rebuild: boolean;
+  reason_code: string;
+  reason: string;
+  catch_up: ICatchUpFacts | null;
 }
 
 export interface ISlotFacts {

@@ -90,6 +90,11 @@ async def test_relaunch_under_binderhub_commits_pushes_and_links(origin: Clone) 
         "started": False,
         "server_name": None,
         "ready": False,
+        # No image in the environment and the hub unreachable: BinderHub builds.
+        "rebuild": True,
+        "reason_code": "no_image",
+        "reason": "the running image is not known (no JUPYTER_IMAGE_SPEC here, and the hub "
+        "does not list this server's user_options)",
     }
     assert answer["slots"]["available"] is False  # the hub is unreachable: said, not fatal
     assert answer["resources"]["values"] == {"meml": 8, "gpu": 1}
