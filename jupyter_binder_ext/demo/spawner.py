@@ -10,6 +10,7 @@ left running.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,14 +61,23 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
     def get_env(self) -> dict[str, str]:
         env: dict[str, str] = super().get_env()
         env.update(self.binder_env)
+        # The server's Python first on PATH, as an image puts its environment there: its
+        # terminals then find `jupyter binder` however the demo itself was started.
+        python_bin = str(Path(self.cmd[0]).parent)
+        env["PATH"] = os.pathsep.join([python_bin, env.get("PATH", os.defpath)])
         return env
 
     def get_args(self) -> list[str]:
         # Terminals as non-login shells: a login shell resets PATH from /etc/profile, which
-        # knows nothing of the venv the demo runs from (BinderHub images put their Python on
-        # PATH in /etc/profile.d), and `jupyter binder` would be "command not found".
-        terminals = "--ServerApp.terminado_settings=shell_command=/bin/bash"
-        return [*super().get_args(), terminals, *self.binder_args]
+        # knows nothing of the demo's venv (BinderHub images put their Python on PATH in
+        # /etc/profile.d). jupyter-resource-usage stays off: the status bar then shows this
+        # extension's own RAM figure, the one the demo's cgroups make per server.
+        return [
+            *super().get_args(),
+            "--ServerApp.terminado_settings=shell_command=/bin/bash",
+            "--ServerApp.jpserver_extensions=jupyter_resource_usage=False",
+            *self.binder_args,
+        ]
 
     @property
     def _pid_file(self) -> Path:
