@@ -14,7 +14,9 @@ folder's exclude, the hub's local source), with one set of rules:
   not run inside the server (docs/user-guide.md says why);
 * a time limit; a step that runs out is killed with its whole process group, and the
   ``index.lock`` it was holding is removed, so the next step does not find the repository
-  locked.
+  locked: only after a command that takes that lock, and only a lock that step made (held
+  open by its process group, or made during the step while no other git ran there), never
+  a user's own.
 
 Failures raise :class:`GitFailed` carrying git's own output (credentials in URLs hidden); a
 refused push is not an exception but a :class:`PushResult` with ``ok=False``.
@@ -25,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import time
@@ -34,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.errors import CommandFailed, Conflict
 
@@ -42,7 +44,6 @@ PUSH_TIMEOUT = 90.0
 # `-c` options given to every git the extension runs: no hooks (core.hooksPath pointing at
 # an empty place), no fsmonitor daemon or hook.
 SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
-_URL_USERINFO_RE = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([^/@\s]+)@")
 # Variables never passed to git: the hub's and the Jupyter server's own (the hub's API token,
 # the server's token, the proxy's auth token). The user's own variables stay: a credential
 # helper the user configured may need GH_TOKEN, and no hook of the repository runs.
@@ -61,21 +62,6 @@ _REPOSITORY_VARIABLES = (
 
 class GitFailed(CommandFailed):
     """A git command failed; ``stderr`` holds git's own words."""
-
-
-def redact(text: str) -> str:
-    """Hide credentials in URLs: all of the userinfo of an http(s) URL (a token is often
-    the user name: ``https://TOKEN@host``), the password of any other (``ssh://git:pw@``)."""
-
-    def hide(match: re.Match[str]) -> str:
-        scheme, userinfo = match.group(1), match.group(2)
-        if scheme.lower() in ("http", "https", "ftp", "ftps"):
-            return f"{scheme}://***@"
-        if ":" in userinfo:
-            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@"
-        return match.group(0)
-
-    return _URL_USERINFO_RE.sub(hide, text)
 
 
 def is_hidden_variable(name: str) -> bool:
@@ -120,8 +106,56 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _remove_lock_left_by(repo: Path | str, started: float) -> str | None:
-    """After a killed step: remove the index.lock it created (never an older one)."""
+# Commands that take the index lock while they run (`status` and `describe --dirty` refresh
+# the index opportunistically). Only after one of these can a timed-out step have left
+# index.lock behind; after any other (push, fetch, rev-parse...) a lock is someone else's.
+INDEX_LOCKING_COMMANDS = frozenset(
+    {
+        "add",
+        "am",
+        "apply",
+        "checkout",
+        "cherry-pick",
+        "commit",
+        "describe",
+        "merge",
+        "mv",
+        "pull",
+        "read-tree",
+        "rebase",
+        "reset",
+        "restore",
+        "revert",
+        "rm",
+        "stash",
+        "status",
+        "switch",
+        "update-index",
+    }
+)
+
+
+def subcommand(args: Sequence[str]) -> str:
+    """The git command in `args` (``commit`` in ``-c x=y commit -m m``)."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-c", "-C"):
+            index += 2
+        elif arg.startswith("-"):
+            index += 1
+        else:
+            return arg
+    return ""
+
+
+@dataclass(frozen=True)
+class _StepLock:
+    path: Path
+    identity: tuple[int, int]  # (st_dev, st_ino): the very file seen, not a later one
+
+
+def _index_lock_path(repo: Path | str) -> Path | None:
     try:
         done = subprocess.run(
             git_command(repo, "rev-parse", "--git-path", "index.lock"),
@@ -134,16 +168,106 @@ def _remove_lock_left_by(repo: Path | str, started: float) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    lock = Path(done.stdout.strip())
     if done.returncode != 0 or not done.stdout.strip():
         return None
-    if not lock.is_absolute():
-        lock = Path(repo) / lock
+    lock = Path(done.stdout.strip())
+    return lock if lock.is_absolute() else Path(repo) / lock
+
+
+def _processes() -> list[int] | None:
+    """Every process id in /proc; None where /proc cannot be read (not Linux)."""
     try:
-        # Made by the killed step: not older than its start (1 s of clock granularity).
-        if lock.lstat().st_mtime >= started - 1:
-            lock.unlink()
-            return str(lock)
+        return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    except OSError:
+        return None
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        return int(stat.rsplit(")", 1)[1].split()[2])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _holds_open(pid: int, identity: tuple[int, int]) -> bool:
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = fd.stat()
+        except OSError:
+            continue
+        if (target.st_dev, target.st_ino) == identity:
+            return True
+    return False
+
+
+def _runs_git_in(pid: int, places: Sequence[Path]) -> bool:
+    """Whether process `pid` is a git working in one of `places` (its cwd, or ``-C``)."""
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "git":
+            return False
+        cwd = Path(f"/proc/{pid}/cwd").readlink()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    named = [Path(os.fsdecode(arg)) for arg in argv if arg.startswith(b"/")]
+    return any(path == place or place in path.parents for place in places for path in (cwd, *named))
+
+
+def _lock_of_step(
+    repo: Path | str, args: Sequence[str], group: int, started: float
+) -> _StepLock | None:
+    """Before killing a timed-out step: the index.lock that step made, if it made one.
+
+    Ours when a process of the step's group holds it open. A lock nobody holds open (git
+    closes it while a commit waits on its signer or editor) is ours only when it is newer
+    than the step's start and no other git runs in the repository: a user's `git commit`
+    in a terminal, waiting on its editor, holds its lock that way too.
+    """
+    if subcommand(args) not in INDEX_LOCKING_COMMANDS:
+        return None
+    lock = _index_lock_path(repo)
+    if lock is None:
+        return None
+    try:
+        info = lock.lstat()
+    except OSError:
+        return None
+    if info.st_mtime < started - 1:  # older than the step (1 s of clock granularity)
+        return None
+    found = _StepLock(lock, (info.st_dev, info.st_ino))
+    pids = _processes()
+    if pids is None:  # no /proc to tell by: the age alone
+        return found
+    groups = {pid: _group_of(pid) for pid in pids}
+    ours = [pid for pid, pgid in groups.items() if pgid == group]
+    others = [pid for pid, pgid in groups.items() if pgid != group and pid != os.getpid()]
+    if any(_holds_open(pid, found.identity) for pid in ours):
+        return found
+    if any(_holds_open(pid, found.identity) for pid in others):
+        return None
+    places = [Path(repo).resolve(), lock.parent.resolve()]
+    if lock.parent.name == ".git":
+        places.append(lock.parent.parent.resolve())
+    if any(_runs_git_in(pid, places) for pid in others):
+        return None
+    return found
+
+
+def _remove_step_lock(lock: _StepLock | None) -> str | None:
+    """After the kill: remove the step's lock, if it is still that very file."""
+    if lock is None:
+        return None
+    try:
+        info = lock.path.lstat()
+        if (info.st_dev, info.st_ino) == lock.identity:
+            lock.path.unlink()
+            return str(lock.path)
     except OSError:
         return None
     return None
@@ -179,9 +303,11 @@ def run_git(
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        # Which lock is the step's is read while its processes still live.
+        step_lock = _lock_of_step(repo, args, proc.pid, started)
         kill_group(proc.pid)
         proc.communicate()
-        removed = _remove_lock_left_by(repo, started)
+        removed = _remove_step_lock(step_lock)
         raise GitFailed(
             f"git {args[0]} did not finish within {timeout:g} seconds; it was stopped"
             + (f" and its lock {removed} removed." if removed else "."),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -363,6 +365,56 @@ def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
     assert gitops.commit_file(origin.work, origin.work / ".resources", "again").created
 
 
+def test_a_timed_out_push_leaves_the_users_own_commit_its_lock(origin: Clone) -> None:
+    # The extension's push (which never takes the index lock) waits on the network; while it
+    # does, the user runs `git commit -a` in a terminal, whose git holds index.lock while the
+    # editor is open. The push runs out of time: the user's lock, newer than the push's
+    # start, must stay.
+    lock = origin.work / ".git" / "index.lock"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        push = pool.submit(
+            gitops.run_git,
+            origin.work,
+            "-c",
+            "core.sshCommand=sleep 60; true",
+            "push",
+            "ssh://git@127.0.0.1/o/r.git",
+            "HEAD",
+            timeout=3,
+        )
+        user_commit = subprocess.Popen(
+            ["git", "-C", str(origin.work), "commit", "--all", "--allow-empty"],
+            env={**os.environ, "GIT_EDITOR": "sleep 60; true"},
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 10  # a bound on waiting, not a timed assert
+            while not lock.exists() and user_commit.poll() is None:
+                assert time.monotonic() < deadline, "the user's commit never took its lock"
+                time.sleep(0.01)
+            assert not push.done()  # the lock was made during the push
+            with pytest.raises(gitops.GitFailed) as caught:
+                push.result()
+            assert caught.value.details["timed_out"] is True
+            assert caught.value.details["lock_removed"] is None
+            assert "removed" not in caught.value.message
+            assert lock.exists() and user_commit.poll() is None  # still the user's
+        finally:
+            gitops.kill_group(user_commit.pid)
+            user_commit.wait()
+
+
+def test_the_git_command_is_found_after_its_options() -> None:
+    assert gitops.subcommand(["-c", "a=b", "commit", "-m", "x"]) == "commit"
+    assert gitops.subcommand(["--no-pager", "push", "origin"]) == "push"
+    assert gitops.subcommand(["-c", "core.sshCommand=x", "push"]) not in (
+        gitops.INDEX_LOCKING_COMMANDS
+    )
+    assert {"add", "commit", "reset", "read-tree", "update-index", "checkout"} <= (
+        gitops.INDEX_LOCKING_COMMANDS
+    )
+
+
 def test_a_stale_lock_is_reported_and_left_alone(origin: Clone) -> None:
     lock = origin.work / ".git" / "index.lock"
     lock.write_text("")
@@ -374,14 +426,3 @@ def test_a_stale_lock_is_reported_and_left_alone(origin: Clone) -> None:
     assert caught.value.details["reason"] == "index_locked"
     assert "index.lock" in caught.value.message
     assert lock.exists()  # another git may own it: never ours to remove
-
-
-def test_redact_hides_tokens_in_urls_and_keeps_ssh_user_names() -> None:
-    text = (
-        "https://x-access-token:ghs_abc@github.com/o/r.git https://ghp_def@github.com/o/r "
-        "ssh://git@github.com/o/r.git ssh://me:pw@host/x git@github.com:o/r.git"
-    )
-    assert gitops.redact(text) == (
-        "https://***@github.com/o/r.git https://***@github.com/o/r "
-        "ssh://git@github.com/o/r.git ssh://me:***@host/x git@github.com:o/r.git"
-    )
