@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import time
@@ -36,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.errors import CommandFailed, Conflict
 
@@ -44,7 +44,6 @@ PUSH_TIMEOUT = 90.0
 # `-c` options given to every git the extension runs: no hooks (core.hooksPath pointing at
 # an empty place), no fsmonitor daemon or hook.
 SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
-_URL_USERINFO_RE = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([^/@\s]+)@")
 # Variables never passed to git: the hub's and the Jupyter server's own (the hub's API token,
 # the server's token, the proxy's auth token). The user's own variables stay: a credential
 # helper the user configured may need GH_TOKEN, and no hook of the repository runs.
@@ -63,21 +62,6 @@ _REPOSITORY_VARIABLES = (
 
 class GitFailed(CommandFailed):
     """A git command failed; ``stderr`` holds git's own words."""
-
-
-def redact(text: str) -> str:
-    """Hide credentials in URLs: all of the userinfo of an http(s) URL (a token is often
-    the user name: ``https://TOKEN@host``), the password of any other (``ssh://git:pw@``)."""
-
-    def hide(match: re.Match[str]) -> str:
-        scheme, userinfo = match.group(1), match.group(2)
-        if scheme.lower() in ("http", "https", "ftp", "ftps"):
-            return f"{scheme}://***@"
-        if ":" in userinfo:
-            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@"
-        return match.group(0)
-
-    return _URL_USERINFO_RE.sub(hide, text)
 
 
 def is_hidden_variable(name: str) -> bool:

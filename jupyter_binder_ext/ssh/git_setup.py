@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
-from jupyter_binder_ext.common.git import redact, run_git
+from jupyter_binder_ext.common.git import run_git
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import CommandFailed, Conflict
 from jupyter_binder_ext.launch.info import github_owner_repo

@@ -426,14 +426,3 @@ def test_a_stale_lock_is_reported_and_left_alone(origin: Clone) -> None:
     assert caught.value.details["reason"] == "index_locked"
     assert "index.lock" in caught.value.message
     assert lock.exists()  # another git may own it: never ours to remove
-
-
-def test_redact_hides_tokens_in_urls_and_keeps_ssh_user_names() -> None:
-    text = (
-        "https://x-access-token:ghs_abc@github.com/o/r.git https://ghp_def@github.com/o/r "
-        "ssh://git@github.com/o/r.git ssh://me:pw@host/x git@github.com:o/r.git"
-    )
-    assert gitops.redact(text) == (
-        "https://***@github.com/o/r.git https://***@github.com/o/r "
-        "ssh://git@github.com/o/r.git ssh://me:***@host/x git@github.com:o/r.git"
-    )
