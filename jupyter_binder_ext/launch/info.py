@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import quote, unquote, urlparse
 
+from jupyter_binder_ext.common.redact import redact, redact_strings
 from jupyter_binder_ext.common.units import SHA_RE
 
 # BinderHub's repo providers, as they appear in a launch spec (`v2/<provider>/...`).
@@ -304,7 +305,9 @@ class LaunchInfo:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # The fields keep what BinderHub passed (a relaunch needs the real URL); what is
+        # shown never holds a credential (a token in a git or gl repository URL).
+        return redact_strings(asdict(self))
 
     def spec(self) -> LaunchSpec | None:
         """The launch spec, as BinderHub's provider class splits it."""
@@ -431,4 +434,4 @@ def describe_launch(info: LaunchInfo) -> str:
         lines.append("Note: the site honours .resources only for repositories on github.com.")
     if info.message:
         lines.append(info.message)
-    return "\n".join(lines)
+    return redact("\n".join(lines))

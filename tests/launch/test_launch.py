@@ -153,3 +153,28 @@ async def test_launch_endpoint_outside_hub(jp_fetch, monkeypatch):
     data = json.loads((await jp_fetch("binder", "api", "launch")).body)
     assert data["under_hub"] is False
     assert "Not running under JupyterHub" in data["message"]
+
+
+def test_a_token_in_the_repository_url_is_never_shown() -> None:
+    """BinderHub passes a private repository's URL as given (git provider), credentials
+    included; the launch answer and its text hide them, the relaunch keeps the real URL."""
+    from jupyter_binder_ext.launch.info import describe_launch, read_launch
+
+    env = {
+        "JUPYTERHUB_USER": "alice",
+        "JUPYTERHUB_SERVER_NAME": "s",
+        "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
+        "BINDER_REPO_URL": "https://oauth2:GLSECRET@gitlab.com/o/r",
+        "BINDER_LAUNCH_HOST": "https://binder.example.org/",
+        "BINDER_REQUEST": "v2/git/https%3A%2F%2Foauth2%3AGLSECRET%40gitlab.com%2Fo%2Fr/main",
+        "BINDER_PERSISTENT_REQUEST": (
+            "v2/git/https%3A%2F%2Foauth2%3AGLSECRET%40gitlab.com%2Fo%2Fr/"
+            "0123456789abcdef0123456789abcdef01234567"
+        ),
+    }
+    info = read_launch(env)
+    assert "GLSECRET" in info.repo_url  # kept for the relaunch's user_options
+    shown = info.to_json()
+    assert "GLSECRET" not in str(shown)
+    assert shown["repo_url"] == "https://***@gitlab.com/o/r"
+    assert "GLSECRET" not in describe_launch(info)
