@@ -85,7 +85,10 @@ class WorkAnswer(TypedDict):
     reminder: Reminder
     sibling: Sibling
     at_risk: bool  # idle deletion would lose something
-    unsaved_files: int  # changed and outside files not yet on the volume
+    unsaved_files: int  # changed and outside files not yet on the volume (at least)
+    # Why the scan could not look at every file ("" when it did): the counts are then lower
+    # bounds, and at_risk is true.
+    incomplete: str
     scanned_in: float  # seconds
     warnings: list[str]
     message: str
@@ -118,6 +121,11 @@ class SaveAnswer(TypedDict):
     push: PushFacts | None
     new_branch: PushFacts | None
     left_uncommitted: list[str]
+    # The link to the instance folder this save made in the server's folder (its path for
+    # the file browser), made with the folder on the first save.
+    created_link: str | None
+    # Files found but not tried (more than one save copies): ok is then false; save again.
+    not_tried: int
 
 
 class SiblingWorkAnswer(TypedDict):

@@ -9,7 +9,6 @@ them: nothing here touches the network.
 
 from __future__ import annotations
 
-import filecmp
 import os
 import stat
 import time
@@ -24,9 +23,6 @@ OUTSIDE_LIMIT = 200
 OUTSIDE_VISIT_LIMIT = 20_000
 OUTSIDE_TIME_BUDGET = 2.0
 STATUS_TIMEOUT = 15.0
-# Files up to this size are compared byte for byte with their copy on the volume; larger
-# ones by size and modification time (a copy keeps the time).
-COMPARE_BYTES_LIMIT = 64 * 1024 * 1024
 
 
 # -- git status ------------------------------------------------------------------------------
@@ -168,14 +164,15 @@ def outside_files(
     scan_root: Path,
     repo: Path | None,
     skip: tuple[Path, ...] = (),
-    limit: int = OUTSIDE_LIMIT,
+    limit: int | None = OUTSIDE_LIMIT,
     visit_limit: int = OUTSIDE_VISIT_LIMIT,
-    time_budget: float = OUTSIDE_TIME_BUDGET,
+    time_budget: float | None = OUTSIDE_TIME_BUDGET,
 ) -> OutsideScan:
     """Plain files under `scan_root` that lie outside the repository.
 
     Hidden entries (settings, caches), links (the link to the volume among them) and the
-    `skip` folders (the volume) are passed over.
+    `skip` folders (the volume) are passed over. `limit` and `time_budget` bound what the
+    panel shows; a save passes None for both, to act on every file.
     """
     root = os.path.realpath(scan_root)
     repo_real = os.path.realpath(repo) if repo else None
@@ -188,7 +185,7 @@ def outside_files(
     skipped = {os.path.realpath(p) for p in skip}
     if repo_real:
         skipped.add(repo_real)
-    deadline = time.monotonic() + time_budget
+    deadline = None if time_budget is None else time.monotonic() + time_budget
     files: list[tuple[str, int]] = []
     visited = 0
     stack = [root]
@@ -200,7 +197,11 @@ def outside_files(
             continue
         for entry in entries:
             visited += 1
-            if visited > visit_limit or time.monotonic() > deadline or len(files) >= limit:
+            if (
+                visited > visit_limit
+                or (deadline is not None and time.monotonic() > deadline)
+                or (limit is not None and len(files) >= limit)
+            ):
                 return OutsideScan(
                     files, True, f"Partial: the scan stopped after {visited - 1} entries."
                 )
@@ -221,8 +222,18 @@ def outside_files(
 # -- already on the volume? ------------------------------------------------------------------
 
 
+def _same_time(source_ns: int, copy_ns: int) -> bool:
+    """Whether the copy's modification time is the source's, as its file system stores it
+    (the volume may keep microseconds, milliseconds or whole seconds only)."""
+    return any(copy_ns == source_ns - source_ns % unit for unit in (1, 1_000, 1_000_000, 10**9))
+
+
 def on_volume(source: Path, copy: Path) -> OnVolume:
-    """Whether `copy` holds what `source` holds now."""
+    """Whether `copy` holds what `source` holds now.
+
+    Saves copy with the modification time kept (``shutil.copy2``), so the size and that
+    time tell; no byte is read (a scan may meet a thousand large files on NFS).
+    """
     try:
         copy_info = copy.lstat()
         source_info = source.stat()
@@ -232,13 +243,7 @@ def on_volume(source: Path, copy: Path) -> OnVolume:
         return "differs"
     if copy_info.st_size != source_info.st_size:
         return "differs"
-    if source_info.st_size > COMPARE_BYTES_LIMIT:
-        same_time = int(copy_info.st_mtime) == int(source_info.st_mtime)
-        return "same" if same_time else "differs"
-    try:
-        return "same" if filecmp.cmp(source, copy, shallow=False) else "differs"
-    except OSError:
-        return "differs"
+    return "same" if _same_time(source_info.st_mtime_ns, copy_info.st_mtime_ns) else "differs"
 
 
 def changed_entry(path: str, status: FileStatus, source: Path, copy: Path | None) -> ChangedFile:

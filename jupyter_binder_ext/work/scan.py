@@ -18,9 +18,18 @@ from jupyter_binder_ext.errors import BinderError
 from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.persistence.instance_dirs import choose_instance_dir
 from jupyter_binder_ext.persistence.volume import volume_path, volume_user
-from jupyter_binder_ext.work.answers import ChangedFile, OutsideFiles, Unpushed, Volume
+from jupyter_binder_ext.work.answers import (
+    ChangedFile,
+    FileStatus,
+    OutsideFiles,
+    Unpushed,
+    Volume,
+)
 from jupyter_binder_ext.work.changes import (
     MAX_CHANGED,
+    OUTSIDE_LIMIT,
+    OUTSIDE_TIME_BUDGET,
+    OUTSIDE_VISIT_LIMIT,
     GitStatus,
     OutsideScan,
     changed_entry,
@@ -43,11 +52,16 @@ class Layout:
     volume_message: str
     outside_note: str = ""  # why the folder outside the repository is not scanned
 
-    def outside_scan(self) -> OutsideScan:
+    def outside_scan(
+        self,
+        limit: int | None = OUTSIDE_LIMIT,
+        visit_limit: int = OUTSIDE_VISIT_LIMIT,
+        time_budget: float | None = OUTSIDE_TIME_BUDGET,
+    ) -> OutsideScan:
         if self.outside_note:
             return OutsideScan([], False, self.outside_note)
         skip = (self.volume,) if self.volume else ()
-        return outside_files(self.outside_root, self.repo, skip)
+        return outside_files(self.outside_root, self.repo, skip, limit, visit_limit, time_budget)
 
     def copy_of_repo_file(self, path: str) -> Path | None:
         if self.instance is None:
@@ -56,6 +70,12 @@ class Layout:
 
     def copy_of_outside_file(self, path: str) -> Path | None:
         return None if self.instance is None else self.instance / path
+
+
+# Changed files compared with their copy on the volume (a stat each); beyond, unknown.
+MAX_CHECKED = 20_000
+# A save walks the folder outside the repository to the end, within this many entries.
+SAVE_VISIT_LIMIT = 1_000_000
 
 
 def launched_branch(launch: LaunchInfo) -> str | None:
@@ -144,6 +164,8 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
     layout = locate(site, launch, home)
     warnings: list[str] = []
     changed: list[ChangedFile] = []
+    # Changed files past the listed ones, on the volume or not (they count all the same).
+    saved_unlisted = unsaved_unlisted = 0
     status = GitStatus(None, [])
     unpushed = _no_unpushed()
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="binder-work") as pool:
@@ -155,9 +177,15 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
         else:
             status, unpushed, git_warnings = _git_facts(layout.repo, launch, pool)
             warnings.extend(git_warnings)
-            for path, state in status.changes[:MAX_CHANGED]:
+            for index, (path, state) in enumerate(status.changes[:MAX_CHECKED]):
                 copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
-                changed.append(changed_entry(path, state, layout.repo / path, copy))
+                entry = changed_entry(path, state, layout.repo / path, copy)
+                if index < MAX_CHANGED:
+                    changed.append(entry)
+                elif entry["on_volume"] == "same":
+                    saved_unlisted += 1
+                else:
+                    unsaved_unlisted += 1
         outside_scan = outside_job.result()
     total = len(status.changes)
     outside: OutsideFiles = {
@@ -170,8 +198,9 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
         copy = layout.copy_of_outside_file(path) if layout.instance_exists else None
         outside["files"].append(changed_entry(path, "untracked", layout.outside_root / path, copy))
     every = changed + outside["files"]
-    saved = sum(1 for entry in every if entry["on_volume"] == "same")
-    unsaved = [e for e in every if e["on_volume"] != "same"]
+    saved = sum(1 for entry in every if entry["on_volume"] == "same") + saved_unlisted
+    unsaved = sum(1 for e in every if e["on_volume"] != "same") + unsaved_unlisted
+    incomplete = _incomplete(total, outside_scan)
     return {
         "repository": str(layout.repo) if layout.repo else None,
         "branch": status.branch,
@@ -181,28 +210,64 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
         "unpushed": unpushed,
         "outside": outside,
         "volume": _volume_facts(layout, saved),
-        "at_risk": bool(unsaved) or unpushed["count"] > 0,
-        "unsaved_files": len(unsaved),
+        # Not knowing is not "nothing to lose": a scan that stopped early counts as at risk.
+        "at_risk": bool(unsaved) or unpushed["count"] > 0 or bool(incomplete),
+        "unsaved_files": unsaved,
+        "incomplete": incomplete,
         "scanned_in": round(time.monotonic() - started, 3),
         "warnings": warnings,
     }
 
 
+def _incomplete(total_changed: int, outside: OutsideScan) -> str:
+    """Why the scan could not look at every file ("" when it did)."""
+    reasons = []
+    if total_changed > MAX_CHECKED:
+        reasons.append(
+            f"{total_changed} changed files, of which only the first {MAX_CHECKED} were "
+            "compared with the volume"
+        )
+    if outside.truncated:
+        reasons.append(
+            "the walk of the folder outside the repository stopped early "
+            f"({outside.note.removeprefix('Partial: ').rstrip('.')})"
+        )
+    return "; ".join(reasons)
+
+
 def loss_summary(scan: dict[str, Any]) -> str:
-    """What idle deletion would lose, in one sentence."""
+    """What idle deletion would lose, in one sentence; "at least" when the scan stopped early."""
     parts = []
-    unsaved = [e for e in scan["changed"] if e["on_volume"] != "same"]
-    if unsaved:
-        more = "+" if scan["truncated"] else ""
-        parts.append(f"{len(unsaved)}{more} changed file{'s' if len(unsaved) != 1 else ''}")
+    outside = sum(1 for e in scan["outside"]["files"] if e["on_volume"] != "same")
+    changed = scan["unsaved_files"] - outside
+    if changed:
+        parts.append(f"{changed} changed file{'s' if changed != 1 else ''}")
     count = scan["unpushed"]["count"]
     if count:
         parts.append(f"{count} unpushed commit{'s' if count != 1 else ''}")
-    outside = [e for e in scan["outside"]["files"] if e["on_volume"] != "same"]
     if outside:
-        parts.append(
-            f"{len(outside)} file{'s' if len(outside) != 1 else ''} outside the repository"
+        parts.append(f"{outside} file{'s' if outside != 1 else ''} outside the repository")
+    incomplete = scan["incomplete"]
+    if incomplete:
+        if not parts:
+            return (
+                "Nothing unsaved among the files the scan looked at, but it could not look at "
+                f"all of them ({incomplete}): there may be more. A copy to persistent storage "
+                "saves every file."
+            )
+        return (
+            "Idle deletion would lose at least "
+            + ", ".join(parts)
+            + f"; the scan could not look at every file ({incomplete}), so there may be more."
         )
     if not parts:
         return "Nothing here would be lost: every change is committed and pushed or on the volume."
     return "Idle deletion would lose " + ", ".join(parts) + "."
+
+
+def files_to_save(layout: Layout) -> tuple[list[tuple[str, FileStatus]], OutsideScan]:
+    """Every changed file of the repository and every file outside it, without the caps of
+    the panel's list: a save acts on all of them."""
+    changes = git_changes(layout.repo).changes if layout.repo is not None else []
+    outside = layout.outside_scan(limit=None, visit_limit=SAVE_VISIT_LIMIT, time_budget=None)
+    return changes, outside

@@ -255,20 +255,24 @@ async def save(
     message: Any = None,
 ) -> dict[str, Any]:
     """``POST work/save``: every field checked first, then the save off the event loop."""
-    from jupyter_binder_ext.work.save import check_paths, save_to_github, save_to_persistent
+    from jupyter_binder_ext.work.save import (
+        check_message,
+        check_paths,
+        save_to_github,
+        save_to_persistent,
+    )
 
     if to not in ("persistent", "github"):
         raise InvalidInput('to must be "persistent" or "github".')
     clean = check_paths(paths)
     if not isinstance(overwrite, bool):
         raise InvalidInput("overwrite must be true or false.")
-    if message is not None and not isinstance(message, str):
-        raise InvalidInput("message must be a string (the commit message).")
-    if to == "persistent" and message is not None:
+    text = check_message(message)
+    if to == "persistent" and text is not None:
         raise InvalidInput("message is for saving to github (it commits); a copy needs none.")
     if to == "github" and overwrite:
         raise InvalidInput("overwrite is for copies to the volume; a push never overwrites.")
-    if to == "github" and clean is not None and not (message or "").strip():
+    if to == "github" and clean is not None and not (text or "").strip():
         raise InvalidInput(
             "paths choose the files to commit: give a commit message too (without one, only "
             "the commits already made are pushed)."
@@ -276,17 +280,16 @@ async def save(
     state = service.state
     launch = state.launch()
     loop = asyncio.get_running_loop()
-    # A save works on the files as they are now, not on a cached scan.
-    scan = await loop.run_in_executor(None, scan_work, state.site, launch, service.home)
+    # A save lists the files as they are now, all of them: not the cached, capped scan.
     try:
         if to == "persistent":
             copied = await loop.run_in_executor(
-                None, save_to_persistent, state.site, launch, service.home, scan, clean, overwrite
+                None, save_to_persistent, state.site, launch, service.home, clean, overwrite
             )
             return dict(copied)
         return dict(
             await loop.run_in_executor(
-                None, save_to_github, state.site, launch, service.home, scan, clean, message
+                None, save_to_github, state.site, launch, service.home, clean, text
             )
         )
     finally:

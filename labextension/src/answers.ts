@@ -642,6 +642,7 @@ export interface IWorkAnswer {
   sibling: ISibling;
   at_risk: boolean;
   unsaved_files: number;
+  incomplete: string;
   scanned_in: number;
   warnings: string[];
   message: string;
@@ -671,6 +672,8 @@ export interface ISaveAnswer {
   push: IPushFacts | null;
   new_branch: IPushFacts | null;
   left_uncommitted: string[];
+  created_link: string | null;
+  not_tried: number;
 }
 
 /** Another running project's own `GET work`, read through the hub's proxy. */

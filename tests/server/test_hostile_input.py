@@ -338,3 +338,51 @@ def test_a_server_name_is_matched_whole() -> None:
         with pytest.raises(InvalidInput):
             validate_server_name(name)
     assert validate_server_name("abc") == "abc"
+
+
+# -- work/save (what idle deletion would lose) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"to": "github", "message": "keep\u0000it"}, "message holds a NUL character"),
+        ({"to": "github", "message": "keep \ud800 it"}, "message holds invalid Unicode"),
+        ({"to": "github", "message": "m" * 10_001}, "at most 10000 are accepted"),
+        (
+            {"to": "github", "paths": ["notes\ud800.txt"], "message": "m"},
+            "paths[0] holds invalid Unicode",
+        ),
+        ({"to": "persistent", "paths": ["notes\ud800.txt"]}, "paths[0] holds invalid Unicode"),
+        ({"to": "persistent", "paths": ["a\u0000b"]}, "paths[0] holds a NUL character"),
+    ],
+)
+async def test_work_save_refuses_hostile_text_before_staging_anything(
+    jp_fetch: Any, tree: Tree, binder_env: dict[str, str], fields: dict[str, Any], words: str
+) -> None:
+    (tree.root / "notes.txt").write_text("unsaved\n")
+    head = tree.git("rev-parse", "HEAD")
+    raw = json.dumps(fields)  # ASCII: a lone surrogate travels as its \ud800 escape
+    response = await while_responsive(
+        jp_fetch, jp_fetch("binder", "api", "work", "save", method="POST", body=raw)
+    )
+    assert response.code == 400
+    assert words in body(response)["message"]
+    assert tree.git("diff", "--cached", "--name-only") == ""
+    assert tree.git("rev-parse", "HEAD") == head
+    assert list(tree.volume.iterdir()) == []
+
+
+async def test_work_save_never_copies_through_a_link_out_of_the_root(
+    jp_fetch: Any, tree: Tree, binder_env: dict[str, str]
+) -> None:
+    (tree.outside / "secret.txt").write_text("not the project's\n")
+    (tree.root / "elsewhere").symlink_to(tree.outside)
+    before = tree.outside_state()
+    for paths in (["elsewhere"], ["elsewhere/secret.txt"]):
+        raw = json.dumps({"to": "persistent", "paths": paths})
+        response = await answer(jp_fetch("binder", "api", "work", "save", method="POST", body=raw))
+        assert response.code == 400
+        assert "link out of the project's folder" in body(response)["message"]
+    assert list(tree.volume.iterdir()) == []
+    assert tree.outside_state() == before
