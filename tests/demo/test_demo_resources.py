@@ -86,6 +86,11 @@ def test_relaunch_with_less_memory_gives_a_server_with_the_new_limit(
     pid = int((hub.state_dir / "pids" / f"{DANA}.{first}.pid").read_text())
     assert f"/{PARENT_NAME}/{DANA}.{first}\n" in Path(f"/proc/{pid}/cgroup").read_text()
 
+    # Another file changed too, so the new commit needs BinderHub's build (a .resources-only
+    # relaunch starts without one: tests/relaunch/test_relaunch_direct.py).
+    home = hub.state_dir / "servers" / DANA / first
+    (home / "README.md").write_text("# edited\n")
+    git(home, "commit", "-q", "-am", "Edit the README")
     status, answer = danas_hub.post(first, "binder/api/relaunch", {"values": {"meml": 2}})
     assert status == 200, answer
     assert answer["ok"] is True, answer["message"]

@@ -311,6 +311,11 @@ def carols_hub(real_hub: DemoHub) -> Iterator[CarolsHub]:
 
 
 def test_relaunch_from_a_running_server_gives_the_launch_link(carols_hub: CarolsHub) -> None:
+    # Another file changed since the image's commit: the image must be built again
+    # (a .resources-only relaunch starts without a rebuild: test_relaunch_direct.py).
+    (carols_hub.home / "README.md").write_text("# edited\n")
+    git(carols_hub.home, "add", "README.md")
+    git(carols_hub.home, "commit", "-q", "-m", "Edit the README")
     # meml=3: a value the sample repository's `.resources` (meml=4) does not hold already.
     status, answer = carols_hub.post(
         "binder/api/relaunch", {"values": {"meml": 3}, "labpath": "README.ipynb"}
@@ -328,6 +333,7 @@ def test_relaunch_from_a_running_server_gives_the_launch_link(carols_hub: Carols
     assert answer["launch"]["url"] == (
         f"{carols_hub.hub.launch_host}v2/gh/o/rel/{sha}?labpath=README.ipynb"
     )
+    assert answer["launch"]["reason_code"] == "other_files_changed"
     assert answer["slots"]["available"] is True
     assert answer["slots"]["used"] == 1
 
@@ -372,6 +378,10 @@ async def test_relaunch_starts_a_named_server_with_the_new_ref(
     name = launch["server_name"]
     assert name.startswith("o-rel-") and name != CURRENT
     assert launch["url"] == f"/user/{CAROL}/{name}/"
+    # README.md changed since the image's commit: no image given, the hub's spawner picks
+    # (the demo's builder stand-in builds) the new commit's own.
+    assert launch["rebuild"] is True and launch["reason_code"] == "other_files_changed"
+    assert "image" not in launch["user_options"]
     new = carols_hub.servers()[name]
     assert new["ready"] is True
     assert new["user_options"]["binder_persistent_request"] == f"v2/gh/o/rel/{sha}"
