@@ -62,3 +62,40 @@ def test_work_save_to_github_commits_and_pushes(project: Project, cli_env: dict[
     head = project.git("rev-parse", "HEAD")
     assert done.stdout.startswith(f"Committed 1 file as {head[:12]}. Pushed 1 commit to main")
     assert project.git("log", "-1", "--format=%s") == "Results"
+
+
+def test_a_copy_that_fails_says_the_folder_and_link_it_made(
+    project: Project, cli_env: dict[str, str]
+) -> None:
+    import resource
+    import signal
+
+    (project.repo / "small.txt").write_text("fits\n")
+    (project.repo / "zbig.bin").write_bytes(b"x" * 256 * 1024)
+
+    def over_quota() -> None:
+        # The kernel's own cap on file size, standing in for a full volume or a quota:
+        # writing past it fails with EFBIG (the signal ignored, as a shell would).
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    done = subprocess.run(
+        [CLI, "work", "save", "--to", "persistent"],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=120,
+        check=False,
+        preexec_fn=over_quota,  # the limit applies in the child only
+    )
+    assert done.returncode == 1
+    instance = project.instance
+    assert done.stderr.strip() == (
+        f"Error: Created {instance} and the link persistent to it in your files. Copying "
+        f"zbig.bin to {instance} failed (File too large); 1 file copied before it, the rest "
+        "(0) not tried."
+    )
+    assert (instance / "proj" / "small.txt").read_text() == "fits\n"
+    assert (project.repo / "persistent").resolve() == instance
+    assert not (instance / "proj" / "zbig.bin").exists()
+    assert [p.name for p in (instance / "proj").iterdir() if "binder-save" in p.name] == []

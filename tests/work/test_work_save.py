@@ -185,3 +185,53 @@ async def test_a_copy_is_known_by_its_size_and_time_not_its_bytes(project: Proje
     # A volume that keeps whole seconds only still recognises its copies.
     os.utime(copy, ns=(times.st_atime_ns, times.st_mtime_ns - times.st_mtime_ns % 10**9))
     assert await on_volume() == "same"
+
+
+async def test_a_folder_chosen_in_the_file_browser_is_copied_with_its_paths(
+    project: Project, tmp_path: Path
+) -> None:
+    # What "Copy to persistent storage" sends: paths from the server's folder, files or
+    # folders, committed or not.
+    write(project.repo / "results" / "a.csv", "1,2\n")
+    write(project.repo / "results" / "deep" / "b.csv", "3,4\n")
+    (project.repo / "results" / "hostname").symlink_to("/etc/hostname")
+    project.git("add", "results/a.csv")
+    project.git("commit", "-q", "-m", "a")  # committed files are copied too
+    state = project.state()
+
+    answer = await state.save_work("persistent", ["results", "notebook.ipynb"])
+
+    assert answer["ok"] is True
+    assert answer["created_link"] == "persistent"
+    assert [c["path"] for c in answer["copied"]] == [
+        "results/a.csv",
+        "results/deep/b.csv",
+        "notebook.ipynb",
+    ]
+    assert answer["skipped"] == [
+        {
+            "path": "results/hostname",
+            "reason": "not_a_file",
+            "message": "It is a link; the file it points to is not copied.",
+        }
+    ]
+    assert answer["message"].startswith(
+        f"Created {project.instance} and the link persistent to it in your files. Copied 3"
+    )
+    assert (project.instance / "proj" / "results" / "deep" / "b.csv").read_text() == "3,4\n"
+    assert (project.repo / "persistent" / "proj" / "notebook.ipynb").read_text() == "{}\n"
+    assert not os.path.lexists(project.instance / "proj" / "results" / "hostname")
+    # The link stays out of git's list of changes.
+    assert "persistent" not in project.git("status", "--porcelain")
+
+    # Links out of the folder, and the volume itself, are refused before anything is copied.
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere / "secret.txt", "not the project's\n")
+    (project.repo / "out").symlink_to(elsewhere)
+    for paths in (["out"], ["out/secret.txt"], ["persistent"], ["persistent/proj"]):
+        with pytest.raises(InvalidInput) as caught:
+            await state.save_work("persistent", paths)
+        assert "link out of the project's folder, or on the persistent volume" in (
+            caught.value.message
+        )
+    assert not (project.instance / "proj" / "out").exists()
