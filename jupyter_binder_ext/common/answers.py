@@ -1,4 +1,4 @@
-"""Answer types every domain shares: a warning, and an error answer.
+"""Answer types every domain shares: a warning (and its builder), and an error answer.
 
 Every REST answer has one declared type (a ``TypedDict`` in its domain's ``answers.py``); the
 handlers, the magics and the CLI return exactly it. ``server/answers.py`` names the type of
@@ -38,3 +38,11 @@ class ErrorAnswer(TypedDict):
 
     error: str
     message: str
+
+
+def warning(kind: str, level: Level, message: str, figure: str | None = None) -> Warning:
+    """One :class:`Warning`, ``figure`` only where it concerns one figure."""
+    answer: Warning = {"kind": kind, "level": level, "message": message}
+    if figure:
+        answer["figure"] = figure
+    return answer

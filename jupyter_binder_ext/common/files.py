@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden
 
 LinkPolicy = Literal["never", "within"]
@@ -76,10 +77,6 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
 def describe_link(path: Path) -> str:
     """Where a link points, for messages (its text, never what it points to)."""
     try:
@@ -114,7 +111,7 @@ def _resolve(path: Path, links: LinkPolicy) -> tuple[Path, str]:
             path=str(path),
         )
     real = os.path.realpath(path)
-    if not _inside(real, os.path.realpath(folder)):
+    if not is_inside(real, os.path.realpath(folder)):
         raise UnsafeFile(
             f"{path} is a link to {describe_link(path)}, outside {folder}; it is not followed.",
             reason="link_outside",

@@ -20,6 +20,7 @@ from typing import Any
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
 from jupyter_binder_ext.common.git import GitFailed, run_git
+from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
@@ -219,10 +220,6 @@ def _link_name(site: SiteConfig) -> str:
     return name
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
 def describe_link(site: SiteConfig, instance_path: Path, volume: Path) -> dict[str, Any]:
     name = _link_name(site)
     link = site.repo_path() / name
@@ -246,7 +243,7 @@ def describe_link(site: SiteConfig, instance_path: Path, volume: Path) -> dict[s
         info["target"] = str(link.readlink())
         info["points_to_instance"] = os.path.realpath(link) == os.path.realpath(instance_path)
         # A dangling link resolves as far as it can, which still tells where it aims.
-        info["points_into_volume"] = _inside(os.path.realpath(link), os.path.realpath(volume))
+        info["points_into_volume"] = is_inside(os.path.realpath(link), os.path.realpath(volume))
     else:
         info["blocked"] = True
     return info
@@ -323,7 +320,7 @@ def exclude_from_git(root: Path, name: str) -> bool:
     pattern = "/" + prefix + name
     try:
         exclude.parent.mkdir(parents=True, exist_ok=True)
-        if not _inside(os.path.realpath(exclude.parent), os.path.realpath(git_dir)):
+        if not is_inside(os.path.realpath(exclude.parent), os.path.realpath(git_dir)):
             return False  # info/ is a link out of the git folder: not ours to write
         text = read_text(exclude, limit=EXCLUDE_MAX_BYTES) or ""
         lines = text.splitlines()

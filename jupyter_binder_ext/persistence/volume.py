@@ -20,7 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.answers import Warning, warning
 from jupyter_binder_ext.common.mountinfo import mount_of
+from jupyter_binder_ext.common.readable import gib, in_days
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
@@ -224,26 +226,16 @@ def scan_instances(
 # -- the answer ---------------------------------------------------------------------------
 
 
-def _warning(kind: str, level: str, message: str, figure: str = "") -> dict[str, str]:
-    warning = {"kind": kind, "level": level, "message": message}
-    return {**warning, "figure": figure} if figure else warning
-
-
-def _days(seconds: float) -> str:
-    days = seconds / 86400
-    return f"{days:g} day" + ("" if days == 1 else "s")
-
-
 def read_persistence(
     site: SiteConfig, launch: LaunchInfo, *, file_limit: int = SCAN_FILE_LIMIT
 ) -> dict[str, Any]:
     """The answer of ``GET binder/api/persistence``."""
     user, user_source = volume_user(launch)
     volume = volume_path(site, user)
-    warnings: list[dict[str, str]] = []
+    warnings: list[Warning] = []
     if user_source != "hub" and "{username}" in site.persistent_volume_template:
         warnings.append(
-            _warning(
+            warning(
                 "not_under_hub",
                 "info",
                 f"Not running under JupyterHub: the volume path uses the system user "
@@ -279,7 +271,7 @@ def read_persistence(
     if not is_dir:
         what = "is not a folder" if exists else "does not exist"
         warnings.append(
-            _warning(
+            warning(
                 "volume_missing",
                 "error",
                 f"The persistent volume {volume} {what}: nothing written in this notebook "
@@ -303,7 +295,7 @@ def read_persistence(
         if not data["mounted"]:
             holder = f" (it lies on {mount.mount_point}, {mount.fs_type})" if mount else ""
             warnings.append(
-                _warning(
+                warning(
                     "not_a_mount",
                     "warning",
                     f"{volume} is a plain folder, not a volume of its own{holder}: it may "
@@ -312,7 +304,7 @@ def read_persistence(
             )
         if data["read_only"]:
             warnings.append(
-                _warning(
+                warning(
                     "read_only",
                     "error",
                     f"The persistent volume {volume} is read-only: results cannot be saved there.",
@@ -320,7 +312,7 @@ def read_persistence(
             )
         elif not writable:
             warnings.append(
-                _warning(
+                warning(
                     "not_writable",
                     "error",
                     f"Cannot write to {volume}: {write_error}.",
@@ -329,10 +321,10 @@ def read_persistence(
         fraction = data["used_fraction"]
         if fraction is not None and fraction > site.nearly_full_fraction:
             warnings.append(
-                _warning(
+                warning(
                     "nearly_full",
                     "warning",
-                    f"The persistent volume is {fraction:.0%} full ({_gib(data['free'])} "
+                    f"The persistent volume is {fraction:.0%} full ({gib(data['free'])} "
                     "free): delete what you no longer need before results fail to save.",
                     figure="used",
                 )
@@ -343,7 +335,7 @@ def read_persistence(
         data["scan"] = scan
         if scan["capped"]:
             warnings.append(
-                _warning(
+                warning(
                     "scan_capped",
                     "info",
                     f"Sizes are partial: the scan stopped after {scan['files_visited']} "
@@ -360,7 +352,7 @@ def read_persistence(
         data["link"] = describe_link(site, choice.path, volume)
         if data["link"]["blocked"]:
             warnings.append(
-                _warning(
+                warning(
                     "link_blocked",
                     "warning",
                     f"{data['link']['path']} is a real file or folder, so no link to the "
@@ -374,18 +366,14 @@ def read_persistence(
         else "the persistent volume"
     )
     warnings.append(
-        _warning(
+        warning(
             "inactivity",
             "info",
-            f"Notebooks are deleted after {_days(site.inactivity_timeout)} of inactivity, "
+            f"Notebooks are deleted after {in_days(site.inactivity_timeout)} of inactivity, "
             f"with every file outside the persistent volume: keep your work in {target}.",
         )
     )
     return data
-
-
-def _gib(value: int | None) -> str:
-    return "unknown" if value is None else f"{value / 1024**3:.1f} GiB"
 
 
 # -- creating the folder and the link -----------------------------------------------------
@@ -449,7 +437,7 @@ def describe_persistence(data: dict[str, Any]) -> str:
         lines.append(f"  {kind}, {access}")
         if data["total"] is not None:
             lines.append(
-                f"  {_gib(data['used'])} used of {_gib(data['total'])}, {_gib(data['free'])} free"
+                f"  {gib(data['used'])} used of {gib(data['total'])}, {gib(data['free'])} free"
             )
     instance = data.get("instance_dir")
     if instance:
@@ -462,11 +450,11 @@ def describe_persistence(data: dict[str, Any]) -> str:
         lines.append("Instance folders on the volume:")
         for item in data["instances"]:
             mark = "*" if item["is_current"] else " "
-            size = _gib(item["size"]) + ("" if item["size_complete"] else "+")
+            size = gib(item["size"]) + ("" if item["size_complete"] else "+")
             lines.append(f" {mark} {item['name']}  {size}  changed {item['modified'] or '?'}")
     action = data.get("action")
     if action:
         lines.append(action["message"])
-    for warning in data["warnings"]:
-        lines.append(f"{warning['level'].upper()}: {warning['message']}")
+    for item in data["warnings"]:
+        lines.append(f"{item['level'].upper()}: {item['message']}")
     return "\n".join(lines)

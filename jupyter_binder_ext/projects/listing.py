@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
+from jupyter_binder_ext.common.readable import span
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
@@ -209,18 +210,7 @@ def _ago(iso: str | None, now: datetime) -> str:
     when = parse_time(iso)
     if when is None:
         return "never"
-    return _span((now - when).total_seconds()) + " ago"
-
-
-def _span(seconds: float) -> str:
-    seconds = max(seconds, 0.0)
-    if seconds < 90:
-        return f"{int(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
+    return span((now - when).total_seconds()) + " ago"
 
 
 def describe_projects(data: Mapping[str, Any]) -> str:
@@ -246,7 +236,7 @@ def describe_projects(data: Mapping[str, Any]) -> str:
             fate = "stopped: holds a slot until deleted"
         elif entry.get("expires_in") is not None:
             warn = "!" if entry.get("deletion_near") else ""
-            fate = f"{warn}deleted in {_span(float(entry['expires_in']))} if left idle"
+            fate = f"{warn}deleted in {span(float(entry['expires_in']))} if left idle"
         else:
             fate = ""
         parts = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_binder_ext.common.answers import Warning, warning
 from jupyter_binder_ext.common.files import UnsafeFile, WriteFailed, read_text, write_atomic
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden
@@ -49,10 +50,6 @@ __all__ = [
 # -- the answers ---------------------------------------------------------------------------
 
 
-def _warning(kind: str, level: str, message: str) -> dict[str, str]:
-    return {"kind": kind, "level": level, "message": message}
-
-
 def _ssh_setup_state(site: SiteConfig, identity: str | None) -> dict[str, Any]:
     config = ssh_config_path(site)
     known = known_hosts_path(site)
@@ -74,7 +71,7 @@ def _ssh_setup_state(site: SiteConfig, identity: str | None) -> dict[str, Any]:
 
 def read_ssh(site: SiteConfig) -> dict[str, Any]:
     """The answer of ``GET binder/api/ssh``. Never any byte of the private key."""
-    warnings: list[dict[str, str]] = []
+    warnings: list[Warning] = []
     pub_path = expand(site.ssh_public_key_path)
     public: PublicKey | None = None
     public_error: str | None = None
@@ -102,7 +99,7 @@ def read_ssh(site: SiteConfig) -> dict[str, Any]:
         elif derived is not None:
             public, public_source = derived, "derived"
             warnings.append(
-                _warning(
+                warning(
                     "public_key_derived",
                     "info",
                     f"{public_error} It was computed from the private key instead.",
@@ -110,14 +107,14 @@ def read_ssh(site: SiteConfig) -> dict[str, Any]:
             )
             public_error = None
     if public_error:
-        warnings.append(_warning("public_key", "error", public_error))
+        warnings.append(warning("public_key", "error", public_error))
     if not private.usable:
-        warnings.append(_warning("private_key", "error", private.reason))
+        warnings.append(warning("private_key", "error", private.reason))
     elif private.copied:
-        warnings.append(_warning("private_copy", "info", private.reason))
+        warnings.append(warning("private_copy", "info", private.reason))
     if private_key_error:
         warnings.append(
-            _warning(
+            warning(
                 "private_key_unreadable",
                 "error",
                 f"ssh-keygen cannot load the private key {private.path_used} "
@@ -127,7 +124,7 @@ def read_ssh(site: SiteConfig) -> dict[str, Any]:
         )
     if pair_matches is False:
         warnings.append(
-            _warning(
+            warning(
                 "pair_mismatch",
                 "error",
                 f"The public key {pub_path} does not belong to the private key: GitHub would "
@@ -294,8 +291,8 @@ def describe_ssh(data: dict[str, Any]) -> str:
     configure = data.get("configure")
     if configure:
         lines.append(configure["message"])
-    for warning in data["warnings"]:
-        lines.append(f"{warning['level'].upper()}: {warning['message']}")
+    for item in data["warnings"]:
+        lines.append(f"{item['level'].upper()}: {item['message']}")
     return "\n".join(lines)
 
 
