@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_binder_ext.common.answers import Warning
 from jupyter_binder_ext.common.files import UnsafeFile, read_bytes, write_atomic
+from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.common.units import GB
 from jupyter_binder_ext.errors import Conflict, InvalidInput
 from jupyter_binder_ext.resources.model import (
@@ -180,6 +181,22 @@ def _clean_etag(value: str | None) -> str | None:
     return value.strip('"') or None
 
 
+def check_write_request(values: object, text: object) -> None:
+    """Refuse a request no face may pass on (REST, CLI and ``%binder`` alike), before any
+    file is read: the wrong types, or text no UTF-8 file can hold (a lone surrogate, NUL)."""
+    if values is not None and not isinstance(values, Mapping):
+        raise InvalidInput('values must be an object, such as {"meml": 8}.')
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput("text must be a string: the whole content of the file.")
+    if text is not None:
+        check_text("text", text)
+    for key, value in (values or {}).items():
+        if isinstance(key, str):  # other keys are unknown keys, named by normalize_values
+            check_text("a key of values", key)
+        if isinstance(value, str):
+            check_text(f"values.{key}", value)
+
+
 def write_resources(
     site: SiteConfig,
     launch: LaunchInfo,
@@ -195,10 +212,9 @@ def write_resources(
     Any error-severity problem raises :class:`InvalidInput` with ``problems``; warnings do
     not block. Returns the new state, as :func:`read_resources`.
     """
+    check_write_request(values, text)
     if (values is None) == (text is None):
         raise InvalidInput('Send either values (an object such as {"meml": 8}) or text, not both.')
-    if text is not None and not isinstance(text, str):
-        raise InvalidInput("text must be a string: the whole content of the file.")
     path = resources_path(site)
     with _write_lock:
         current, read_problem = _read_bytes(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,49 @@ async def test_effective_has_every_key(jp_fetch: Any, repo: Path) -> None:
     (repo / ".resources").write_text("cpul=2\n")
     data = body(await jp_fetch("binder", "api", "resources"))
     assert list(data["effective"]) == list(KEYS)
+
+
+# -- the same refusals for every face: the core checks, not the handler -----------------------
+
+BAD_WRITES: list[tuple[dict[str, Any], str]] = [
+    ({"text": "meml=4\ud800"}, "lone surrogate"),
+    ({"text": "meml=4\0"}, "NUL"),
+    ({"values": {"me\udcffml": 4}}, "lone surrogate"),
+    ({"values": {"meml": "4\ud800"}}, "lone surrogate"),
+    ({"values": [["meml", 4]]}, "values must be an object"),
+    ({"text": 4}, "text must be a string"),
+]
+
+
+@pytest.mark.parametrize(("request_fields", "words"), BAD_WRITES)
+def test_the_core_refuses_what_rest_refuses(
+    repo: Path, request_fields: dict[str, Any], words: str
+) -> None:
+    from jupyter_binder_ext.config import SiteConfig
+    from jupyter_binder_ext.errors import InvalidInput
+    from jupyter_binder_ext.state import ExtensionState
+
+    state = ExtensionState(SiteConfig(repo_dir=str(repo)), env={})
+    with pytest.raises(InvalidInput) as caught:
+        state.write_resources(**request_fields)
+    assert words in caught.value.message
+    assert not os.path.lexists(repo / ".resources")
+
+
+def test_the_cli_refuses_a_key_that_is_not_utf8_as_rest_does(repo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "jupyter-config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"BinderExt": {"repo_dir": str(repo)}})
+    )
+    cli = Path(sys.executable).with_name("jupyter-binder")
+    done = subprocess.run(
+        [os.fsencode(cli), b"resources", b"set", b"me\xffml=4"],
+        capture_output=True,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(config)},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert b"a key of values holds invalid Unicode (a lone surrogate" in done.stderr
+    assert not os.path.lexists(repo / ".resources")

@@ -7,11 +7,7 @@ from typing import Any
 from tornado import web
 
 from jupyter_binder_ext.errors import InvalidInput
-from jupyter_binder_ext.server.handlers.base import (
-    SMALL_BODY_BYTES,
-    BinderAPIHandler,
-    check_text,
-)
+from jupyter_binder_ext.server.handlers.base import SMALL_BODY_BYTES, BinderAPIHandler
 
 _PUT_FIELDS = {"values", "text"}
 
@@ -47,19 +43,9 @@ class ResourcesHandler(BinderAPIHandler):
                 f'Unknown field(s) {", ".join(unknown)}: send {{"values": {{...}}}} or '
                 '{"text": "..."}.'
             )
-        values = body.get("values")
-        text = body.get("text")
-        if values is not None and not isinstance(values, dict):
-            raise InvalidInput('values must be an object, such as {"meml": 8}.')
-        if text is not None and not isinstance(text, str):
-            raise InvalidInput("text must be a string: the whole content of the file.")
-        if text is not None:
-            check_text("text", text)
-        for key, value in (values or {}).items():
-            check_text("a key of values", key)
-            if isinstance(value, str):
-                check_text(f"values.{key}", value)
+        values, text = body.get("values"), body.get("text")
         if_match = self.request.headers.get("If-Match")
+        # The core checks the values and the text (resources/file.py), for every face alike.
         data = await self.in_thread(
             lambda: self.state.write_resources(values=values, text=text, if_match=if_match)
         )
