@@ -1,15 +1,17 @@
 /**
- * "Copy to persistent storage" in the file browser's context menu: copies the selected
- * files and folders into this instance's folder through the Jupyter contents API, and
- * never overwrites an existing file without asking.
+ * "Copy to persistent storage" in the file browser's context menu: the same save as the
+ * Your work section's button (`POST work/save`), for the selected files and folders. The
+ * server copies them into this instance's folder with their paths kept, making the folder
+ * and its link on the first save; a different file already there is replaced only when the
+ * user says so.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
-import { Contents } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import { ISaveAnswer } from './answers';
 import { notify, notifyError } from './notify';
 import { CommandIDs, IBinderModel, IPersistenceAnswer } from './tokens';
 
@@ -37,136 +39,83 @@ export function addCopyCommand(
   trans: TranslationBundle,
   factory: IFileBrowserFactory
 ): void {
-  const contents = app.serviceManager.contents;
-
-  const exists = async (path: string): Promise<Contents.IModel | null> => {
-    try {
-      return await contents.get(path, { content: false });
-    } catch (error) {
-      return null;
-    }
-  };
-
-  const copyFile = async (source: string, target: string): Promise<void> => {
-    const file = await contents.get(source, { content: true });
-    await contents.save(target, {
-      type: file.type,
-      format: file.format,
-      content: file.content,
-      mimetype: file.mimetype
-    });
-  };
-
-  const copyTree = async (source: string, target: string): Promise<number> => {
-    const item = await contents.get(source, { content: true });
-    if (item.type !== 'directory') {
-      await copyFile(source, target);
-      return 1;
-    }
-    if (!(await exists(target))) {
-      await contents.save(target, { type: 'directory' });
-    }
-    let count = 0;
-    for (const child of item.content as Contents.IModel[]) {
-      count += await copyTree(child.path, PathExt.join(target, child.name));
-    }
-    return count;
-  };
-
-  /** The link to this instance's folder, made first when the user agrees. */
-  const ensureLink = async (): Promise<string | null> => {
-    if (!model.section('persistence').data) {
-      await model.refresh('persistence');
-    }
-    const link = persistentLink(model.section('persistence').data);
-    if (link) {
-      return link;
-    }
-    const answer = await showDialog({
-      title: trans.__('Create this instance’s folder?'),
-      body: trans.__(
-        'This instance has no folder on the persistent volume yet. It will be created, with a link to it in your files, and the copies go there.'
-      ),
-      buttons: [
-        Dialog.cancelButton(),
-        Dialog.okButton({ label: trans.__('Create and copy') })
-      ]
-    });
-    if (!answer.button.accept) {
-      return null;
-    }
-    await model.createInstanceDir();
-    refreshFileBrowsers(factory);
-    const created = persistentLink(model.section('persistence').data);
-    if (!created) {
-      throw new Error(
-        trans.__(
-          'The instance folder was created but has no link in your files.'
-        )
-      );
-    }
-    return created;
-  };
-
-  const copySelection = async (): Promise<{ message: string }> => {
+  /** The selected paths, less the link to the volume and what lies under it. */
+  const selectedPaths = (): string[] => {
     const browser = factory.tracker.currentWidget;
     if (!browser) {
-      return { message: '' };
+      return [];
     }
-    const items = Array.from(browser.selectedItems());
-    const link = await ensureLink();
-    if (!link) {
-      return { message: '' };
+    const link = persistentLink(model.section('persistence').data);
+    return Array.from(browser.selectedItems())
+      .map(item => item.path)
+      .filter(path => !link || (path !== link && !path.startsWith(`${link}/`)));
+  };
+
+  /** Ask before replacing the different copies the save kept; replace them if agreed. */
+  const replaceDiffering = async (
+    answer: ISaveAnswer
+  ): Promise<ISaveAnswer> => {
+    const differing = answer.skipped
+      .filter(skipped => skipped.reason === 'differs')
+      .map(skipped => skipped.path);
+    if (differing.length === 0) {
+      return answer;
     }
-    let copied = 0;
-    for (const item of items) {
-      if (item.path === link || item.path.startsWith(`${link}/`)) {
-        continue; // already on the volume
-      }
-      const target = PathExt.join(link, item.name);
-      if (await exists(target)) {
-        const answer = await showDialog({
-          title: trans.__('Replace %1?', item.name),
-          body: trans.__(
-            '%1 already exists in the persistent folder. Replace it with the copy from this instance?',
-            target
-          ),
-          buttons: [
-            Dialog.cancelButton({ label: trans.__('Skip') }),
-            Dialog.warnButton({ label: trans.__('Replace') })
-          ]
-        });
-        if (!answer.button.accept) {
-          continue;
-        }
-      }
-      copied += await copyTree(item.path, target);
+    const choice = await showDialog({
+      title:
+        differing.length === 1
+          ? trans.__('Replace %1?', PathExt.basename(differing[0]))
+          : trans.__('Replace %1 files?', differing.length),
+      body: trans.__(
+        'A different copy is already in this instance’s folder on the persistent volume: %1. Replace it with the file from this instance?',
+        differing.slice(0, 10).join(', ') + (differing.length > 10 ? ' …' : '')
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Skip') }),
+        Dialog.warnButton({ label: trans.__('Replace') })
+      ]
+    });
+    if (!choice.button.accept) {
+      return answer;
     }
-    const message = trans._n(
-      '%1 file copied to %2.',
-      '%1 files copied to %2.',
-      copied,
-      link
+    return model.saveWork({
+      to: 'persistent',
+      paths: differing,
+      overwrite: true
+    });
+  };
+
+  const copySelection = async (): Promise<void> => {
+    if (!model.section('persistence').data) {
+      await model.refresh('persistence'); // to know the link, left out of the copy
+    }
+    const paths = selectedPaths();
+    if (paths.length === 0) {
+      notify(
+        trans.__('The selection is already on the persistent volume.'),
+        false
+      );
+      return;
+    }
+    const answer = await replaceDiffering(
+      await model.saveWork({ to: 'persistent', paths })
     );
-    if (copied > 0) {
-      notify(message);
-    }
+    notify(answer.message, answer.ok);
     refreshFileBrowsers(factory);
     void model.refresh('persistence');
-    return { message };
   };
 
   app.commands.addCommand(CommandIDs.copyToPersistent, {
     label: trans.__('Copy to persistent storage'),
     caption: trans.__(
-      'Copy to this instance’s folder on the persistent volume'
+      'Copy to this instance’s folder on the persistent volume, paths kept'
     ),
     isEnabled: () => {
       const browser = factory.tracker.currentWidget;
       return !!browser && !browser.selectedItems().next().done;
     },
     execute: () =>
-      model.runAction('copy', copySelection).catch(error => {
+      copySelection().catch(error => {
         notifyError(error);
       })
   });

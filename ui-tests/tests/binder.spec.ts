@@ -350,7 +350,7 @@ test.describe('Binder panel', () => {
       page.locator('.jp-DirListing-item', { hasText: link })
     ).toBeVisible({ timeout: 2000 });
 
-    // "Copy to persistent storage" from the file browser's context menu.
+    // "Copy to persistent storage" from the file browser's context menu: paths kept.
     await page.contents.uploadContent(
       'first copy\n',
       'text',
@@ -365,7 +365,9 @@ test.describe('Binder panel', () => {
       .click();
     await expect
       .poll(async () =>
-        (await request.get(`/api/contents/${link}/note.txt`)).status()
+        (
+          await request.get(`/api/contents/${link}/${tmpPath}/note.txt`)
+        ).status()
       )
       .toBe(200);
 
@@ -384,7 +386,7 @@ test.describe('Binder panel', () => {
     await expect(dialog).toContainText('Replace note.txt?');
     await dialog.getByRole('button', { name: 'Skip' }).click();
     const kept = await (
-      await request.get(`/api/contents/${link}/note.txt`)
+      await request.get(`/api/contents/${link}/${tmpPath}/note.txt`)
     ).json();
     expect(kept.content).toBe('first copy\n');
 
