@@ -1,21 +1,25 @@
-"""Relaunch in the demo: from ``POST binder/api/relaunch`` to the new server being ready.
+"""Relaunch in the demo: without a rebuild (direct start) vs through BinderHub's link.
 
 A real demo hub (the jupyterhub package behind configurable-http-proxy, free loopback ports,
-state in a temporary folder) runs one server of the sample repository for a user, launched
-with the user_options BinderHub sends. Each run of ours:
+state in a temporary folder) runs one server of a sample repository for each of two users,
+launched with the user_options BinderHub sends. Both relaunch with a ``.resources``-only
+change (``{"values": {"meml": N}}``, N alternating, so every run commits and pushes):
 
-1. ``POST /user/<u>/<server>/binder/api/relaunch`` with ``{"values": {"meml": N}}`` (N
-   alternates, so every run writes, commits and pushes a new ``.resources``);
-2. follows the answer as the browser would: for ``kind: "binderhub"`` (the demo serves
-   BinderHub-style links at ``{hub}/hub/binder/...``) it opens the launch link with the user's
-   hub login cookie, which redirects to the hub's spawn of a new named server; for
-   ``kind: "hub"`` the relaunch started the server itself and names it;
-3. stops the clock when the new server answers ``GET api/status`` through the proxy.
+- ours, ``bench-direct``: the hub grants the server's token the right to start servers, so
+  the relaunch starts the new server itself with the running image (``launch.kind: "hub"``,
+  ``rebuild: false``); timed to the new server answering ``api/status`` through the proxy,
+  and to its repository being at the new commit (the catch-up the extension does in the
+  background, read on disk);
+- anchor, ``bench-linked``: the same change, the token without that right (JupyterHub's
+  default server scopes), so the relaunch answers BinderHub's link
+  (``reason_code: "no_start_scope"``); the link is opened with the user's hub login cookie,
+  as the browser does, and timed alike.
 
-Anchor: a plain launch of the same repository at the same commit through the same launcher
-(the link opened, then the same wait), so the ratio shows what writing, committing and pushing
-``.resources`` add to a launch. Each run is followed by its anchor; the new servers are deleted
-after each (the demo allows 5 named servers per user). Median of the runs.
+Whether each launch built an image is read from the demo's builder stand-in
+(``builds.jsonl``). The demo builds nothing, so the times differ only by what the two paths
+do around the build; on a real BinderHub the link path adds the image build itself (minutes).
+The order alternates between runs; the new servers are deleted after each (5 named servers
+per user). Median of the runs.
 
 Run: ``.venv/bin/python bench/bench_relaunch.py`` (``--json`` for machine-readable output).
 """
@@ -26,6 +30,7 @@ import argparse
 import json
 import re
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -37,10 +42,13 @@ from urllib.parse import urljoin, urlsplit
 
 import common
 
-from jupyter_binder_ext.demo.runner import DemoHub, HubBrowser, NoRedirect
+from jupyter_binder_ext.demo.builds import read_builds
+from jupyter_binder_ext.demo.runner import DemoHub, NoRedirect
 
-USER = "bench-relauncher"
-OWNER, REPO = "binder-demo", "sample"
+DIRECT_USER, LINKED_USER = "bench-direct", "bench-linked"
+OWNER = "binder-demo"
+# Short: BinderHub names servers {owner}-{repo}-{8 chars}, at most 30 for JupyterHub 6.
+REPOS = {DIRECT_USER: "direct", LINKED_USER: "linked"}
 BASE_SERVER = "sample-base0001"
 READY_TIMEOUT_S = 180.0
 POLL_S = 0.1
@@ -50,15 +58,16 @@ MEML_VALUES = (2, 3)
 class Launcher:
     """Launch links and relaunches of one user in one demo hub, timed to the server's ready."""
 
-    def __init__(self, hub: DemoHub, token: str, browser: HubBrowser) -> None:
-        self.hub, self.token, self.browser = hub, token, browser
+    def __init__(self, hub: DemoHub, user: str) -> None:
+        self.hub, self.user = hub, user
+        self.token, self.browser = hub.user_token(user), hub.browser(user)
         self.no_redirects = urllib.request.build_opener(NoRedirect)
 
     def server_answers(self, name: str) -> bool:
         """True once the server itself answers through the proxy (not the hub standing in:
         while a server starts, the hub answers its URLs with redirects and progress pages)."""
         request = urllib.request.Request(
-            f"{self.hub.url}user/{USER}/{name}/api/status",
+            f"{self.hub.url}user/{self.user}/{name}/api/status",
             headers={"Authorization": f"token {self.token}"},
         )
         try:
@@ -84,7 +93,7 @@ class Launcher:
         this one watches for the server.
         """
         status, spawn = self.browser.step(url, READY_TIMEOUT_S)
-        match = re.match(rf"/hub/spawn/{re.escape(USER)}/([^/?]+)", urlsplit(spawn).path)
+        match = re.match(rf"/hub/spawn/{re.escape(self.user)}/([^/?]+)", urlsplit(spawn).path)
         if status not in (302, 303) or match is None:
             raise SystemExit(f"the launch link answered {status} -> {spawn!r}, not a spawn")
         name = match.group(1)
@@ -108,7 +117,7 @@ class Launcher:
         began = time.monotonic()
         status, answer = self.hub.server_api(
             self.token,
-            USER,
+            self.user,
             BASE_SERVER,
             "binder/api/relaunch",
             "POST",
@@ -128,45 +137,65 @@ class Launcher:
             ready = self.wait_ready(name)
         else:
             raise SystemExit(f"the relaunch launched nothing: {answer.get('message')}")
+        sha = str(answer["commit"]["sha"])
+        at_commit = self.wait_head(name, sha)
+        builds = [b for b in read_builds(self.hub.state_dir) if b["commit"] == sha]
         return {
             "kind": launch["kind"],
+            "rebuild": bool(launch.get("rebuild")),
+            "reason_code": str(launch.get("reason_code", "")),
+            "built": any(b["built"] for b in builds),
             "server": name,
-            "sha": answer["commit"]["sha"],
+            "sha": sha,
             "answer_s": answered - began,
             "ready_s": ready - began,
+            "at_commit_s": at_commit - began,
         }
 
-    def plain_launch(self, sha: str) -> dict[str, Any]:
-        """The anchor: the launch link of `sha`, opened, timed to the new server's ready."""
-        began = time.monotonic()
-        name, ready = self.open_launch_link(f"{self.hub.launch_host}v2/gh/{OWNER}/{REPO}/{sha}")
-        return {"server": name, "ready_s": ready - began}
+    def wait_head(self, name: str, sha: str) -> float:
+        """monotonic() when the new server's repository is at `sha` (read on disk)."""
+        repo = self.hub.state_dir / "servers" / self.user / name
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            head = subprocess.run(
+                ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+            ).stdout.strip()
+            if head == sha:
+                return time.monotonic()
+            time.sleep(POLL_S)
+        raise SystemExit(f"{name}'s repository did not reach {sha} in {READY_TIMEOUT_S:.0f} s")
 
     def current_meml(self) -> Any:
-        status, data = self.hub.server_api(self.token, USER, BASE_SERVER, "binder/api/resources")
+        status, data = self.hub.server_api(
+            self.token, self.user, BASE_SERVER, "binder/api/resources"
+        )
         if status != 200:
             raise SystemExit(f"GET binder/api/resources answered {status}: {data}")
         return (data.get("values") or {}).get("meml")
 
 
 def measure(state_dir: Path, runs: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """`runs` relaunches, each followed by its anchor, in one demo hub in `state_dir`."""
-    ours: list[dict[str, Any]] = []
-    anchor: list[dict[str, Any]] = []
-    with DemoHub(state_dir, port=0) as hub:
-        hub.start_server(USER, BASE_SERVER, hub.binder_options(OWNER, REPO))
-        launcher = Launcher(hub, hub.user_token(USER), hub.browser(USER))
-        meml = launcher.current_meml()
-        for _ in range(runs):
-            # A value other than the current one: every run commits something new.
-            meml = next(v for v in MEML_VALUES if v != meml)
-            relaunched = launcher.relaunch(meml)
-            hub.stop_server(USER, relaunched["server"], remove=True)
-            plain = launcher.plain_launch(relaunched["sha"])
-            hub.stop_server(USER, plain["server"], remove=True)
-            ours.append(relaunched)
-            anchor.append(plain)
-    return ours, anchor
+    """`runs` relaunches of each user, alternating which goes first, in one demo hub."""
+    results: dict[str, list[dict[str, Any]]] = {DIRECT_USER: [], LINKED_USER: []}
+    with DemoHub(state_dir, port=0, scopeless_users=[LINKED_USER]) as hub:
+        launchers = {}
+        for user, repo in REPOS.items():
+            hub.start_server(user, BASE_SERVER, hub.binder_options(OWNER, repo))
+            launchers[user] = Launcher(hub, user)
+        meml = {user: launcher.current_meml() for user, launcher in launchers.items()}
+        for run_index in range(runs):
+            order = [DIRECT_USER, LINKED_USER][:: 1 if run_index % 2 == 0 else -1]
+            for user in order:
+                # A value other than the current one: every run commits something new.
+                meml[user] = next(v for v in MEML_VALUES if v != meml[user])
+                relaunched = launchers[user].relaunch(meml[user])
+                hub.stop_server(user, relaunched["server"], remove=True)
+                results[user].append(relaunched)
+    return results[DIRECT_USER], results[LINKED_USER]
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(r[key] for r in rows), 2)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -176,20 +205,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ours_s = statistics.median(r["ready_s"] for r in ours)
     anchor_s = statistics.median(r["ready_s"] for r in anchor)
     return {
-        "figure": "relaunch: request to new server ready",
-        "ours": "POST binder/api/relaunch {values: {meml}} -> commit, push, launch link "
+        "figure": "relaunch: request to new server ready, and whether an image was built",
+        "ours": "POST binder/api/relaunch {values: {meml}} -> commit, push, the new server "
+        "started through the hub with the running image -> new server answers",
+        "anchor": "the same relaunch without the right to start servers -> BinderHub's link "
         "opened -> new server answers",
-        "anchor": "the same repository and commit launched through the same launcher",
         "runs": args.runs,
         "launch_kind": ours[0]["kind"],
+        "anchor_kind": anchor[0]["kind"],
+        "anchor_reason_code": anchor[0]["reason_code"],
+        "ours_rebuild": [r["rebuild"] for r in ours],
+        "ours_built": [r["built"] for r in ours],
+        "anchor_built": [r["built"] for r in anchor],
         "ours_median_s": round(ours_s, 2),
-        "ours_answer_median_s": round(statistics.median(r["answer_s"] for r in ours), 2),
+        "ours_answer_median_s": _median(ours, "answer_s"),
+        "ours_at_commit_median_s": _median(ours, "at_commit_s"),
         "anchor_median_s": round(anchor_s, 2),
+        "anchor_answer_median_s": _median(anchor, "answer_s"),
         "added_median_s": round(ours_s - anchor_s, 2),
         "ratio": round(ours_s / anchor_s, 2),
         "samples": {
             "ours_s": [round(r["ready_s"], 2) for r in ours],
             "ours_answer_s": [round(r["answer_s"], 2) for r in ours],
+            "ours_at_commit_s": [round(r["at_commit_s"], 2) for r in ours],
             "anchor_s": [round(r["ready_s"], 2) for r in anchor],
         },
         "seconds": round(time.monotonic() - started, 1),
@@ -198,13 +236,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def print_table(result: dict[str, Any]) -> None:
     print(f"ours:   {result['ours']} (kind {result['launch_kind']})")
-    print(f"anchor: {result['anchor']}")
+    print(
+        f"anchor: {result['anchor']} (kind {result['anchor_kind']}, {result['anchor_reason_code']})"
+    )
     print(f"median of {result['runs']} runs each, alternating\n")
-    print(f"  relaunch, request to ready:     {result['ours_median_s']:6.2f} s")
-    print(f"    of which the relaunch answer: {result['ours_answer_median_s']:6.2f} s")
-    print(f"  plain launch, request to ready: {result['anchor_median_s']:6.2f} s (anchor)")
-    print(f"  added by commit + push:         {result['added_median_s']:6.2f} s")
-    print(f"  ratio: {result['ratio']:.2f}x")
+    print(f"  direct start, request to ready:      {result['ours_median_s']:6.2f} s")
+    print(f"    of which the relaunch answer:      {result['ours_answer_median_s']:6.2f} s")
+    print(f"    repository at the new commit:      {result['ours_at_commit_median_s']:6.2f} s")
+    print(f"  BinderHub link, request to ready:    {result['anchor_median_s']:6.2f} s (anchor)")
+    print(f"    of which the relaunch answer:      {result['anchor_answer_median_s']:6.2f} s")
+    print(f"  ratio: {result['ratio']:.2f}x ({result['added_median_s']:+.2f} s)")
+    print(f"  image built: direct {result['ours_built']}, link {result['anchor_built']}")
     print(f"  samples: {json.dumps(result['samples'])}")
     print(f"(took {result['seconds']} s)")
 
