@@ -556,9 +556,13 @@ def describe_relaunch(data: Mapping[str, Any]) -> str:
     if launch:
         if launch.get("kind") == "binderhub":
             lines.append(f"Launch link: {launch.get('url')}")
+            if launch.get("reason"):
+                lines.append(f"  BinderHub builds the new commit: {launch['reason']}")
         elif launch.get("server_name"):
             state = "ready" if launch.get("ready") else "starting"
             lines.append(f"New project {launch['server_name']} ({state}): {launch.get('url')}")
+            if launch.get("rebuild") is False:
+                lines.append(f"  Started with the running image, no rebuild: {launch['reason']}")
     slots = data.get("slots") or {}
     if slots.get("full"):
         for item in slots.get("deletable", []):

@@ -24,6 +24,7 @@ from jupyter_binder_ext.common.units import GB
 from jupyter_binder_ext.demo.builds import image_name, read_builds
 from jupyter_binder_ext.demo.runner import DemoHub
 from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION
+from jupyter_binder_ext.relaunch.flow import describe_relaunch
 
 pytest_plugins = ("fixtures.realhub",)
 
@@ -117,6 +118,10 @@ def test_a_resources_only_relaunch_starts_the_new_server_with_the_running_image(
     assert launch["user_options"]["binder_persistent_request"] == f"v2/gh/o/direct/{sha}"
     assert CATCH_UP_OPTION not in launch["user_options"]
     assert "without a rebuild" in answer["message"]
+    assert (
+        "  Started with the running image, no rebuild: only .resources changed"
+        in describe_relaunch(answer).splitlines()[-2]
+    )
     name = launch["server_name"]
     hub_options = ritas.hub.named_servers(RITA)[name]["user_options"]
     assert hub_options["image"] == old_image
@@ -210,4 +215,5 @@ def test_without_the_right_to_start_servers_binderhub_builds(real_hub: DemoHub) 
     )
     assert launch["reason"] in answer["message"]
     assert after == before  # the hub refused: no server was made
+    assert f"  BinderHub builds the new commit: {launch['reason']}" in describe_relaunch(answer)
     assert bobs.builds_of(sha) == []
