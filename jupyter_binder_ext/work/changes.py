@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.work.answers import ChangedFile, FileStatus, OnVolume, Unpushed
 
 MAX_CHANGED = 1000
@@ -156,10 +157,6 @@ class OutsideScan:
     note: str
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
 def outside_files(
     scan_root: Path,
     repo: Path | None,
@@ -178,7 +175,7 @@ def outside_files(
     repo_real = os.path.realpath(repo) if repo else None
     if not Path(root).is_dir():
         return OutsideScan([], False, f"{scan_root} does not exist.")
-    if repo_real and _inside(root, repo_real):
+    if repo_real and is_inside(root, repo_real):
         return OutsideScan(
             [], False, "The server's folder is the repository: git's list above covers it."
         )

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, NotFound
@@ -95,21 +96,17 @@ def check_message(message: Any) -> str | None:
     return check_text("message", message, max_length=MAX_MESSAGE_LENGTH)
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
 def _target(layout: Layout, source: Path, base: Path) -> str:
     """Where `source` goes in the instance folder: its path in the home folder (the
     repository under its folder name), or in `base` when it lies in neither."""
     # The folders' real paths (the file itself may be a link, reported later, not followed).
     real = str(Path(os.path.realpath(source.parent)) / source.name)
     repo = os.path.realpath(layout.repo) if layout.repo is not None else None
-    if repo is not None and _inside(real, repo):
+    if repo is not None and is_inside(real, repo):
         relative = os.path.relpath(real, repo)
         return f"{layout.repo_prefix}/{relative}" if layout.repo_prefix else relative
     home = os.path.realpath(layout.outside_root)
-    if not layout.outside_note and _inside(real, home):
+    if not layout.outside_note and is_inside(real, home):
         return os.path.relpath(real, home)
     return os.path.relpath(real, os.path.realpath(base))
 
@@ -149,7 +146,7 @@ def _chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
         source = base / path
         real = os.path.realpath(source)
         # Never through a link out of the folder, nor from the volume onto itself.
-        if not _inside(real, os.path.realpath(base)) or (volume and _inside(real, volume)):
+        if not is_inside(real, os.path.realpath(base)) or (volume and is_inside(real, volume)):
             refused.append(path)
         elif source.is_dir() and not source.is_symlink():
             _walk(layout, base, source, volume, selection)
@@ -201,7 +198,7 @@ def _walk(layout: Layout, base: Path, folder: Path, volume: str | None, into: Se
                     }
                 )
             elif entry.is_dir(follow_symlinks=False):
-                if not (volume and _inside(os.path.realpath(entry.path), volume)):
+                if not (volume and is_inside(os.path.realpath(entry.path), volume)):
                     stack.append(entry.path)
             else:
                 source = Path(entry.path)

@@ -10,11 +10,12 @@ goes through the hub's proxy, which counts as activity for that project.
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from jupyter_binder_ext.common.coalesce import CoalescedRead
+from jupyter_binder_ext.common.readable import DAY, span
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, MissingScopes, NotFound
 from jupyter_binder_ext.work.answers import Deletion, ProjectAtRisk, Reminder
 from jupyter_binder_ext.work.scan import loss_summary, scan_work
@@ -26,7 +27,6 @@ WORK_CACHE_TTL = 5.0
 DEFAULT_REMIND_DAYS = 2.0
 MAX_REMIND_DAYS = 365.0
 SIBLING_SCOPE = "access:servers!user"
-DAY = 86400.0
 
 
 def remind_days(value: Any) -> float:
@@ -42,52 +42,28 @@ def remind_days(value: Any) -> float:
     return days
 
 
-def _days_text(seconds: float) -> str:
-    if seconds < DAY:
-        hours = max(1, round(seconds / 3600))
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    days = round(seconds / DAY)
-    return f"{days} day{'s' if days != 1 else ''}"
-
-
 class WorkService:
     def __init__(self, state: ExtensionState) -> None:
         self.state = state
-        self._cached: tuple[float, dict[str, Any]] | None = None
-        self._inflight: tuple[asyncio.AbstractEventLoop, asyncio.Task[dict[str, Any]]] | None = None
-        self._generation = 0
-        self.scans_run = 0  # tests and the bench read it
+        # One scan at a time, shared by every caller, kept for WORK_CACHE_TTL seconds.
+        self._scan: CoalescedRead[dict[str, Any]] = CoalescedRead(
+            lambda: scan_work(self.state.site, self.state.launch(), self.home), WORK_CACHE_TTL
+        )
+
+    @property
+    def scans_run(self) -> int:
+        """Scans actually started (tests and the bench read it)."""
+        return self._scan.fetches
 
     @property
     def home(self) -> Path:
         return Path(self.state.env.get("HOME") or Path.home())
 
     def invalidate(self) -> None:
-        self._generation += 1
-        self._cached = None
-        self._inflight = None
-
-    async def _scan_and_cache(self, generation: int) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        self.scans_run += 1
-        scan = await loop.run_in_executor(
-            None, scan_work, self.state.site, self.state.launch(), self.home
-        )
-        # Filled before the task completes: no window in which a caller finds neither.
-        if generation == self._generation:
-            self._cached = (time.monotonic(), scan)
-        return scan
+        self._scan.invalidate()
 
     async def scan(self) -> dict[str, Any]:
-        cached = self._cached
-        if cached is not None and time.monotonic() - cached[0] < WORK_CACHE_TTL:
-            return cached[1]
-        loop = asyncio.get_running_loop()
-        inflight = self._inflight
-        if inflight is None or inflight[0] is not loop or inflight[1].done():
-            task = loop.create_task(self._scan_and_cache(self._generation))
-            self._inflight = inflight = (loop, task)
-        return await asyncio.shield(inflight[1])
+        return await self._scan.read()
 
     async def read(self, days: float = DEFAULT_REMIND_DAYS) -> dict[str, Any]:
         """The answer of ``GET work``."""
@@ -137,7 +113,7 @@ class WorkService:
             "known": True,
             "expires_at": current.get("expires_at"),
             "expires_in": seconds,
-            "message": f"If left idle, this project is deleted in {_days_text(seconds)} "
+            "message": f"If left idle, this project is deleted in {span(seconds)} "
             f"({current.get('expires_at')}).",
         }, others
 
@@ -154,7 +130,7 @@ class WorkService:
                     "display_name": str(server.get("display_name") or server.get("name")),
                     "expires_at": server.get("expires_at"),
                     "expires_in": float(seconds),
-                    "mark": f"deleted in {_days_text(float(seconds))} if left idle: save its work",
+                    "mark": f"deleted in {span(float(seconds))} if left idle: save its work",
                 }
             )
         notify = bool(near) and bool(scan["at_risk"])

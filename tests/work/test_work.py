@@ -319,7 +319,7 @@ def test_the_reminder_marks_running_projects_near_deletion() -> None:
     reminder = WorkService._reminder({"at_risk": True}, others, 2)
     assert reminder["notify"] is True
     assert [p["name"] for p in reminder["projects"]] == ["a-b-1"]
-    assert reminder["projects"][0]["mark"] == "deleted in 1 hour if left idle: save its work"
+    assert reminder["projects"][0]["mark"] == "deleted in 60 min if left idle: save its work"
     assert reminder["message"].startswith("a/b is within 2 days of deletion")
     # Nothing unsaved here: the mark stays, the notification does not come.
     quiet = WorkService._reminder({"at_risk": False}, others, 7)
