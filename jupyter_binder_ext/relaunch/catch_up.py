@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.common.units import short_sha
-from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION, changed_files
+from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION, changed_files, image_commit
 from jupyter_binder_ext.relaunch.objects import FULL_SHA, ObjectsFailed, write_objects
 
 if TYPE_CHECKING:
     from jupyter_binder_ext.state import ExtensionState
 
 _background: set[asyncio.Task[Any]] = set()
+# Seconds between tries when the hub cannot be asked (restarting, busy).
+HUB_RETRY_DELAYS = (2.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ def schedule_catch_up(state: ExtensionState) -> asyncio.Task[CatchUp] | None:
     launch = state.launch()
     if not (launch.under_hub and launch.server_name and launch.user):
         return None  # only a named server started by a relaunch has anything to catch up
+    if launch.image and image_commit(launch.image, launch) == launch.resolved_ref:
+        return None  # the image is the launched commit's own: no need to ask the hub
     task = asyncio.get_running_loop().create_task(catch_up(state))
     _background.add(task)
     task.add_done_callback(_background.discard)
@@ -56,13 +60,21 @@ async def catch_up(state: ExtensionState) -> CatchUp:
 
     launch = state.launch()
     log = state.log
-    try:
-        response = await state.projects_service.client.request("GET", user_path(launch.user))
-        model = response.json() if response.ok else None
-    except (BinderError, ValueError) as err:
-        message = getattr(err, "message", str(err))
-        log.warning("Relaunch catch-up: could not read this server's user_options: %s", message)
-        return CatchUp("refused", message)
+    for delay in (*HUB_RETRY_DELAYS, None):
+        try:
+            response = await state.projects_service.client.request("GET", user_path(launch.user))
+            model = response.json() if response.ok else None
+            break
+        except (BinderError, ValueError) as err:
+            message = getattr(err, "message", str(err))
+            if delay is None:
+                log.warning(
+                    "Relaunch catch-up: could not read this server's user_options, so the "
+                    "repository stays at the image's commit: %s",
+                    message,
+                )
+                return CatchUp("refused", message)
+            await asyncio.sleep(delay)  # the hub may be busy right as servers start
     servers = model.get("servers") if isinstance(model, dict) else None
     if not isinstance(servers, dict):
         # Without read:servers!user the hub leaves `servers` out (or refuses).

@@ -15,7 +15,7 @@ import pytest
 from fixtures.gitrepo import Clone, git
 
 from jupyter_binder_ext.config import SiteConfig
-from jupyter_binder_ext.relaunch.catch_up import apply_catch_up
+from jupyter_binder_ext.relaunch.catch_up import apply_catch_up, schedule_catch_up
 from jupyter_binder_ext.relaunch.direct import (
     IMAGE_COMMIT_UNKNOWN,
     NO_IMAGE,
@@ -208,3 +208,22 @@ def test_anything_unexpected_leaves_the_tree_alone(
     assert git(image, "rev-parse", "HEAD") == head
     if case == "local_change":
         assert (image / ".resources").read_text() == "meml=5\n"  # the user's edit kept
+
+
+async def test_a_server_on_its_own_commits_image_does_not_ask_the_hub(
+    origin: Clone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_binder_ext.relaunch import catch_up
+
+    monkeypatch.setattr(catch_up, "HUB_RETRY_DELAYS", (0.0, 0.0))
+    sha = origin.head()
+    own = ExtensionState(SiteConfig(repo_dir=str(origin.work)), env=launch_env(sha))
+    assert schedule_catch_up(own) is None  # BinderHub built this image for this commit
+    newer = {**launch_env(sha), "BINDER_PERSISTENT_REQUEST": f"v2/gh/o/r/{'d' * 40}"}
+    started = ExtensionState(SiteConfig(repo_dir=str(origin.work)), env=newer)
+    task = schedule_catch_up(started)
+    assert task is not None
+    result = await task  # nothing listens at the hub URL: tried 3 times, said, untouched
+    assert result.status == "refused" and "cannot be reached" in result.message
+    assert started.projects_service.client.requests_sent == 3
+    assert origin.head() == sha
