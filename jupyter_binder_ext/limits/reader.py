@@ -25,6 +25,7 @@ from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.limits.cgroups import (
     NO_CGROUP,
     CgroupLayout,
+    CpuReading,
     find_cgroup_layout,
     read_cpu,
     read_cpu_seconds,
@@ -126,6 +127,16 @@ class _CpuRate:
     throttled: bool
 
 
+@dataclass(frozen=True)
+class _Files:
+    """What one answer read from the kernel's files."""
+
+    layout: CgroupLayout
+    sample: _CpuSample
+    cpu: CpuReading | None
+    memory: dict[str, Any]
+
+
 class LimitsReader:
     """Reads the limits on every call; keeps the previous CPU sample for the usage rate.
 
@@ -166,10 +177,19 @@ class LimitsReader:
             self._layout_key = key
         return self._layout
 
-    async def read(self) -> dict[str, Any]:
+    def _read_files(self) -> _Files:
+        """Every cgroup and /proc file one answer needs, read in one go (in a thread)."""
         layout = self.layout()
-        cpu = await self._cpu(layout)
-        memory = self._memory(layout)
+        sample = self._sample(layout)
+        cpu = read_cpu(layout.cpu) if layout.cpu is not None else None
+        return _Files(layout, sample, cpu, self._memory(layout))
+
+    async def read(self) -> dict[str, Any]:
+        # Off the event loop, in one thread hop: pseudo-files usually answer from memory,
+        # but a cgroup's memory.stat can take milliseconds on a busy node.
+        files = await asyncio.to_thread(self._read_files)
+        cpu = await self._cpu(files)
+        memory = files.memory
         if self.gpu.needs_io:
             gpu = await asyncio.to_thread(self.gpu.read)
         else:
@@ -194,8 +214,7 @@ class LimitsReader:
             key, seconds = HOST, host_cpu_seconds(self._proc)
         return _CpuSample(key, self._clock(), seconds, nr_throttled)
 
-    async def _cpu_rate(self, layout: CgroupLayout) -> _CpuRate:
-        now = self._sample(layout)
+    async def _cpu_rate(self, layout: CgroupLayout, now: _CpuSample) -> _CpuRate:
         base = self._baseline
         if base is None or base.key != now.key:
             base = self._baseline = now
@@ -204,7 +223,7 @@ class LimitsReader:
                 return self._rate
             # First read: wait for a second sample without blocking the event loop.
             await asyncio.sleep(MIN_SAMPLE_INTERVAL - (now.at - base.at))
-            now = self._sample(layout)
+            now = await asyncio.to_thread(self._sample, layout)
         elapsed = now.at - base.at
         cores = None
         if base.seconds is not None and now.seconds is not None and elapsed > 0:
@@ -219,10 +238,10 @@ class LimitsReader:
             self._baseline, self._rate = now, rate
         return rate
 
-    async def _cpu(self, layout: CgroupLayout) -> dict[str, Any]:
-        rate = await self._cpu_rate(layout)
+    async def _cpu(self, files: _Files) -> dict[str, Any]:
+        layout, reading = files.layout, files.cpu
+        rate = await self._cpu_rate(layout, files.sample)
         guarantee = parse_cores(self.env.get("CPU_GUARANTEE"))
-        reading = read_cpu(layout.cpu) if layout.cpu is not None else None
         if layout.cpu is not None and reading is not None and reading.limit_cores is not None:
             limit, limit_source = reading.limit_cores, layout.cpu.source
         elif (env_limit := parse_cores(self.env.get("CPU_LIMIT"))) is not None:

@@ -7,7 +7,9 @@ LimitsReader the server uses.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -469,6 +471,40 @@ async def test_first_read_waits_for_a_second_sample_with_the_real_clock(tmp_path
     # Two samples of an unchanged counter some time apart: a rate of exactly zero.
     assert data["cpu"]["used_cores"] == 0.0
     assert data["cpu"]["source"] == "cgroup v2"
+
+
+async def test_a_slow_cgroup_file_never_holds_up_the_event_loop(tmp_path: Path) -> None:
+    # memory.stat as a FIFO: a read that answers only when something writes to it, as a
+    # busy node's memory.stat may take its time. The loop must keep running meanwhile.
+    system = _v2_host_view(tmp_path)
+    _v2_ancestors(system, pod_memory="max", pod_cpu="max 100000")
+    leaf = system.at("", V2_LEAF)
+    v2_cgroup(leaf, usage_usec=123)
+    limits = reader(system)
+    await limits.read()  # the first read, which waits for a second CPU sample, is done
+    stat = leaf / "memory.stat"
+    stat.unlink()
+    os.mkfifo(stat)
+    loop_ran, written = threading.Event(), threading.Event()
+
+    def answer() -> None:
+        loop_ran.wait(10)  # without a thread hop the loop never gets here: answer anyway
+        with stat.open("w") as fifo:
+            fifo.write("inactive_file 1024\n")
+        written.set()
+
+    writer = threading.Thread(target=answer)
+    writer.start()
+    try:
+        pending = asyncio.ensure_future(limits.read())
+        await asyncio.sleep(0.05)
+        assert not written.is_set()  # the loop ran while memory.stat had not answered
+        loop_ran.set()
+        data = await pending
+        assert data["memory"]["source"] == "cgroup v2"
+    finally:
+        loop_ran.set()
+        writer.join(10)
 
 
 @pytest.mark.parametrize(
