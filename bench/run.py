@@ -175,13 +175,17 @@ def relaunch_rows(r: dict[str, Any]) -> list[Row]:
             f"{r['ours_median_s']:.2f} s",
             f"{r['anchor_median_s']:.2f} s",
             f"{r['ratio']:.2f}x ({r['added_median_s']:+.2f} s)",
-            "—",
-            None,
-            f"`POST binder/api/relaunch` with a new `meml` (write, commit, push; answered in "
-            f"{r['ours_answer_median_s']:.2f} s), then its launch link ({r['launch_kind']}) "
-            "opened with the user's hub cookie until the new server answers `api/status` "
-            "through the proxy; anchor: the same repository and commit launched through the "
-            f"same launcher. {r['runs']} runs each, servers deleted between runs; "
+            "no build",
+            not any(r["ours_built"]),
+            f"`POST binder/api/relaunch` with a new `meml` only, the new server started "
+            f"through the hub with the running image ({r['launch_kind']}; answered when ready, "
+            f"repository at the new commit after {r['ours_at_commit_median_s']:.2f} s); "
+            "anchor: the same relaunch without the right to start servers, BinderHub's link "
+            f"({r['anchor_reason_code']}) opened with the user's hub cookie; both until the "
+            f"new server answers `api/status` through the proxy. Image built: ours "
+            f"{r['ours_built']}, anchor {r['anchor_built']} (the demo builds nothing, so the "
+            "anchor's times leave out the build a real BinderHub makes). "
+            f"{r['runs']} runs each, servers deleted between runs; "
             f"samples {r['samples']['ours_s']} s vs {r['samples']['anchor_s']} s.",
         )
     ]
