@@ -43,6 +43,8 @@ MAX_MESSAGE_LENGTH = 10_000
 # One save copies at most this many files; the rest are counted (``not_tried``) and the next
 # save goes on (what was copied is then "already there").
 MAX_SAVE_FILES = 20_000
+# git's own folder: never copied (its config may hold a token in a remote URL).
+GIT_FOLDER = ".git"
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,13 @@ def _chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
             continue
         source = base / path
         real = os.path.realpath(source)
-        # Never through a link out of the folder, nor from the volume onto itself.
-        if not is_inside(real, os.path.realpath(base)) or (volume and is_inside(real, volume)):
+        # Never through a link out of the folder, nor from the volume onto itself, nor git's
+        # own folder (its config may hold a token).
+        if (
+            not is_inside(real, os.path.realpath(base))
+            or (volume and is_inside(real, volume))
+            or GIT_FOLDER in PurePosixPath(path).parts
+        ):
             refused.append(path)
         elif source.is_dir() and not source.is_symlink():
             _walk(layout, base, source, volume, selection)
@@ -158,8 +165,8 @@ def _chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
             parts.append("not a file or folder of the project: " + _some(unknown))
         if refused:
             parts.append(
-                "a link out of the project's folder, or on the persistent volume already: "
-                + _some(refused)
+                "a link out of the project's folder, git's own folder, or on the persistent "
+                "volume already: " + _some(refused)
             )
         text = "; ".join(parts)
         raise InvalidInput(
@@ -198,7 +205,9 @@ def _walk(layout: Layout, base: Path, folder: Path, volume: str | None, into: Se
                     }
                 )
             elif entry.is_dir(follow_symlinks=False):
-                if not (volume and is_inside(os.path.realpath(entry.path), volume)):
+                if entry.name != GIT_FOLDER and not (
+                    volume and is_inside(os.path.realpath(entry.path), volume)
+                ):
                     stack.append(entry.path)
             else:
                 source = Path(entry.path)

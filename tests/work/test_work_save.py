@@ -228,10 +228,12 @@ async def test_a_folder_chosen_in_the_file_browser_is_copied_with_its_paths(
     elsewhere = tmp_path / "elsewhere"
     write(elsewhere / "secret.txt", "not the project's\n")
     (project.repo / "out").symlink_to(elsewhere)
-    for paths in (["out"], ["out/secret.txt"], ["persistent"], ["persistent/proj"]):
+    refused = (["out"], ["out/secret.txt"], ["persistent"], ["persistent/proj"], [".git"])
+    for paths in refused:
         with pytest.raises(InvalidInput) as caught:
             await state.save_work("persistent", paths)
-        assert "link out of the project's folder, or on the persistent volume" in (
+        assert "link out of the project's folder, git's own folder, or on the persistent" in (
             caught.value.message
         )
+    assert not (project.instance / "proj" / ".git").exists()
     assert not (project.instance / "proj" / "out").exists()
