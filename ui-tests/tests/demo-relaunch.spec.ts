@@ -5,7 +5,8 @@
  *
  * A user logs in, launches the sample repository (its `.resources` asks for meml=4), asks
  * for more RAM than the limit and sees the server's problem, then relaunches with meml=2:
- * the new tab starts a new named server from the new commit, with a 2 GB RAM limit.
+ * only `.resources` changed, so the relaunch starts a new named server of the new commit
+ * with the running image (no rebuild), which the new tab opens, with a 2 GB RAM limit.
  *
  * Plain Playwright, not Galata's page fixtures: those assume the plain `jupyter lab` at
  * the `lab` project's baseURL.
@@ -248,8 +249,14 @@ test.describe('Relaunch in the demo hub', () => {
     const sha: string = answer.commit.sha;
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
     expect(sha).not.toBe(launch.resolved_ref);
-    const launchUrl = `${HUB}hub/binder/v2/gh/${SAMPLE}/${sha}`;
-    expect(answer.launch.url.split('?')[0]).toBe(launchUrl);
+    // Only .resources changed since the image's commit: the relaunch starts the new
+    // server itself with the running image, no rebuild (docs/user-guide.md).
+    expect(answer.launch.kind).toBe('hub');
+    expect(answer.launch.rebuild).toBe(false);
+    expect(answer.launch.user_options.image).toBe(launch.image);
+    expect(answer.launch.url).toBe(
+      `/user/${USER}/${answer.launch.server_name}/`
+    );
     const outcome = form.locator('[data-outcome="relaunch"]');
     await expect(outcome).toContainText(sha.slice(0, 8));
     await expect(outcome.locator('a')).toHaveAttribute(
@@ -257,7 +264,7 @@ test.describe('Relaunch in the demo hub', () => {
       answer.launch.url
     );
 
-    // The new tab opens the launch link and ends in a NEW named server's JupyterLab.
+    // The new tab opens the new named server's JupyterLab.
     const popup = await popupOpened;
     await popup.waitForURL(
       new RegExp(`^${escapeRegExp(HUB)}user/${USER}/[^/]+/lab`),
@@ -266,9 +273,15 @@ test.describe('Relaunch in the demo hub', () => {
     const opened = navigations.filter(
       request => request.frame().page() === popup
     );
-    expect(opened[0].url()).toBe(answer.launch.url);
+    expect(opened[0].url()).toBe(new URL(answer.launch.url, HUB).href);
     const second = serverBase(popup);
     expect(second).not.toBe(first);
+    // Its files are the image's; the extension there moves them to the new commit.
+    await expect
+      .poll(async () => (await serverApi(popup, 'resources')).values.meml, {
+        timeout: 60_000
+      })
+      .toBe(2);
 
     const newPanel = await openPanel(popup);
     const newLimits = await serverApi(popup, 'limits');
