@@ -25,7 +25,7 @@ _HOME_STATE = (".ssh", ".jupyter", ".ipython", ".local/share/jupyter", ".cache")
 class PrivatePaths:
     """Absolute real paths of folders (and files) that are never saved."""
 
-    locations: tuple[str, ...]
+    locations: tuple[str, ...] = ()
 
     def covers(self, path: str | os.PathLike[str]) -> bool:
         """Whether `path` (absolute) lies in, or is, a private location or a checkpoint."""

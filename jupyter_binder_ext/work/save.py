@@ -140,6 +140,7 @@ def _chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
     volume = os.path.realpath(layout.volume) if layout.volume else None
     unknown: list[str] = []
     refused: list[str] = []
+    private: list[str] = []  # keys, tokens, Jupyter's own state (work/private.py)
     for path in paths:
         base = next((b for b in _bases(layout, server_root) if os.path.lexists(b / path)), None)
         if base is None:
@@ -155,11 +156,13 @@ def _chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
             or GIT_FOLDER in PurePosixPath(path).parts
         ):
             refused.append(path)
+        elif layout.private.covers(source):
+            private.append(path)
         elif source.is_dir() and not source.is_symlink():
             _walk(layout, base, source, volume, selection)
         else:
             selection.items.append(Item(path, source, _target(layout, source, base), True))
-    if unknown or refused:
+    if unknown or refused or private:
         parts = []
         if unknown:
             parts.append("not a file or folder of the project: " + _some(unknown))
@@ -168,10 +171,12 @@ def _chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
                 "a link out of the project's folder, git's own folder, or on the persistent "
                 "volume already: " + _some(refused)
             )
+        if private:
+            parts.append("keys, tokens or Jupyter's own files, never saved: " + _some(private))
         text = "; ".join(parts)
         raise InvalidInput(
             text[:1].upper() + text[1:] + ". Nothing was copied.",
-            paths=(unknown + refused)[:100],
+            paths=(unknown + refused + private)[:100],
         )
     return selection
 
@@ -204,6 +209,8 @@ def _walk(layout: Layout, base: Path, folder: Path, volume: str | None, into: Se
                         "message": "It is a link; the file it points to is not copied.",
                     }
                 )
+            elif layout.private.covers(entry.path):
+                continue  # keys, tokens, Jupyter's own state: never saved, not even listed
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name != GIT_FOLDER and not (
                     volume and is_inside(os.path.realpath(entry.path), volume)
@@ -534,10 +541,17 @@ def save_to_github(
             "(git status says how); nothing was committed or pushed.",
             in_progress=in_progress,
         )
-    # Every changed file, not the panel's capped list.
-    changed = [path for path, _status in git_changes(repo).changes]
+    # Every changed file, not the panel's capped list; never a key, token or Jupyter's state.
+    changed = [path for path, _status in layout.work_changes(git_changes(repo))]
     chosen = changed if paths is None else paths
     if paths is not None:
+        private = [p for p in paths if layout.private.covers(repo / p)]
+        if private:
+            raise InvalidInput(
+                f"{_some(private)} {'holds' if len(private) == 1 else 'hold'} keys, tokens or "
+                "Jupyter's own state, which are never committed. Nothing was committed.",
+                paths=private[:100],
+            )
         known = set(changed)
         not_repo = [p for p in paths if p not in known and not os.path.lexists(repo / p)]
         if not_repo:

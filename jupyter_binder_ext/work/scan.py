@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from jupyter_binder_ext.work.changes import (
     outside_files,
     unpushed_commits,
 )
+from jupyter_binder_ext.work.private import PrivatePaths, private_paths
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Layout:
     instance_exists: bool
     volume_message: str
     outside_note: str = ""  # why the folder outside the repository is not scanned
+    # Keys, tokens and Jupyter's own state: never listed, never saved (work/private.py).
+    private: PrivatePaths = field(default_factory=PrivatePaths)
 
     def outside_scan(
         self,
@@ -61,7 +64,16 @@ class Layout:
         if self.outside_note:
             return OutsideScan([], False, self.outside_note)
         skip = (self.volume,) if self.volume else ()
-        return outside_files(self.outside_root, self.repo, skip, limit, visit_limit, time_budget)
+        found = outside_files(self.outside_root, self.repo, skip, limit, visit_limit, time_budget)
+        files = [f for f in found.files if not self.private.covers(self.outside_root / f[0])]
+        return replace(found, files=files)
+
+    def work_changes(self, status: GitStatus) -> list[tuple[str, FileStatus]]:
+        """git's changes without the private files among them."""
+        if self.repo is None:
+            return []
+        repo = self.repo
+        return [change for change in status.changes if not self.private.covers(repo / change[0])]
 
     def copy_of_repo_file(self, path: str) -> Path | None:
         if self.instance is None:
@@ -112,7 +124,8 @@ def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
             message = f"The persistent volume {volume} is not there: nothing can be saved on it."
     except BinderError as err:
         message = err.message
-    return Layout(repo, outside_root, prefix, volume, instance, exists, message, note)
+    private = private_paths(site, home)
+    return Layout(repo, outside_root, prefix, volume, instance, exists, message, note, private)
 
 
 def _volume_facts(layout: Layout, saved: int) -> Volume:
@@ -176,6 +189,7 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
             )
         else:
             status, unpushed, git_warnings = _git_facts(layout.repo, launch, pool)
+            status = replace(status, changes=layout.work_changes(status))
             warnings.extend(git_warnings)
             for index, (path, state) in enumerate(status.changes[:MAX_CHECKED]):
                 copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
@@ -268,6 +282,6 @@ def loss_summary(scan: dict[str, Any]) -> str:
 def files_to_save(layout: Layout) -> tuple[list[tuple[str, FileStatus]], OutsideScan]:
     """Every changed file of the repository and every file outside it, without the caps of
     the panel's list: a save acts on all of them."""
-    changes = git_changes(layout.repo).changes if layout.repo is not None else []
+    changes = layout.work_changes(git_changes(layout.repo)) if layout.repo is not None else []
     outside = layout.outside_scan(limit=None, visit_limit=SAVE_VISIT_LIMIT, time_budget=None)
     return changes, outside
