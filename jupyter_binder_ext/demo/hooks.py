@@ -125,7 +125,15 @@ def resolve_launch(
 
 
 # What the server and the extension write into the home folder (which is also the clone).
-_HOME_CLUTTER = (".ssh/", ".ipynb_checkpoints/", ".ipython/", ".local/", ".npm/", ".cache/")
+_HOME_CLUTTER = (
+    ".ssh/",
+    ".ipynb_checkpoints/",
+    ".ipython/",
+    ".jupyter/",
+    ".local/",
+    ".npm/",
+    ".cache/",
+)
 
 
 def _exclude_from_git(repo: Path, *patterns: str) -> None:
