@@ -21,6 +21,7 @@ from typing import Any
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
 from jupyter_binder_ext.common.git import GitFailed, run_git
 from jupyter_binder_ext.common.paths import is_inside
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
@@ -78,7 +79,8 @@ def instance_base_name(launch: LaunchInfo) -> str:
 
 
 def _instance_identity(launch: LaunchInfo, user: str) -> dict[str, str]:
-    return {"user": user, "server_name": launch.server_name, "repo_url": launch.repo_url}
+    # The marker lies on the volume, which every notebook of the user shows: never a token.
+    return {"user": user, "server_name": launch.server_name, "repo_url": redact(launch.repo_url)}
 
 
 def _is_ours(marker: dict[str, Any] | None, identity: dict[str, str]) -> bool:

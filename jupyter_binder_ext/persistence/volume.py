@@ -23,6 +23,7 @@ from typing import Any
 from jupyter_binder_ext.common.answers import Warning, warning
 from jupyter_binder_ext.common.mountinfo import mount_of
 from jupyter_binder_ext.common.readable import gib, in_days
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
@@ -174,6 +175,12 @@ def _size_folder(folder: Path, budget: _Budget) -> tuple[int, int, float | None,
     return size, files, latest, True
 
 
+def _marker_text(marker: dict[str, Any] | None, key: str) -> str | None:
+    """A marker's field as text, credentials hidden: any notebook may have written it."""
+    value = (marker or {}).get(key)
+    return redact(value) if isinstance(value, str) else None
+
+
 def scan_instances(
     volume: Path, current: InstanceChoice | None, file_limit: int = SCAN_FILE_LIMIT
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -213,9 +220,9 @@ def scan_instances(
                 "modified": _iso(latest),
                 "is_current": name == current_name,
                 "managed": marker is not None,
-                "server_name": (marker or {}).get("server_name"),
-                "repo_url": (marker or {}).get("repo_url"),
-                "created": (marker or {}).get("created"),
+                "server_name": _marker_text(marker, "server_name"),
+                "repo_url": _marker_text(marker, "repo_url"),
+                "created": _marker_text(marker, "created"),
             }
         )
     capped = not complete_listing or any(not item["size_complete"] for item in instances)

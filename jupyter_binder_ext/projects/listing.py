@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from jupyter_binder_ext.common.readable import span
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
@@ -84,7 +85,8 @@ def server_entry(
     options = server.get("user_options") or {}
     if not isinstance(options, Mapping):
         options = {}
-    repo_url = str(options.get("repo_url") or "")
+    # user_options are the hub's record of the launch: a token in a URL stays there.
+    repo_url = redact(str(options.get("repo_url") or ""))
     ref = _ref_of(options)
     pending = server.get("pending") or None
     ready = bool(server.get("ready"))
@@ -102,7 +104,7 @@ def server_entry(
     hub_display = str(server.get("display_name") or "")
     label = _repo_label(repo_url)
     launch_host = str(options.get("binder_launch_host") or "")
-    persistent = str(options.get("binder_persistent_request") or "")
+    persistent = redact(str(options.get("binder_persistent_request") or ""))
     if launch_host and not launch_host.endswith("/"):
         launch_host += "/"
     return {
@@ -122,7 +124,7 @@ def server_entry(
         "repo": label,
         "ref": ref,
         "commit": _commit_of(options),
-        "ref_url": str(options.get("binder_ref_url") or ""),
+        "ref_url": redact(str(options.get("binder_ref_url") or "")),
         "launch_url": f"{launch_host}{persistent.lstrip('/')}"
         if launch_host and persistent
         else "",

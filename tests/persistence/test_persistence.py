@@ -466,3 +466,36 @@ async def test_rest_errors_are_json_with_reason(
     error = json.loads(blocked.value.response.body)
     assert error["reason"] == "link_blocked" and "left untouched" in error["message"]
     assert (served_layout.root / "persistent").read_text() == "a real file"
+
+
+def test_markers_show_as_text_and_never_a_token(layout: Layout) -> None:
+    """A marker any notebook may have written: its fields are text or null in the answer
+    (the panel is typed against that) and a token in its URL stays hidden."""
+    layout.mount()
+    other = layout.volume / "someone"
+    other.mkdir()
+    (other / MARKER_NAME).write_text(
+        json.dumps(
+            {
+                "server_name": {"x": [1, 2]},
+                "repo_url": "https://tok:SECRET_MARKER@x.org/r",
+                "created": 12345,
+            }
+        )
+    )
+    listed = read_persistence(layout.site(), launch_for())["instances"]
+    entry = next(item for item in listed if item["name"] == "someone")
+    assert entry["server_name"] is None and entry["created"] is None
+    assert entry["repo_url"] == "https://***@x.org/r"
+
+
+def test_this_instances_marker_holds_no_token(layout: Layout) -> None:
+    layout.mount()
+    launch = launch_for(BINDER_REPO_URL="https://oauth2:GLSECRET@gitlab.com/o/r")
+    made = create_instance_dir(layout.site(), launch)
+    marker = Path(made["instance_dir"]["path"]) / MARKER_NAME
+    assert "GLSECRET" not in marker.read_text()
+    # And the same folder is found again on the next read (the identity matches).
+    again = read_persistence(layout.site(), launch)
+    assert again["instance_dir"]["exists"] is True
+    assert again["instance_dir"]["name"] == made["instance_dir"]["name"]

@@ -520,3 +520,20 @@ async def test_current_image_from_the_hub_when_the_environment_lacks_it(real_hub
         assert await service_for(env).current_image() == ("x/y:1", "JUPYTER_IMAGE")
     finally:
         real_hub.remove_servers(user)
+
+
+def test_a_token_in_a_projects_user_options_is_never_shown() -> None:
+    """BinderHub records a private repository's URL as given, credentials included."""
+    options = {
+        "repo_url": "https://x-access-token:ghp_SECRET@github.com/o/r",
+        "binder_ref_url": "https://x-access-token:ghp_SECRET@github.com/o/r/tree/0123abc",
+        "binder_launch_host": "https://binder.example.org/",
+        "binder_persistent_request": (
+            "v2/git/https%3A%2F%2Foauth2%3Aghp_SECRET%40gitlab.com%2Fo%2Fr/0123abc"
+        ),
+        "token": "ghp_SECRET",
+    }
+    servers = {"o-r-1": hub_server("o-r-1", ready=True, stopped=False, user_options=options)}
+    data = summarize({"name": "alice", "servers": servers}, alice_launch("o-r-1"), SiteConfig())
+    assert "ghp_SECRET" not in str(data)
+    assert data["servers"][0]["repo_url"] == "https://***@github.com/o/r"
