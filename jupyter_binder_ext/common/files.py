@@ -235,7 +235,20 @@ def write_atomic(path: Path | str, data: bytes | str, *, mode: int | None = None
     dir_fd: int | None = None
     created = False
     try:
-        dir_fd = os.open(path.parent, _DIR_FLAGS)
+        try:
+            # The folder itself is no link either: a repository can ship `.ssh` as a link
+            # to anywhere (git stores links), and the key copy must not follow it.
+            dir_fd = os.open(path.parent, _DIR_FLAGS | os.O_NOFOLLOW)
+        except OSError as err:
+            if err.errno in (errno.ELOOP, errno.ENOTDIR) and path.parent.is_symlink():
+                raise UnsafeFile(
+                    f"{path.parent} is a symbolic link (to {describe_link(path.parent)}); the "
+                    f"extension never writes through links, so {path.name} was not written "
+                    "there. Replace the link with a folder.",
+                    reason="symlink",
+                    path=str(path.parent),
+                ) from None
+            raise
         if mode is None:
             try:
                 mode = stat.S_IMODE(

@@ -170,3 +170,16 @@ def test_write_atomic_on_a_full_disk_is_a_507_and_changes_nothing(tmp_path: Path
         assert sorted(p.name for p in volume.iterdir()) == ["file"]
     finally:
         unmount(volume)
+
+
+def test_write_atomic_never_writes_into_a_linked_folder(tmp_path: Path) -> None:
+    # A repository cloned into the home folder can ship `.ssh` as a link to anywhere.
+    elsewhere = tmp_path / "repo" / "leak"
+    elsewhere.mkdir(parents=True)
+    ssh_dir = tmp_path / "home" / ".ssh"
+    ssh_dir.parent.mkdir()
+    ssh_dir.symlink_to(elsewhere)
+    with pytest.raises(UnsafeFile) as caught:
+        write_atomic(ssh_dir / "binder_id", b"private key", mode=0o600)
+    assert caught.value.details["reason"] == "symlink"
+    assert list(elsewhere.iterdir()) == []
