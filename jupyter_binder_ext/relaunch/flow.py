@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
@@ -77,6 +78,7 @@ async def relaunch(
 
     # 1. Check everything before touching anything.
     check_relaunch_text(message, labpath)
+    labpath = labpath.lstrip("/")  # BinderHub's labpath has no leading "/"; nor has lab/tree/
     current = await asyncio.to_thread(read_resources, site, launch, env=state.env)
     _check_values(state, current, values)
     root = await asyncio.to_thread(gitops.repo_root, path.parent)
@@ -178,6 +180,12 @@ def check_relaunch_text(message: str | None, labpath: str) -> None:
     if message is not None:
         check_text("message", message, max_length=MAX_MESSAGE_LENGTH)
     check_text("labpath", labpath, max_length=MAX_LABPATH_LENGTH)
+    if ".." in PurePosixPath(labpath).parts:
+        raise InvalidInput(
+            "labpath is a path in the new server's files and cannot hold '..'; nothing was "
+            "changed.",
+            field="labpath",
+        )
 
 
 def _check_values(

@@ -448,3 +448,12 @@ async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
     origin.git("config", "commit.gpgSign", "false")
     answer = await relaunch(make_state(origin.work), values={"meml": 8})
     assert answer["push"]["ok"] is True and answer["commit"]["created"] is True
+
+
+@pytest.mark.parametrize("labpath", ["../../../etc/passwd", "notebooks/../../x.ipynb", ".."])
+def test_a_labpath_out_of_the_new_servers_files_is_refused(labpath: str) -> None:
+    from jupyter_binder_ext.relaunch.flow import check_relaunch_text
+
+    with pytest.raises(InvalidInput, match=r"cannot hold '\.\.'"):
+        check_relaunch_text(None, labpath)
+    check_relaunch_text(None, "notebooks/a..b.ipynb")  # dots inside a name are fine
