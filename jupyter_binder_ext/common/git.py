@@ -430,6 +430,16 @@ def has_remote_branch(repo: Path, remote: str, branch: str) -> bool:
     )
 
 
+def commits_to_push(repo: Path, target: PushTarget) -> int | None:
+    """How many commits ``git push <remote> HEAD:<ref>`` would send, as of the last fetch
+    (None when the remote branch was never fetched)."""
+    tracking = f"refs/remotes/{target.remote}/{target.branch}"
+    if not has_remote_branch(repo, target.remote, target.branch):
+        return None
+    counted = _out(repo, "rev-list", "--count", f"{tracking}..HEAD")
+    return int(counted) if counted and counted.isdigit() else None
+
+
 def changed_paths(repo: Path) -> list[str]:
     """``git status --porcelain`` lines (staged, unstaged and untracked), as git prints them."""
     out = run_git(repo, "status", "--porcelain", "--untracked-files=all").stdout

@@ -134,6 +134,7 @@ async def relaunch(
         "message": "",
     }
 
+    ahead: int | None = None  # commits the push sends, ours included
     # 4. Push.
     if target is None:
         assert no_target is not None
@@ -150,8 +151,12 @@ async def relaunch(
             "command": "",
         }
     else:
+        ahead = await asyncio.to_thread(gitops.commits_to_push, root, target)
         answer["push"] = (await asyncio.to_thread(gitops.push, root, target)).to_json()
     committed = _committed_text(commit)
+    if ahead and ahead > 1 and answer["push"]["ok"]:
+        # Relaunch pushes the branch: earlier commits of the user's went with this one.
+        committed += f" (with {ahead - 1} earlier unpushed commit{'s' if ahead > 2 else ''})"
     if not answer["push"]["ok"]:
         answer["message"] = (
             f"{committed}, but it was not pushed, so nothing was launched. {answer['push']['hint']}"

@@ -457,3 +457,13 @@ def test_a_labpath_out_of_the_new_servers_files_is_refused(labpath: str) -> None
     with pytest.raises(InvalidInput, match=r"cannot hold '\.\.'"):
         check_relaunch_text(None, labpath)
     check_relaunch_text(None, "notebooks/a..b.ipynb")  # dots inside a name are fine
+
+
+async def test_earlier_unpushed_commits_that_go_with_the_push_are_said(origin: Clone) -> None:
+    origin.git("fetch", "-q")
+    origin.commit_file("analysis.py", "print(1)\n")  # the user's own, not pushed yet
+    origin.commit_file("notes.md", "notes\n")
+    answer = await relaunch(make_state(origin.work), values={"meml": 8})
+    assert answer["push"]["ok"] is True
+    assert "(with 2 earlier unpushed commits)" in answer["message"]
+    assert origin.remote_head() == origin.head()
