@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fixtures.answer_types import check_answer
+from fixtures.launch_env import BINDER_ENV
 
 from jupyter_binder_ext.config import SITE_ENV
 
@@ -36,18 +37,7 @@ def jp_fetch(jp_fetch):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def binder_env(monkeypatch):  # type: ignore[no-untyped-def]
     """A BinderHub-shaped environment, as KubeSpawner sets it for a launch of o/r@main."""
-    values = {
-        "JUPYTERHUB_USER": "alice",
-        "JUPYTERHUB_SERVER_NAME": "o-r-ab12cd34",
-        "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
-        "JUPYTERHUB_API_TOKEN": "not-a-real-token",
-        "JUPYTERHUB_BASE_URL": "/",
-        "BINDER_REPO_URL": "https://github.com/o/r",
-        "BINDER_REF_URL": "https://github.com/o/r/tree/0123456789abcdef0123456789abcdef01234567",
-        "BINDER_LAUNCH_HOST": "https://binder.example.org/",
-        "BINDER_REQUEST": "v2/gh/o/r/main",
-        "BINDER_PERSISTENT_REQUEST": "v2/gh/o/r/0123456789abcdef0123456789abcdef01234567",
-    }
+    values = dict(BINDER_ENV)
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fixtures.gitrepo import Clone, git, git_env, origin
+from fixtures.launch_env import BINDER_ENV, SHA0
 from tornado.httpclient import HTTPClientError
 
 from jupyter_binder_ext.common.units import short_sha
@@ -27,21 +28,6 @@ from jupyter_binder_ext.state import ExtensionState
 
 __all__ = ["git_env", "origin"]  # fixtures used by the tests below
 pytest_plugins = ("fixtures.realhub",)
-
-SHA0 = "0123456789abcdef0123456789abcdef01234567"
-BINDER_ENV = {
-    "JUPYTERHUB_USER": "alice",
-    "JUPYTERHUB_SERVER_NAME": "o-r-ab12cd34",
-    # Nothing listens on port 1: the slot check reports the hub unreachable and goes on.
-    "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
-    "JUPYTERHUB_API_TOKEN": "not-a-real-token",
-    "JUPYTERHUB_BASE_URL": "/",
-    "BINDER_REPO_URL": "https://github.com/o/r",
-    "BINDER_REF_URL": f"https://github.com/o/r/tree/{SHA0}",
-    "BINDER_LAUNCH_HOST": "https://binder.example.org/",
-    "BINDER_REQUEST": "v2/gh/o/r/main",
-    "BINDER_PERSISTENT_REQUEST": f"v2/gh/o/r/{SHA0}",
-}
 
 
 def make_state(repo: Path, env: dict[str, str] | None = None, **site: Any) -> ExtensionState:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from fixtures.gitrepo import Clone, git
-from work_project import BINDER_ENV, Project, make_project
+from fixtures.launch_env import BINDER_ENV
+from work_project import Project, make_project
 
 from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.state import ExtensionState

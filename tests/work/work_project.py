@@ -10,24 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fixtures.gitrepo import git
+from fixtures.launch_env import BINDER_ENV
 
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.state import ExtensionState
-
-SHA0 = "0123456789abcdef0123456789abcdef01234567"
-BINDER_ENV = {
-    "JUPYTERHUB_USER": "alice",
-    "JUPYTERHUB_SERVER_NAME": "o-r-ab12cd34",
-    # Nothing listens on port 1: the deletion date is unknown, and said so.
-    "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
-    "JUPYTERHUB_API_TOKEN": "not-a-real-token",
-    "JUPYTERHUB_BASE_URL": "/",
-    "BINDER_REPO_URL": "https://github.com/o/r",
-    "BINDER_REF_URL": f"https://github.com/o/r/tree/{SHA0}",
-    "BINDER_LAUNCH_HOST": "https://binder.example.org/",
-    "BINDER_REQUEST": "v2/gh/o/r/main",
-    "BINDER_PERSISTENT_REQUEST": f"v2/gh/o/r/{SHA0}",
-}
 
 
 @dataclass
