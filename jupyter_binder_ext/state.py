@@ -150,6 +150,12 @@ class ExtensionState:
 
         return WorkService(self)
 
+    def files_changed(self) -> None:
+        """A file of the server changed (saved, renamed, deleted through Jupyter): the next
+        read of what deletion would lose scans again instead of answering from its cache."""
+        if "work_service" in self.__dict__:  # never built just to be emptied
+            self.work_service.invalidate()
+
     async def work(self, remind_days: Any = None) -> dict[str, Any]:
         from jupyter_binder_ext.work.service import remind_days as days
 

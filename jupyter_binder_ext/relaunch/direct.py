@@ -46,6 +46,7 @@ IMAGE_COMMIT_UNKNOWN = "image_commit_unknown"
 OTHER_FILES_CHANGED = "other_files_changed"
 TOO_LARGE = "too_large"
 NO_START_SCOPE = "no_start_scope"
+START_FAILED = "start_failed"
 
 
 @dataclass(frozen=True)

@@ -318,7 +318,7 @@ async def _launch(
     ready_timeout: float,
     answer: dict[str, Any],
 ) -> None:
-    from jupyter_binder_ext.relaunch.direct import NO_START_SCOPE, plan_direct_start
+    from jupyter_binder_ext.relaunch.direct import plan_direct_start
 
     slots = await _slots(state)
     answer["slots"] = slots
@@ -331,7 +331,7 @@ async def _launch(
         return
     plan = await plan_direct_start(state, launch, root, resources_path(state.site), sha, branch)
     if not link or isinstance(plan, DirectStart):
-        started = await _start_named_server(
+        fallback = await _start_named_server(
             state,
             launch,
             sha,
@@ -343,13 +343,9 @@ async def _launch(
             plan,
             can_fall_back=bool(link),
         )
-        if started:
+        if fallback is None:
             return
-        plan = NoDirectStart(
-            NO_START_SCOPE,
-            "the hub does not let this server's token start servers (it needs servers!user "
-            "or start:servers!user)",
-        )
+        plan = fallback
     _link_answer(launch, link, plan, stop_current, answer)
 
 
@@ -384,6 +380,15 @@ def _link_answer(
         )
 
 
+async def _remove_quietly(service: Any, name: str) -> bool:
+    """Delete a server a failed start left behind; whether it is gone."""
+    try:
+        await service.stop(name, remove=True)
+    except BinderError:
+        return False
+    return True
+
+
 async def _start_named_server(
     state: ExtensionState,
     launch: LaunchInfo,
@@ -395,12 +400,13 @@ async def _start_named_server(
     answer: dict[str, Any],
     plan: DirectStart | NoDirectStart,
     can_fall_back: bool = False,
-) -> bool:
-    """Start the new commit as a named server through the hub. False (and nothing in the
-    answer) when the hub refuses for want of scopes and BinderHub's link can do instead."""
+) -> NoDirectStart | None:
+    """Start the new commit as a named server through the hub; None once the answer says
+    what happened. Where BinderHub's link can do instead (`can_fall_back`), a start the hub
+    refuses or fails gives the reason to fall back to it, and no launch in the answer."""
     from jupyter_binder_ext.errors import MissingScopes
     from jupyter_binder_ext.projects.names import new_server_name
-    from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION
+    from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION, NO_START_SCOPE, START_FAILED
 
     slots = answer["slots"]
     service = state.projects_service
@@ -438,17 +444,21 @@ async def _start_named_server(
     answer["launch"] = entry
     if slots["full"]:
         answer["message"] = _full_message(slots)
-        return True
+        return None
     name = new_server_name(options["repo_url"] or f"{launch.owner}/{launch.repo}")
     try:
         started = await service.start(name, options)
     except MissingScopes as err:
         if can_fall_back:
             answer["launch"] = None
-            return False
+            return NoDirectStart(
+                NO_START_SCOPE,
+                "the hub does not let this server's token start servers (it needs "
+                "servers!user or start:servers!user)",
+            )
         entry["error"] = err.to_json()
         answer["message"] = f"The hub did not start the new project: {err.message}"
-        return True
+        return None
     except Conflict as err:
         if "limit" in err.details:  # the hub counted the slots as full
             slots["full"] = True
@@ -456,11 +466,20 @@ async def _start_named_server(
         else:
             answer["message"] = f"The hub did not start the new project: {err.message}"
         entry["error"] = err.to_json()
-        return True
+        return None
     except BinderError as err:
+        if can_fall_back:
+            # A server the failed spawn left behind would hold a slot: delete it.
+            removed = await _remove_quietly(service, name)
+            answer["launch"] = None
+            return NoDirectStart(
+                START_FAILED,
+                f"the hub could not start it with the running image ({err.message})"
+                + ("; the server it made was deleted" if removed else ""),
+            )
         entry["error"] = err.to_json()
         answer["message"] = f"The hub did not start the new project: {err.message}"
-        return True
+        return None
     entry.update(started=True, server_name=name)
     base_url = str(started.get("url") or "")
     entry["url"] = base_url + (f"lab/tree/{quote(labpath, safe='/')}" if labpath else "")
@@ -473,11 +492,11 @@ async def _start_named_server(
             answer["stop_current"]["message"] = (
                 "This server keeps running: the new one is not ready yet."
             )
-        return True
+        return None
     except BinderError as err:
         entry["error"] = err.to_json()
         answer["message"] = err.message
-        return True
+        return None
     entry.update(ready=True, open=True)
     answer["ok"] = True
     answer["message"] = f"The new project {name} is ready."
@@ -489,7 +508,7 @@ async def _start_named_server(
     if stop_current and launch.server_name:
         answer["stop_current"] = await _stop_current(state, launch.server_name)
         answer["message"] += " " + answer["stop_current"]["message"]
-    return True
+    return None
 
 
 def _resources_name(state: ExtensionState) -> str:

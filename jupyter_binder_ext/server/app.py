@@ -15,6 +15,8 @@ from jupyter_binder_ext.config import SITE_ENV, SiteConfig
 from jupyter_binder_ext.resources.traits import ResourceDefaultsTraits
 
 _DEFAULTS = SiteConfig()
+# Jupyter Server's events for every save, rename, copy and delete through its contents API.
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
 
 class BinderExt(ResourceDefaultsTraits, ExtensionApp):
@@ -192,6 +194,15 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         # `jupyter binder` run there then see this site, however it was configured.
         os.environ[SITE_ENV] = site.to_json()
         self.log.debug("jupyter_binder_ext site config: %s", site)
+        # "Your work" is cached for a few seconds; a file saved in JupyterLab shows at once.
+        event_logger = getattr(self.serverapp, "event_logger", None)
+        if event_logger is not None:
+            state = self.settings["binder_ext"]
+
+            async def on_contents_event(logger: Any, schema_id: str, data: Any) -> None:
+                state.files_changed()
+
+            event_logger.add_listener(schema_id=CONTENTS_EVENTS, listener=on_contents_event)
 
     async def stop_extension(self) -> None:
         """Release what the extension started (the volume read's thread) as the server stops."""
