@@ -1,11 +1,11 @@
-"""Hub requests caused by many browser tabs polling ``GET binder/api/sessions``.
+"""Hub requests caused by many browser tabs polling ``GET binder/api/projects``.
 
 A real demo hub (the jupyterhub package behind configurable-http-proxy, on free loopback
 ports, state in a temporary folder) starts one named server for a user, with the user_options
 BinderHub sends. Then 50 concurrent pollers, each standing for one browser tab, call
-``GET /user/<u>/<server>/binder/api/sessions`` through the proxy back to back for ~20 s. The
+``GET /user/<u>/<server>/binder/api/projects`` through the proxy back to back for ~20 s. The
 figure is how many requests for the user's model reached the hub in that time, counted in the
-hub's own access log: the server-side cache (``BinderExt.sessions_cache_ttl``) should let at
+hub's own access log: the server-side cache (``BinderExt.projects_cache_ttl``) should let at
 most one through per interval, however many tabs poll.
 
 Anchor: the same 50 pollers calling the hub's own ``GET /hub/api/users/<u>?
@@ -126,11 +126,11 @@ def phase(
 def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp:
-        extension_args = [f"--BinderExt.sessions_cache_ttl={args.ttl}"]
+        extension_args = [f"--BinderExt.projects_cache_ttl={args.ttl}"]
         with DemoHub(Path(tmp), port=0, extension_args=extension_args) as hub:
             hub.start_server(USER, SERVER, hub.binder_options("o", "r"))
             token = hub.user_token(USER)
-            ours_url = f"{hub.url}user/{USER}/{SERVER}/binder/api/sessions"
+            ours_url = f"{hub.url}user/{USER}/{SERVER}/binder/api/projects"
             anchor_url = f"{hub.url}hub/api{USER_MODEL}"
             # One unmeasured call each: the server's token check and first fetch are done.
             for url in (ours_url, anchor_url):
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     gap_ok = ours["min_gap_s"] is None or ours["min_gap_s"] >= args.ttl - GAP_SLACK_S
     return {
         "figure": "hub requests from 50 polling tabs",
-        "ours": f"GET /user/<u>/<server>/binder/api/sessions ({args.pollers} pollers)",
+        "ours": f"GET /user/<u>/<server>/binder/api/projects ({args.pollers} pollers)",
         "anchor": f"GET /hub/api{USER_MODEL} directly ({args.pollers} pollers)",
         "pollers": args.pollers,
         "duration_s": args.duration,
@@ -190,7 +190,7 @@ def main() -> None:
     parser.add_argument("--pollers", type=int, default=50, help="concurrent pollers (tabs)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument(
-        "--ttl", type=float, default=5.0, help="BinderExt.sessions_cache_ttl for the server"
+        "--ttl", type=float, default=5.0, help="BinderExt.projects_cache_ttl for the server"
     )
     args = parser.parse_args()
     common.report(run(args), args.json, print_table)

@@ -125,7 +125,7 @@ def sessions_rows(r: dict[str, Any]) -> list[Row]:
             f"≤ 1 per {r['cache_ttl_s']:g} s interval: {target['value']:.2f} "
             f"(closest {target['min_gap_s']} s apart)",
             bool(target["met"]),
-            f"{r['pollers']} concurrent pollers call `GET binder/api/sessions` back to back "
+            f"{r['pollers']} concurrent pollers call `GET binder/api/projects` back to back "
             f"for {r['duration_s']:g} s through the proxy of a real demo hub; requests for the "
             "user's model that reached the hub, counted in the hub's access log. Anchor: the "
             "same pollers calling the hub's `GET /hub/api/users/<u>?include_stopped_servers=1` "

@@ -55,7 +55,7 @@ class SiteConfig:
     max_named_servers: int = 0
     inactivity_timeout: float = 7 * 24 * 3600.0
     hub_request_timeout: float = 10.0
-    sessions_cache_ttl: float = 5.0
+    projects_cache_ttl: float = 5.0
     control_panel_url: str = ""
     launch_host: str = ""
     repo_dir: str = ""

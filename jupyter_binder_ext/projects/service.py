@@ -3,7 +3,7 @@
 Everything goes through the hub's REST API with this server's own ``JUPYTERHUB_API_TOKEN``
 (:mod:`.hubclient`); the token never leaves this process. The list is cached briefly and
 concurrent callers share one hub request, so however many browser tabs poll, the hub sees at
-most one request per ``sessions_cache_ttl`` from this server. :mod:`.listing` turns the
+most one request per ``projects_cache_ttl`` from this server. :mod:`.listing` turns the
 hub's answer into the list and its text; :mod:`.server_names` holds the rules for names.
 """
 
@@ -104,12 +104,12 @@ class ProjectsService:
         self.log = log or logging.getLogger("jupyter_binder_ext")
         self._client: HubClient | None = None
         self._client_key: tuple[str, str, float] | None = None
-        # The user model, shared by every caller for sessions_cache_ttl. Errors are kept
+        # The user model, shared by every caller for projects_cache_ttl. Errors are kept
         # for the same interval: a struggling hub must not get one request per poll from
         # every tab.
         self.user_model_read: CoalescedRead[dict[str, Any]] = CoalescedRead(
             self._fetch_current_user_model,
-            ttl=lambda: float(self.site.sessions_cache_ttl),
+            ttl=lambda: float(self.site.projects_cache_ttl),
             cache_errors=(BinderError,),
         )
         self.hub_version = ""

@@ -7,7 +7,7 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int, Unicode, default
+from traitlets import Float, Int, Unicode, default, observe
 from traitlets.config import Application
 from traitlets.config.loader import ConfigFileNotFound
 
@@ -105,12 +105,28 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         config=True,
         help="Seconds a request to the hub API may take before it is reported as timed out.",
     )
-    sessions_cache_ttl = Float(
-        _DEFAULTS.sessions_cache_ttl,
+    projects_cache_ttl = Float(
+        _DEFAULTS.projects_cache_ttl,
         config=True,
-        help="""Seconds the list of the user's servers is reused. However many browser tabs
-        poll, the hub sees at most one request per interval from this server.""",
+        help="""Seconds the list of the user's projects (named servers) is reused. However
+        many browser tabs poll, the hub sees at most one request per interval from this
+        server.""",
     )
+    sessions_cache_ttl = Float(
+        None,
+        allow_none=True,
+        config=True,
+        help="Deprecated name of `projects_cache_ttl` (still honoured, with a warning).",
+    )
+
+    @observe("sessions_cache_ttl")
+    def _sessions_cache_ttl_renamed(self, change: Any) -> None:
+        if change["new"] is not None:
+            self.log.warning(
+                "c.BinderExt.sessions_cache_ttl is deprecated: use c.BinderExt.projects_cache_ttl"
+            )
+            self.projects_cache_ttl = change["new"]
+
     control_panel_url = Unicode(
         _DEFAULTS.control_panel_url,
         config=True,

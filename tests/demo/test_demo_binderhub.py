@@ -170,7 +170,7 @@ def hub_of_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoHub]:
         tmp_path_factory.mktemp("hub-of-two"),
         port=0,
         named_server_limit=2,
-        extension_args=("--BinderExt.sessions_cache_ttl=1.0",),  # the hub's list reused 1 s
+        extension_args=("--BinderExt.projects_cache_ttl=1.0",),  # the hub's list reused 1 s
     )
     hub.start()
     try:

@@ -347,7 +347,7 @@ async def test_silent_hub_is_a_bounded_timeout(silent_port: int) -> None:
 
 async def test_concurrent_lists_make_one_hub_request(real_hub: DemoHub) -> None:
     token = real_hub.user_token("carol")
-    service = service_for(hub_env(real_hub, "carol", token), sessions_cache_ttl=300)
+    service = service_for(hub_env(real_hub, "carol", token), projects_cache_ttl=300)
     path = "/users/carol?include_stopped_servers=1"
     before = real_hub.count_api_requests("GET", path)
 
@@ -373,7 +373,7 @@ async def test_a_caller_arriving_as_the_fetch_completes_reuses_its_answer(
     # The window between the hub's answer arriving and the first caller resuming: a poll
     # landing there must find the answer cached, not start a second hub request.
     token = real_hub.user_token("carol")
-    service = service_for(hub_env(real_hub, "carol", token), sessions_cache_ttl=300)
+    service = service_for(hub_env(real_hub, "carol", token), projects_cache_ttl=300)
     first = asyncio.ensure_future(service.list())
     while service.user_model_read.inflight is None or not service.user_model_read.inflight.done():
         await asyncio.sleep(0)
