@@ -12,19 +12,6 @@ from tornado.httpclient import HTTPClientError
 from work_project import Project
 
 
-@pytest.fixture
-def jp_server_config(
-    jp_server_config: dict[str, Any], project: Project, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Any]:
-    monkeypatch.setenv("HOME", str(project.home))
-    settings = {
-        "repo_dir": str(project.repo),
-        "persistent_volume_template": project.site.persistent_volume_template,
-        "hub_request_timeout": 2.0,
-    }
-    return {**jp_server_config, "BinderExt": settings}
-
-
 async def refused(jp_fetch: Any, *parts: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch(*parts, **kwargs)

@@ -16,19 +16,6 @@ def jp_root_dir(project: Project) -> Path:
     return project.repo  # the server's root is the repository, as on a BinderHub
 
 
-@pytest.fixture
-def jp_server_config(
-    jp_server_config: dict[str, Any], project: Project, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Any]:
-    monkeypatch.setenv("HOME", str(project.home))
-    settings = {
-        "repo_dir": str(project.repo),
-        "persistent_volume_template": project.site.persistent_volume_template,
-        "hub_request_timeout": 2.0,
-    }
-    return {**jp_server_config, "BinderExt": settings}
-
-
 async def changed(jp_fetch: Any) -> list[str]:
     data = json.loads((await jp_fetch("binder", "api", "work")).body)
     return [entry["path"] for entry in data["changed"]]
