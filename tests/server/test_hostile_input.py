@@ -386,3 +386,17 @@ async def test_work_save_never_copies_through_a_link_out_of_the_root(
         assert "link out of the project's folder" in body(response)["message"]
     assert list(tree.volume.iterdir()) == []
     assert tree.outside_state() == before
+
+
+@pytest.mark.parametrize(
+    "route", [("ssh", "configure-git"), ("ssh", "test"), ("persistence", "instance-dir")]
+)
+@pytest.mark.parametrize("body", ["garbage", '{"force": true}', "[1, 2]"])
+async def test_actions_without_parameters_refuse_a_body_and_do_nothing(
+    jp_fetch: Any, tmp_path: Path, route: tuple[str, str], body: str
+) -> None:
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    response = await jp_fetch("binder", "api", *route, method="POST", body=body, raise_error=False)
+    assert response.code == 400
+    assert json.loads(response.body)["error"] == "invalid"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -86,6 +86,16 @@ class BinderAPIHandler(APIHandler):
             )
         return body
 
+    def no_body(self) -> None:
+        """For actions that take no parameters: nothing, or ``{}``; anything else is a 400
+        (a client sending fields here expects them to mean something)."""
+        body = self.json_body()
+        if body:
+            raise InvalidInput(
+                f"{self.request.method} {self.request.path} takes no parameters; it got "
+                f"{', '.join(sorted(body)[:10])}. Send an empty body or {{}}."
+            )
+
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
         """Run blocking core code (file reads, git, ssh-keygen) off the event loop."""
         return await IOLoop.current().run_in_executor(None, functools.partial(func, *args))

@@ -17,6 +17,7 @@ class PersistenceHandler(BinderAPIHandler):
 class InstanceDirHandler(BinderAPIHandler):
     @web.authenticated
     async def post(self) -> None:
+        self.no_body()
         try:
             data = await self.in_thread(self.state.create_instance_dir)
         finally:

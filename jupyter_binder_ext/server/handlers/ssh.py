@@ -18,10 +18,12 @@ class SSHHandler(BinderAPIHandler):
 class ConfigureGitHandler(BinderAPIHandler):
     @web.authenticated
     async def post(self) -> None:
+        self.no_body()
         self.send_json(await IOLoop.current().run_in_executor(None, self.state.configure_git))
 
 
 class SSHTestHandler(BinderAPIHandler):
     @web.authenticated
     async def post(self) -> None:
+        self.no_body()
         self.send_json(await self.state.ssh_test())
