@@ -461,6 +461,18 @@ def operation_in_progress(repo: Path) -> str | None:
     return None
 
 
+def refuse_during_operation(repo: Path, nothing_done: str) -> None:
+    """A :class:`Conflict` while a merge, rebase, cherry-pick... is under way: the user
+    finishes it first. `nothing_done` ends the message ("nothing was committed")."""
+    in_progress = operation_in_progress(repo)
+    if in_progress:
+        raise Conflict(
+            f"The repository is in the middle of {in_progress}: finish or abort it first "
+            f"(git status says how); {nothing_done}.",
+            in_progress=in_progress,
+        )
+
+
 def status(repo: Path) -> dict[str, Any]:
     """A summary for messages and tests: branch, HEAD, upstream, changed paths."""
     branch = current_branch(repo)
@@ -519,13 +531,7 @@ def commit_file(
     """
     relative = _relative(repo, path)
     branch = current_branch(repo)
-    in_progress = operation_in_progress(repo)
-    if in_progress:
-        raise Conflict(
-            f"The repository is in the middle of {in_progress}: finish or abort it first "
-            "(git status says how); nothing was committed.",
-            in_progress=in_progress,
-        )
+    refuse_during_operation(repo, "nothing was committed")
     tracked = run_git(repo, "ls-files", "--error-unmatch", "--", relative, check=False)
     exists = path.exists()
     if exists:

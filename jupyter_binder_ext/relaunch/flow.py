@@ -77,7 +77,7 @@ async def relaunch(
     path = resources_path(site)
 
     # 1. Check everything before touching anything.
-    check_relaunch_text(message, labpath)
+    check_relaunch_text(message, labpath, values if isinstance(values, Mapping) else None)
     labpath = labpath.lstrip("/")  # BinderHub's labpath has no leading "/"; nor has lab/tree/
     current = await asyncio.to_thread(read_resources, site, launch, env=state.env)
     _check_values(state, current, values)
@@ -88,13 +88,7 @@ async def relaunch(
             "push; nothing was changed.",
             path=str(path),
         )
-    in_progress = await asyncio.to_thread(gitops.operation_in_progress, root)
-    if in_progress:
-        raise Conflict(
-            f"The repository is in the middle of {in_progress}: finish or abort it first "
-            "(git status says how); nothing was changed.",
-            in_progress=in_progress,
-        )
+    await asyncio.to_thread(gitops.refuse_during_operation, root, "nothing was changed")
     target, no_target = await asyncio.to_thread(_push_target, root, launch)
     if no_target is not None and no_target.details.get("reason") != "no_remote":
         raise no_target  # e.g. a detached HEAD: nowhere to push, so do not even commit
@@ -179,12 +173,18 @@ MAX_MESSAGE_LENGTH = 10_000
 MAX_LABPATH_LENGTH = 4096
 
 
-def check_relaunch_text(message: str | None, labpath: str) -> None:
+def check_relaunch_text(
+    message: str | None, labpath: str, values: Mapping[str, Any] | None = None
+) -> None:
     """The texts of a relaunch, checked before anything is written: a NUL character or a
     lone surrogate would fail only at the commit or the launch, after the file was saved."""
     if message is not None:
         check_text("message", message, max_length=MAX_MESSAGE_LENGTH)
     check_text("labpath", labpath, max_length=MAX_LABPATH_LENGTH)
+    for key, value in (values or {}).items():
+        check_text("a key of values", key)
+        if isinstance(value, str):
+            check_text(f"values.{key}", value)
     if ".." in PurePosixPath(labpath).parts:
         raise InvalidInput(
             "labpath is a path in the new server's files and cannot hold '..'; nothing was "

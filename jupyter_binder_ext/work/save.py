@@ -534,13 +534,7 @@ def save_to_github(
             f"{site.repo_path()} is not in a git repository: there is nothing to push.",
             reason="not_a_repository",
         )
-    in_progress = gitops.operation_in_progress(repo)
-    if in_progress:
-        raise Conflict(
-            f"The repository is in the middle of {in_progress}: finish or abort it first "
-            "(git status says how); nothing was committed or pushed.",
-            in_progress=in_progress,
-        )
+    gitops.refuse_during_operation(repo, "nothing was committed or pushed")
     # Every changed file, not the panel's capped list; never a key, token or Jupyter's state.
     changed = [path for path, _status in layout.work_changes(git_changes(repo))]
     chosen = changed if paths is None else paths

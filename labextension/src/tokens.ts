@@ -75,7 +75,6 @@ export type ActionKey =
   | 'instance-dir'
   | 'save-resources'
   | 'relaunch'
-  | 'copy'
   | `project:${string}`
   | 'save-work'
   | `work:${string}`;

@@ -10,7 +10,6 @@ from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.server.handlers.base import (
     SMALL_BODY_BYTES,
     BinderAPIHandler,
-    check_text,
 )
 
 _FIELDS = {"values", "message", "stop_current", "labpath"}
@@ -44,15 +43,8 @@ class RelaunchHandler(BinderAPIHandler):
         stop_current = body.get("stop_current", False)
         if not isinstance(stop_current, bool):
             raise InvalidInput("stop_current must be true or false.")
-        # Every field checked here, before the flow writes, commits or pushes anything
-        # (the flow checks them again for the magics and the CLI).
-        from jupyter_binder_ext.relaunch.flow import check_relaunch_text
-
-        check_relaunch_text(message, labpath)
-        for key, value in (values or {}).items():
-            check_text("a key of values", key)
-            if isinstance(value, str):
-                check_text(f"values.{key}", value)
+        # The texts (NUL, lone surrogates, lengths) are checked by the flow itself, before
+        # it writes anything, for every face alike.
         data = await self.state.relaunch(
             values=values, message=message, stop_current=stop_current, labpath=labpath
         )
