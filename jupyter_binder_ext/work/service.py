@@ -231,12 +231,9 @@ async def save(
     message: Any = None,
 ) -> dict[str, Any]:
     """``POST work/save``: every field checked first, then the save off the event loop."""
-    from jupyter_binder_ext.work.save import (
-        check_message,
-        check_paths,
-        save_to_github,
-        save_to_persistent,
-    )
+    from jupyter_binder_ext.work.save_github import save_to_github
+    from jupyter_binder_ext.work.save_persistent import save_to_persistent
+    from jupyter_binder_ext.work.selection import check_message, check_paths
 
     if to not in ("persistent", "github"):
         raise InvalidInput('to must be "persistent" or "github".')
