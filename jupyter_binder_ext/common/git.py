@@ -11,7 +11,12 @@ folder's exclude, the hub's local source), with one set of rules:
   out of git and of anything git starts;
 * none of the repository's hooks and no fsmonitor (:data:`SAFE_CONFIG`): the extension's own
   commits of ``.resources`` are not the user's commits, and a cloned repository's tools must
-  not run inside the server (docs/user-guide.md says why);
+  not run inside the server (docs/user-guide.md says why); no automatic gc or maintenance;
+* nothing the repository's own config names is run (:mod:`.git_safety`): its filters,
+  drivers, signing programs, ssh command, credential helpers, receive-pack... are outvoted
+  before each git, and git may use only the file, http(s) and ssh transports (no ``ext::``,
+  no remote helper, no ``git://`` and so no ``core.gitProxy``); no pager, no editor;
+* a remote or branch name that git would read as an option is refused (:class:`Conflict`);
 * a time limit; a step that runs out is killed with its whole process group, and the
   ``index.lock`` it was holding is removed, so the next step does not find the repository
   locked: only after a command that takes that lock, and only a lock that step made (held
@@ -35,6 +40,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_binder_ext.common.git_safety import (
+    RECEIVE_PACK,
+    RUNS_NOTHING,
+    ConfigEntry,
+    ConfigUnreadable,
+    command_options,
+    config_overrides,
+    read_config,
+    read_config_async,
+)
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.errors import CommandFailed, Conflict
@@ -42,8 +57,24 @@ from jupyter_binder_ext.errors import CommandFailed, Conflict
 GIT_TIMEOUT = 30.0
 PUSH_TIMEOUT = 90.0
 # `-c` options given to every git the extension runs: no hooks (core.hooksPath pointing at
-# an empty place), no fsmonitor daemon or hook.
-SAFE_CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
+# an empty place), no fsmonitor daemon or hook, no gc or maintenance started in passing.
+SAFE_CONFIG = (
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "gc.auto=0",
+    "-c",
+    "maintenance.auto=false",
+)
+# The transports git may use (this variable outvotes every protocol.*.allow key): no ext::
+# (which runs any command), no remote helper named by remote.<name>.vcs, no git:// (whose
+# core.gitProxy is a command too).
+ALLOWED_PROTOCOLS = "file:http:https:ssh"
+# The receive-pack a push to a repository on this machine runs: git's own, without that
+# repository's hooks (the repository's config may point its remote at any folder).
+LOCAL_RECEIVE_PACK = "git -c core.hooksPath=/dev/null -c core.fsmonitor=false receive-pack"
 # Variables never passed to git: the hub's and the Jupyter server's own (the hub's API token,
 # the server's token, the proxy's auth token). The user's own variables stay: a credential
 # helper the user configured may need GH_TOKEN, and no hook of the repository runs.
@@ -89,6 +120,11 @@ def git_env(
             "LC_ALL": "C",
             "LANGUAGE": "C",
             "GIT_LITERAL_PATHSPECS": "1",  # a file name is a name, never a glob
+            "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
+            # These outvote core.pager, pager.<cmd>, core.editor and sequence.editor.
+            "GIT_PAGER": "cat",
+            "GIT_EDITOR": ":",  # ":" is git's own "no editor"
+            "GIT_SEQUENCE_EDITOR": ":",
         }
     )
     env.update(extra or {})
@@ -96,8 +132,51 @@ def git_env(
 
 
 def git_command(repo: Path | str, *args: str, git: str = "git") -> list[str]:
-    """The argument list: ``git -C repo <safe config> args...``."""
-    return [git, "-C", str(repo), *SAFE_CONFIG, *args]
+    """The argument list: ``git -C repo <safe config> <overrides> args...``.
+
+    The overrides outvote the repository's command-running keys (:mod:`.git_safety`); they
+    come from listing its config, one quick git run here.
+    """
+    return _command(repo, args, _config_of(repo, args, git, git_env()), git)
+
+
+def _config_of(
+    repo: Path | str, args: Sequence[str], git: str, env: Mapping[str, str]
+) -> list[ConfigEntry]:
+    """The config git will read for `args` ([] for a command that runs nothing anyway)."""
+    if subcommand(args) in RUNS_NOTHING:
+        return []
+    try:
+        return read_config(repo, git, env)
+    except ConfigUnreadable as err:
+        raise _unreadable_config(err) from err
+
+
+def _unreadable_config(err: ConfigUnreadable) -> GitFailed:
+    return GitFailed(
+        f"git could not read the repository's config: {err}; nothing was run.",
+        command=_show(("config", "--list")),
+        timed_out=True,
+    )
+
+
+def _command(
+    repo: Path | str, args: Sequence[str], config: Sequence[ConfigEntry], git: str
+) -> list[str]:
+    overrides = config_overrides(config)
+    at = _subcommand_index(args)
+    extra = command_options(args[at], config) if at < len(args) else []
+    return [
+        git,
+        "--no-pager",
+        "-C",
+        str(repo),
+        *SAFE_CONFIG,
+        *overrides,
+        *args[: at + 1],
+        *extra,
+        *args[at + 1 :],
+    ]
 
 
 def kill_group(pid: int) -> None:
@@ -137,6 +216,12 @@ INDEX_LOCKING_COMMANDS = frozenset(
 
 def subcommand(args: Sequence[str]) -> str:
     """The git command in `args` (``commit`` in ``-c x=y commit -m m``)."""
+    index = _subcommand_index(args)
+    return args[index] if index < len(args) else ""
+
+
+def _subcommand_index(args: Sequence[str]) -> int:
+    """Where the git command is in `args`; ``len(args)`` when there is none."""
     index = 0
     while index < len(args):
         arg = args[index]
@@ -145,8 +230,8 @@ def subcommand(args: Sequence[str]) -> str:
         elif arg.startswith("-"):
             index += 1
         else:
-            return arg
-    return ""
+            return index
+    return len(args)
 
 
 @dataclass(frozen=True)
@@ -279,13 +364,16 @@ def run_git(
     check: bool = True,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
+    input: str | None = None,  # noqa: A002 (subprocess's own name for it)
 ) -> subprocess.CompletedProcess[str]:
     """``git -C repo args...``; raises :class:`GitFailed` (if `check`) with git's stderr.
 
-    `timeout` defaults to :data:`GIT_TIMEOUT` as it is when the call is made.
+    `timeout` defaults to :data:`GIT_TIMEOUT` as it is when the call is made; `input` is
+    written to git's standard input (otherwise it reads nothing).
     """
     timeout = GIT_TIMEOUT if timeout is None else timeout
-    command = git_command(repo, *args)
+    environment = git_env(env)
+    command = _command(repo, args, _config_of(repo, args, "git", environment), "git")
     started = time.time()
     try:
         proc = subprocess.Popen(
@@ -294,14 +382,14 @@ def run_git(
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
             start_new_session=True,  # no controlling terminal; killed as a group on timeout
-            env=git_env(env),
+            env=environment,
         )
     except FileNotFoundError as err:
         raise GitFailed("git is not installed in this image.", command=_show(args)) from err
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
+        stdout, stderr = proc.communicate(input=input, timeout=timeout)
     except subprocess.TimeoutExpired:
         # Which lock is the step's is read while its processes still live.
         step_lock = _lock_of_step(repo, args, proc.pid, started)
@@ -342,13 +430,22 @@ async def start_git_async(
     The caller reads its output; when the caller gives up (timeout, cancellation) it calls
     :func:`kill_group` with the process's pid, which stops git and anything it started.
     """
+    environment = git_env()
+    try:
+        config = (
+            []
+            if subcommand(args) in RUNS_NOTHING
+            else await read_config_async(repo, git, environment)
+        )
+    except ConfigUnreadable as err:
+        raise _unreadable_config(err) from err
     return await asyncio.create_subprocess_exec(
-        *git_command(repo, *args, git=git),
+        *_command(repo, args, config, git),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
-        env=git_env(),
+        env=environment,
     )
 
 
@@ -405,12 +502,26 @@ def config_value(repo: Path, key: str) -> str | None:
     return _out(repo, "config", "--get", key) or None
 
 
+def refuse_option_like(name: str, key: str) -> None:
+    """A :class:`Conflict` for a remote or branch name git would read as an option; `key`
+    says where the name came from (``branch.main.remote``, ``the launched branch``...)."""
+    if name.startswith("-"):
+        raise Conflict(
+            f"{key} is {name!r}, which starts with '-': git would read it as an option. "
+            "Nothing was done; rename it (or fix .git/config) first.",
+            reason="option_like_name",
+            key=key,
+        )
+
+
 def upstream_of(repo: Path, branch: str) -> tuple[str, str] | None:
     """(remote, refs/heads/x) the branch tracks, or None."""
     remote = config_value(repo, f"branch.{branch}.remote")
     merge = config_value(repo, f"branch.{branch}.merge")
     if not remote or not merge or remote == ".":
         return None
+    refuse_option_like(remote, f"branch.{branch}.remote")
+    refuse_option_like(merge, f"branch.{branch}.merge")
     return remote, merge
 
 
@@ -618,8 +729,13 @@ def push_target(repo: Path, launched_branch: str | None = None) -> PushTarget:
             reason="no_remote",
         )
     branch = current_branch(repo)
+    if branch:
+        refuse_option_like(branch, "the current branch")
     upstream = upstream_of(repo, branch) if branch else None
     remote = upstream[0] if upstream else "origin" if "origin" in names else names[0]
+    refuse_option_like(remote, f"remote.{remote}")
+    if launched_branch:
+        refuse_option_like(launched_branch, "the launched branch")
     if launched_branch and not is_commit_like(launched_branch):
         launched_here = has_remote_branch(repo, remote, launched_branch)
         left_by_repo2docker = branch is None or (
@@ -741,9 +857,33 @@ def classify_push_failure(output: str) -> tuple[str, str]:
     return "failed", "The push failed; git's message above says why. Your commit is kept here."
 
 
+def is_local_url(url: str) -> bool:
+    """Whether git reaches `url` as a repository on this machine (git's own rule: no ``:``
+    before the first ``/``, or ``file://``)."""
+    if url.startswith("file://"):
+        return True
+    if "://" in url:
+        return False
+    colon, slash = url.find(":"), url.find("/")
+    return colon < 0 or 0 <= slash < colon
+
+
 def push(repo: Path, target: PushTarget, timeout: float | None = None) -> PushResult:
-    """``git push <remote> HEAD:<ref>`` (never forced). A refusal is a result, not an error."""
-    args = ("push", target.remote, f"HEAD:{target.ref}")
+    """``git push <remote> HEAD:<ref>`` (never forced). A refusal is a result, not an error.
+
+    git's own receive-pack is named (the repository's config may name another program), and
+    a repository on this machine receives the push without running its hooks.
+    """
+    refuse_option_like(target.remote, "the remote pushed to")
+    refuse_option_like(target.branch, "the branch pushed to")
+    receive_pack = LOCAL_RECEIVE_PACK if is_local_url(target.url) else RECEIVE_PACK
+    args = (
+        "push",
+        f"--receive-pack={receive_pack}",
+        "--",
+        target.remote,
+        f"HEAD:{target.ref}",
+    )
     timeout = PUSH_TIMEOUT if timeout is None else timeout
     try:
         done = run_git(repo, *args, check=False, timeout=timeout)

@@ -9,9 +9,6 @@ push URL beside its https fetch URL. Every step is idempotent; git is driven thr
 
 from __future__ import annotations
 
-import os
-import pwd
-import shlex
 import stat
 import subprocess
 from importlib import resources
@@ -20,6 +17,7 @@ from typing import Any
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
 from jupyter_binder_ext.common.git import run_git
+from jupyter_binder_ext.common.git_safety import ssh_command_for
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import CommandFailed, Conflict
@@ -200,15 +198,9 @@ def _is_ssh_url_for(site: SiteConfig, url: str) -> bool:
 
 def needed_ssh_command(site: SiteConfig) -> str | None:
     """``ssh -F <config>`` when our config is not the one ssh reads by itself (ssh finds
-    ~/.ssh/config through the passwd entry, not $HOME)."""
-    ours = os.path.realpath(ssh_config_path(site))
-    try:
-        home = pwd.getpwuid(os.geteuid()).pw_dir
-    except KeyError:
-        home = str(Path("~").expanduser())
-    if ours == os.path.realpath(Path(home) / ".ssh" / "config"):
-        return None
-    return f"ssh -F {shlex.quote(ours)}"
+    ~/.ssh/config through the passwd entry, not $HOME). The git runner recomputes the same
+    command (:func:`.common.git_safety.own_ssh_command`): it never takes the repository's."""
+    return ssh_command_for(ssh_config_path(site))
 
 
 def _redacted(facts: dict[str, Any]) -> dict[str, Any]:

@@ -326,7 +326,8 @@ def test_programs_git_starts_never_see_the_hub_token(
     monkeypatch.setenv("GH_TOKEN", "users-own")
     seen = tmp_path / "ssh-env"
     ssh = _script(tmp_path / "ssh", f'env > "{seen}"\necho "ssh: refused" >&2\nexit 255\n')
-    origin.git("config", "core.sshCommand", str(ssh))
+    # The user's own ssh command (their global config; the repository's would not run).
+    origin.git("config", "--global", "core.sshCommand", str(ssh))
     origin.git("remote", "set-url", "--push", "origin", "ssh://git@example.invalid/o/r.git")
     target = gitops.push_target(origin.work)
     result = gitops.push(origin.work, target)
@@ -352,8 +353,9 @@ def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
     # git commit holds the index lock; it starts a child of its own.
     child_pid = tmp_path / "child.pid"
     signer = _script(tmp_path / "gpg", f'sleep 300 &\necho $! > "{child_pid}"\nwait\n')
-    origin.git("config", "commit.gpgSign", "true")
-    origin.git("config", "gpg.program", str(signer))
+    # The user's own signing set-up (their global config; the repository's would not run).
+    origin.git("config", "--global", "commit.gpgSign", "true")
+    origin.git("config", "--global", "gpg.program", str(signer))
     monkeypatch.setattr(gitops, "GIT_TIMEOUT", 2.0)
     (origin.work / ".resources").write_text("meml=8\n")
     before = origin.head()
@@ -374,7 +376,7 @@ def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
     assert _gone(pid)
     assert origin.head() == before
     # The next step works: the repository is not left locked.
-    origin.git("config", "commit.gpgSign", "false")
+    origin.git("config", "--global", "commit.gpgSign", "false")
     assert gitops.commit_file(origin.work, origin.work / ".resources", "again").created
 
 
