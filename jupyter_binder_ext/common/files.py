@@ -10,6 +10,12 @@ ssh config, the pinned known_hosts and the private key copy. The rules:
   its real target stays inside the folder the file belongs to (``links="within"``: Kubernetes
   mounts secrets as links into a hidden sub-folder of the mount); a write never goes through
   a link, it is refused;
+* hard links: a file with more than one name is refused where its bytes are shown or
+  published (``hard_links="refuse"``: ``.resources``, whose text the panel shows and a
+  relaunch commits), since its other name may be a private key the user hard-linked to it.
+  Files read only for the extension's own use (the key pair, markers, ssh config,
+  known_hosts, git's exclude) accept one: they are parsed or used as what their name says,
+  never handed out, and backups or images made with hard links must not break them;
 * a size cap, checked before reading and while reading (the file may grow);
 * one atomic writer: a temporary file in the same folder, fsync'd, renamed over the name,
   and the folder fsync'd; the file's mode is kept.
@@ -32,6 +38,7 @@ from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden
 
 LinkPolicy = Literal["never", "within"]
+HardLinkPolicy = Literal["allow", "refuse"]
 
 # The most any of these files may hold unless the caller says otherwise.
 DEFAULT_LIMIT = 1024 * 1024
@@ -43,7 +50,8 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 class UnsafeFile(Conflict):
     """The file is not a plain regular file the extension may use; it was not touched.
 
-    ``reason`` is one of ``symlink``, ``link_outside``, ``not_regular``, ``too_large``.
+    ``reason`` is one of ``symlink``, ``link_outside``, ``hard_link``, ``not_regular``,
+    ``too_large``.
     """
 
     code = "unsafe_file"
@@ -121,12 +129,17 @@ def _resolve(path: Path, links: LinkPolicy) -> tuple[Path, str]:
 
 
 def read_bytes(
-    path: Path | str, *, limit: int = DEFAULT_LIMIT, links: LinkPolicy = "never"
+    path: Path | str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    links: LinkPolicy = "never",
+    hard_links: HardLinkPolicy = "allow",
 ) -> bytes | None:
     """The file's bytes, or None when it does not exist.
 
-    Raises :class:`UnsafeFile` for a link (see `links`), anything but a regular file, or a
-    file over `limit` bytes; OSError for the rest (permissions, I/O).
+    Raises :class:`UnsafeFile` for a link (see `links`), a file with other names (see
+    `hard_links`), anything but a regular file, or a file over `limit` bytes; OSError for
+    the rest (permissions, I/O).
     """
     path = Path(path)
     folder, name = _resolve(path, links)
@@ -150,6 +163,10 @@ def read_bytes(
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise _not_regular(path, st.st_mode)
+        # Checked on the open file: a link made after the check leaves these bytes the
+        # file's own, and the other name of a link made before is seen here.
+        if hard_links == "refuse" and st.st_nlink > 1:
+            raise _hard_link(path, st.st_nlink)
         if st.st_size > limit:
             raise _too_large(path, st.st_size, limit)
     except BaseException:
@@ -170,10 +187,14 @@ def read_bytes(
 
 
 def read_text(
-    path: Path | str, *, limit: int = DEFAULT_LIMIT, links: LinkPolicy = "never"
+    path: Path | str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    links: LinkPolicy = "never",
+    hard_links: HardLinkPolicy = "allow",
 ) -> str | None:
     """:func:`read_bytes` as UTF-8 text (undecodable bytes replaced)."""
-    data = read_bytes(path, limit=limit, links=links)
+    data = read_bytes(path, limit=limit, links=links, hard_links=hard_links)
     return None if data is None else data.decode("utf-8", errors="replace")
 
 
@@ -182,6 +203,18 @@ def _not_regular(path: Path, mode: int) -> UnsafeFile:
         f"{path} is {_kind(mode)}, not a regular file; it was left alone.",
         reason="not_regular",
         path=str(path),
+    )
+
+
+def _hard_link(path: Path, names: int) -> UnsafeFile:
+    return UnsafeFile(
+        f"{path} is a hard link: the same file has {names - 1} other name"
+        f"{'s' if names > 2 else ''} elsewhere (perhaps a key or another private file), so "
+        "the extension does not read it. Replace it with a file of its own: remove this "
+        "name and write the file anew.",
+        reason="hard_link",
+        path=str(path),
+        links=names,
     )
 
 

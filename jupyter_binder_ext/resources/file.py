@@ -61,10 +61,13 @@ def resources_path(site: SiteConfig) -> Path:
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
-    """The file's bytes (None when absent), or a problem: a link, a FIFO, a device, a folder
-    or a file far too large is reported and never read (see :mod:`..common.files`)."""
+    """The file's bytes (None when absent), or a problem: a link, a hard link, a FIFO, a
+    device, a folder or a file far too large is reported and never read (see
+    :mod:`..common.files`). A hard link is refused because this text is shown in the panel
+    and committed by a relaunch: its other name may be the private key."""
     try:
-        return read_bytes(path, limit=RESOURCES_MAX_BYTES, links="never"), None
+        data = read_bytes(path, limit=RESOURCES_MAX_BYTES, links="never", hard_links="refuse")
+        return data, None
     except UnsafeFile as err:
         return None, Problem(None, None, err.message)
     except IsADirectoryError:

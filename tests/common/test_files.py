@@ -74,6 +74,25 @@ def test_a_link_is_refused_and_never_followed(tmp_path: Path) -> None:
     assert reason_of(lambda: read_bytes(tree / "out", links="within")) == "link_outside"
 
 
+def test_a_hard_link_is_refused_where_its_bytes_would_be_shown(tmp_path: Path) -> None:
+    key = tmp_path / "id_ed25519"
+    text = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n"
+    key.write_text(text)
+    shown = tmp_path / ".resources"
+    os.link(key, shown)
+    for read in (read_bytes, read_text):
+        with pytest.raises(UnsafeFile) as caught:
+            finishes(lambda: read(shown, hard_links="refuse"))  # noqa: B023 (run at once)
+        assert caught.value.details["reason"] == "hard_link"
+        assert "hard link" in caught.value.message
+        assert "BEGIN" not in caught.value.message
+    # Read for the extension's own use (the key pair, markers), a hard link is still a file.
+    assert read_bytes(shown) == key.read_bytes()
+    # Once the other name is gone, the file is its own again.
+    key.unlink()
+    assert read_text(shown, hard_links="refuse") == text
+
+
 def test_a_dangling_link_is_refused(tmp_path: Path) -> None:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     assert reason_of(lambda: read_bytes(tmp_path / "dangling")) == "symlink"

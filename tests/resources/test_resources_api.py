@@ -192,6 +192,43 @@ async def test_invalid_put_is_400_with_problems_and_the_file_unchanged(
     assert sorted(p.name for p in repo.iterdir()) == [".git", ".resources"]
 
 
+async def test_a_resources_hard_linked_to_a_private_key_is_never_read(
+    jp_fetch: Any, repo: Path, tmp_path: Path, binder_env: dict[str, str]
+) -> None:
+    # The extension's private key copy lives on the same disk as the repository, so the
+    # user (or a notebook cell) can hard-link it; git stores no hard links, a clone none.
+    key = tmp_path / "home" / ".ssh" / "id_ed25519"
+    key.parent.mkdir(parents=True)
+    secret = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+    key.write_bytes(secret)
+    key.chmod(0o600)
+    path = repo / ".resources"
+    os.link(key, path)
+
+    response = await jp_fetch("binder", "api", "resources")
+    assert b"PRIVATE" not in response.body and b"b3BlbnNz" not in response.body
+    data = body(response)
+    assert data["exists"] is True
+    assert data["text"] == "" and data["values"] == {} and data["has_errors"] is True
+    assert "is a hard link" in data["problems"][0]["message"]
+    assert data["etag"] == ABSENT_ETAG
+
+    refused = await put_error(jp_fetch, {"values": {"meml": 8}})
+    assert refused.code == 409
+    assert b"PRIVATE" not in refused.body and b"b3BlbnNz" not in refused.body
+    assert "is a hard link" in body(refused)["message"]
+
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("binder", "api", "relaunch", method="POST", body=json.dumps({}))
+    assert caught.value.code == 400 and caught.value.response is not None
+    assert b"PRIVATE" not in caught.value.response.body
+    assert "is a hard link" in body(caught.value.response)["message"]
+
+    # Nothing was written: the key and its second name are as they were.
+    assert key.read_bytes() == secret and path.stat().st_ino == key.stat().st_ino
+    assert key.stat().st_nlink == 2
+
+
 async def test_stale_if_match_is_409_and_the_file_unchanged(jp_fetch: Any, repo: Path) -> None:
     path = repo / ".resources"
     path.write_text("meml=4\n")
