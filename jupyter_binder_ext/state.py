@@ -71,10 +71,14 @@ class ExtensionState:
         return await self.volume_read.read()
 
     def close(self) -> None:
-        """Release what the state started: the volume read's thread (server shutdown)."""
+        """Release what the state started: the volume read's thread and the save pool
+        (server shutdown)."""
         volume_read = self.__dict__.get("volume_read")
         if volume_read is not None:
             volume_read.close()
+        work_service = self.__dict__.get("work_service")
+        if work_service is not None:
+            work_service.close()
 
     def create_instance_dir(self) -> dict[str, Any]:
         from jupyter_binder_ext.persistence.volume import create_instance_dir

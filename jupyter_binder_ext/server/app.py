@@ -156,6 +156,16 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         config=True,
         help="Fraction of the persistent volume in use above which a warning is shown.",
     )
+    max_save_bytes = Int(
+        _DEFAULTS.max_save_bytes,
+        config=True,
+        min=0,
+        help="""Most bytes one save to the persistent volume copies (2 GiB by default), counted
+        by the files' sizes as `ls -l` shows them (a sparse file counts in full, though its holes
+        stay holes on the volume). Files past it are not copied: the answer lists them as
+        "too_large" with their size, and the next save copies more (what was copied is then
+        "already there"); a single file larger than this is never copied. 0 means no cap.""",
+    )
     cgroup_root = Unicode(
         _DEFAULTS.cgroup_root,
         config=True,
@@ -221,7 +231,8 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
             event_logger.add_listener(schema_id=CONTENTS_EVENTS, listener=on_contents_event)
 
     async def stop_extension(self) -> None:
-        """Release what the extension started (the volume read's thread) as the server stops."""
+        """Release what the extension started (the volume read's thread, the save pool) as
+        the server stops."""
         state = self.settings.get("binder_ext")
         if state is not None:
             state.close()

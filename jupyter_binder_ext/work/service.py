@@ -10,8 +10,11 @@ goes through the hub's proxy, which counts as activity for that project.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from jupyter_binder_ext.common.coalesce import CoalescedRead
@@ -27,6 +30,12 @@ WORK_CACHE_TTL = 5.0
 DEFAULT_REMIND_DAYS = 2.0
 MAX_REMIND_DAYS = 365.0
 SIBLING_SCOPE = "access:servers!user"
+# Saves copy or commit whole files, for as long as that takes; they get threads of their own
+# so that the server's default pool (every other route's file reads) stays free. More saves
+# wait their turn in order.
+SAVE_WORKERS = 2
+
+T = TypeVar("T")
 
 
 def remind_days(value: Any) -> float:
@@ -49,11 +58,37 @@ class WorkService:
         self._scan: CoalescedRead[dict[str, Any]] = CoalescedRead(
             lambda: scan_work(self.state.site, self.state.launch(), self.home), WORK_CACHE_TTL
         )
+        self._saves_in_flight = 0
 
     @property
     def scans_run(self) -> int:
         """Scans actually started (tests and the bench read it)."""
         return self._scan.fetches
+
+    @cached_property
+    def save_pool(self) -> ThreadPoolExecutor:
+        """The saves' own threads, made by the first save and shut down by :meth:`close`."""
+        return ThreadPoolExecutor(max_workers=SAVE_WORKERS, thread_name_prefix="binder-save")
+
+    @property
+    def saves_in_flight(self) -> int:
+        """Saves waiting for or running in the save pool (tests and the bench read it)."""
+        return self._saves_in_flight
+
+    async def run_save(self, job: Callable[..., T], *args: Any) -> T:
+        """``job(*args)`` in the save pool; a save queued behind others waits its turn."""
+        loop = asyncio.get_running_loop()
+        self._saves_in_flight += 1
+        try:
+            return await loop.run_in_executor(self.save_pool, job, *args)
+        finally:
+            self._saves_in_flight -= 1
+
+    def close(self) -> None:
+        """Server shutdown: saves not started yet are dropped; those running finish."""
+        pool = self.__dict__.get("save_pool")
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def home(self) -> Path:
@@ -252,18 +287,16 @@ async def save(
         )
     state = service.state
     launch = state.launch()
-    loop = asyncio.get_running_loop()
-    # A save lists the files as they are now, all of them: not the cached, capped scan.
+    # A save lists the files as they are now, all of them: not the cached, capped scan. It
+    # runs in the save pool, never the default one (see SAVE_WORKERS).
     try:
         if to == "persistent":
-            copied = await loop.run_in_executor(
-                None, save_to_persistent, state.site, launch, service.home, clean, overwrite
+            copied = await service.run_save(
+                save_to_persistent, state.site, launch, service.home, clean, overwrite
             )
             return dict(copied)
         return dict(
-            await loop.run_in_executor(
-                None, save_to_github, state.site, launch, service.home, clean, text
-            )
+            await service.run_save(save_to_github, state.site, launch, service.home, clean, text)
         )
     finally:
         service.invalidate()
