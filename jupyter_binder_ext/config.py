@@ -61,6 +61,8 @@ class SiteConfig:
     repo_dir: str = ""
     instance_link_name: str = "persistent"
     nearly_full_fraction: float = 0.9
+    # Most bytes one save to the persistent volume copies (files' apparent sizes); 0: no cap.
+    max_save_bytes: int = 2 * 1024**3
     cgroup_root: str = "/sys/fs/cgroup"
     proc_root: str = "/proc"
 

@@ -52,6 +52,8 @@ from jupyter_binder_ext.resources.model import (
     parse_resources,
     render_resources,
 )
+from jupyter_binder_ext.work.commit import credential_refusal
+from jupyter_binder_ext.work.secret_scan import Finding, scan_push
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -146,7 +148,12 @@ async def relaunch(
         }
     else:
         ahead = await asyncio.to_thread(gitops.commits_to_push, root, target)
-        answer["push"] = (await asyncio.to_thread(gitops.push, root, target)).to_json()
+        # What the push sends is scanned for credentials first (earlier commits included).
+        findings = await asyncio.to_thread(scan_push, root)
+        if findings:
+            answer["push"] = _held_push(target, findings)
+        else:
+            answer["push"] = (await asyncio.to_thread(gitops.push, root, target)).to_json()
     committed = _committed_text(commit)
     if ahead and ahead > 1 and answer["push"]["ok"]:
         # Relaunch pushes the branch: earlier commits of the user's went with this one.
@@ -171,6 +178,24 @@ async def relaunch(
 # A commit message and a path in the new server: generous, but not unbounded.
 MAX_MESSAGE_LENGTH = 10_000
 MAX_LABPATH_LENGTH = 4096
+
+
+def _held_push(target: gitops.PushTarget, findings: list[Finding]) -> dict[str, Any]:
+    """The push that was not run because what it would send holds a credential."""
+    refusal = credential_refusal(findings, "Not pushed")
+    return {
+        "ok": False,
+        "remote": target.remote,
+        "url": target.url,
+        "ref": target.ref,
+        "branch": target.branch,
+        "output": "",  # git was not run
+        "reason": "credential_found",
+        "hint": refusal.message + " It is in an earlier unpushed commit: take it out of that "
+        "commit (`git rebase -i`), then relaunch again. Your commit is kept here.",
+        "returncode": None,
+        "command": "",
+    }
 
 
 def check_relaunch_text(

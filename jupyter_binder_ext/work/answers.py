@@ -9,6 +9,18 @@ from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
 FileStatus = Literal[
     "modified", "added", "deleted", "renamed", "copied", "untracked", "conflicted", "type_changed"
 ]
+# Why a file is held back: the rules of work/private.py, or a credential found in it.
+HeldBackRule = Literal[
+    "git",
+    "ssh",
+    "credentials",
+    "private_key",
+    "history",
+    "jupyter_state",
+    "checkpoint",
+    "tool_state",
+    "secret",
+]
 # Whether a file's current content is already in this instance's folder on the volume.
 OnVolume = Literal["same", "differs", "absent"]
 
@@ -89,6 +101,9 @@ class WorkAnswer(TypedDict):
     # Why the scan could not look at every file ("" when it did): the counts are then lower
     # bounds, and at_risk is true.
     incomplete: str
+    # Changed files that are not work and never leave (work/private.py), said so the user
+    # knows they were seen and why they are not counted.
+    held_back: list[HeldBackFile]
     scanned_in: float  # seconds
     warnings: list[str]
     message: str
@@ -99,9 +114,34 @@ class CopiedFile(TypedDict):
     size: int
 
 
+# Why a file was not copied to the volume. "same": already there unchanged; "not_a_file": a
+# link or special file, never copied; the others leave the save's ``ok`` false.
+SkipReason = Literal[
+    "same",
+    "differs",
+    "missing",
+    "not_a_file",
+    "blocked",
+    "changed_during_copy",  # written to while it was copied, every try
+    "too_large",  # over what one save may copy (c.BinderExt.max_save_bytes)
+    "bad_name",  # a name that is not UTF-8: it cannot be named in an answer or to git
+    "nested_repository",  # a git repository of its own inside this one, or a submodule
+]
+
+
 class SkippedFile(TypedDict):
     path: str
-    reason: Literal["same", "differs", "missing", "not_a_file", "blocked"]
+    reason: SkipReason
+    message: str
+
+
+class HeldBackFile(TypedDict):
+    """A file that is not work and never leaves (work/private.py), or a credential found in a
+    file about to be committed or pushed (work/secret_scan.py)."""
+
+    path: str  # a folder ends with "/" when its files are held back together
+    rule: HeldBackRule
+    line: int | None  # the line of a credential found in the file's text
     message: str
 
 
@@ -117,6 +157,9 @@ class SaveAnswer(TypedDict):
     created_folder: bool
     copied: list[CopiedFile]
     skipped: list[SkippedFile]
+    # What the rule of work/private.py kept (never saved) and credentials found in what
+    # would have been committed or pushed (rule "secret", with the line).
+    held_back: list[HeldBackFile]
     commit: CommitFacts | None
     push: PushFacts | None
     new_branch: PushFacts | None

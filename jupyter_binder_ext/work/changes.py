@@ -10,13 +10,15 @@ them: nothing here touches the network.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.common.paths import is_inside
+from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.work.answers import ChangedFile, FileStatus, OnVolume, Unpushed
 
 MAX_CHANGED = 1000
@@ -51,6 +53,8 @@ def status_word(xy: str) -> FileStatus:
 class GitStatus:
     branch: str | None  # None when HEAD is detached
     changes: list[tuple[str, FileStatus]]
+    # What git could not look at though it answered (it exits 0 past an unreadable folder).
+    unchecked: list[str] = field(default_factory=list)
 
 
 # The fields before the path in each kind of porcelain v2 record.
@@ -99,7 +103,44 @@ def git_changes(root: Path) -> GitStatus:
         # in a terminal must not fail with "index.lock exists" because of it.
         env={"GIT_OPTIONAL_LOCKS": "0"},
     )
-    return parse_porcelain(done.stdout)
+    status = parse_porcelain(done.stdout)
+    status.unchecked = status_complaints(root, done.stderr)
+    return status
+
+
+# git's words for a folder it could not list: it leaves the folder out and still exits 0.
+_UNREADABLE_FOLDER = re.compile(r"^warning: could not open directory '(.*?)/?': ")
+# The most folders one reason names; past them, a count.
+NAMED_FOLDERS = 5
+
+
+def unreadable_folders(folders: list[str]) -> str:
+    """ "could not read folder x" (or "folders x, y and 3 more"); "" for none."""
+    if not folders:
+        return ""
+    if len(folders) == 1:
+        return f"could not read folder {folders[0]}"
+    named = ", ".join(folders[:NAMED_FOLDERS])
+    more = len(folders) - NAMED_FOLDERS
+    return f"could not read folders {named}" + (f" and {more} more" if more > 0 else "")
+
+
+def status_complaints(root: Path, stderr: str) -> list[str]:
+    """What a ``git status`` that exited 0 said on stderr, as reasons it did not see every
+    file: each unreadable folder (by its full path), and any other line as git wrote it."""
+    folders: list[str] = []
+    others: list[str] = []
+    for line in stderr.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = _UNREADABLE_FOLDER.match(line)
+        if match:
+            folders.append(str(root / match.group(1)))
+        else:
+            others.append(f"git status: {redact(line)}")
+    named = unreadable_folders(folders)
+    return ([named] if named else []) + others
 
 
 def file_size(path: Path) -> int | None:
@@ -114,8 +155,15 @@ def file_size(path: Path) -> int | None:
 
 
 def _count(root: Path, *args: str) -> int:
-    done = gitops.run_git(root, "rev-list", "--count", *args, check=False)
-    return int(done.stdout.strip() or 0) if done.returncode == 0 else 0
+    """``git rev-list --count``; raises :class:`GitFailed` when git cannot count (a missing
+    object, a broken ref): an unknown count is never 0."""
+    done = gitops.run_git(root, "rev-list", "--count", *args)
+    try:
+        return int(done.stdout.strip())
+    except ValueError:
+        raise gitops.GitFailed(
+            f"git rev-list gave no count: {done.stdout.strip()[:80]!r}", command="rev-list"
+        ) from None
 
 
 def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
@@ -155,6 +203,8 @@ class OutsideScan:
     files: list[tuple[str, int]]
     truncated: bool
     note: str
+    # Folders (full paths) the walk could not list: what they hold is unknown.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def outside_files(
@@ -184,13 +234,17 @@ def outside_files(
         skipped.add(repo_real)
     deadline = None if time_budget is None else time.monotonic() + time_budget
     files: list[tuple[str, int]] = []
+    unreadable: list[str] = []
     visited = 0
     stack = [root]
     while stack:
         folder = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except FileNotFoundError:
+            continue  # removed while the walk ran: nothing left there to lose
         except OSError:
+            unreadable.append(folder)
             continue
         for entry in entries:
             visited += 1
@@ -200,7 +254,10 @@ def outside_files(
                 or (limit is not None and len(files) >= limit)
             ):
                 return OutsideScan(
-                    files, True, f"Partial: the scan stopped after {visited - 1} entries."
+                    files,
+                    True,
+                    f"Partial: the scan stopped after {visited - 1} entries.",
+                    sorted(unreadable),
                 )
             if entry.name.startswith(".") or entry.is_symlink():
                 continue
@@ -210,10 +267,14 @@ def outside_files(
             elif entry.is_file(follow_symlinks=False):
                 try:
                     size = entry.stat(follow_symlinks=False).st_size
+                except FileNotFoundError:
+                    continue  # removed since the folder was listed
                 except OSError:
-                    continue
+                    # Listed but not searchable (read without execute permission).
+                    unreadable.append(folder)
+                    break
                 files.append((os.path.relpath(entry.path, root), size))
-    return OutsideScan(sorted(files), False, "")
+    return OutsideScan(sorted(files), False, "", sorted(unreadable))
 
 
 # -- already on the volume? ------------------------------------------------------------------

@@ -1,53 +1,326 @@
-"""What is never the user's work: credentials and Jupyter's own state in the home folder.
+"""The one rule for what may leave the notebook: what is never the user's work.
 
-On a BinderHub the repository is cloned into the home folder, so the SSH folder (the key copy
-ssh needs, its config), Jupyter's runtime files (the server's token, kernel connection files,
-the cookie secret), its data and config folders, IPython's profile and checkpoint copies all
-lie inside the repository. Deletion losing them loses no work, and saving them would put a
-private key or a token on the volume or on GitHub: they are never listed, copied or committed.
+On a BinderHub the repository is cloned into the home folder, so everything the user's tools
+write lies beside the work: the SSH folder (the key copy ssh needs), git and netrc
+credentials, the GitHub and GitLab CLIs' hosts files, cloud CLIs' credentials, `.env` files,
+shell and Python histories, Jupyter's runtime files (the server's token, kernel connection
+files with their HMAC keys, the cookie secret) and checkpoints. Deletion losing them loses no
+work, and saving them would put a key or a token on the volume or on GitHub.
+
+:class:`LeaveRule` decides file by file, on the *resolved* path (a link into ``.git`` is
+``.git``), and for small files on their content too (a private key is one whatever its name).
+Every listing, copy and commit asks it; a file it holds back is never listed as at risk,
+copied or committed, and naming one is refused with the rule's words. Tools' state at the
+home root (``.cache``, ``.local``, ``.config``, ...) is not work either, unless the user names
+a file in it (and that file passes the other rules).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from jupyter_binder_ext.config import SiteConfig
+from jupyter_binder_ext.work.answers import HeldBackFile, HeldBackRule, SkippedFile
+
+# Why a file may not leave (the answers' own Literal); each has one sentence in RULE_TEXT.
+Rule = HeldBackRule
+
+RULE_TEXT: dict[Rule, str] = {
+    "git": "git's own folder (its config can hold a token in a remote URL)",
+    "ssh": "SSH keys and their settings",
+    "credentials": "a credentials file (tokens or passwords)",
+    "private_key": "a private key",
+    "history": "a command history (it may hold passwords typed on a command line)",
+    "jupyter_state": "Jupyter's own state (server tokens, kernel keys, settings)",
+    "checkpoint": "a checkpoint copy Jupyter makes by itself",
+    "tool_state": "tools' own state at the home folder's top (caches, installed packages, "
+    "settings); name a file in it to save that file",
+    "secret": "a credential (a token, key or password) in its text",
+}
 
 # Folders of this name hold copies Jupyter makes by itself, wherever they are.
 CHECKPOINT_FOLDER = ".ipynb_checkpoints"
-# Home-relative folders of tools' own state.
-_HOME_STATE = (".ssh", ".jupyter", ".ipython", ".local/share/jupyter", ".cache")
+GIT_FOLDER = ".git"
+
+# Credential files by name, wherever they lie.
+_CREDENTIAL_NAMES = frozenset(
+    {
+        ".git-credentials",
+        ".netrc",
+        "_netrc",
+        ".pgpass",
+        ".pypirc",
+        ".npmrc",
+        ".dockercfg",
+        ".my.cnf",
+        ".boto",
+        ".s3cfg",
+        "credentials.db",  # gcloud's
+        "access_tokens.db",
+    }
+)
+# `.env` and `.env.local`, `.env.production`...; a template for others to fill in is work.
+_ENV_FILE = re.compile(r"^\.env(\..+)?$")
+_ENV_TEMPLATES = frozenset({"example", "sample", "template", "dist", "defaults"})
+# SSH private keys by their usual names (their content is checked too).
+_KEY_NAMES = frozenset(
+    {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"}
+)
+_HISTORY_NAMES = frozenset(
+    {
+        ".bash_history",
+        ".zsh_history",
+        ".sh_history",
+        ".ash_history",
+        ".history",
+        ".python_history",
+        ".Rhistory",
+        ".psql_history",
+        ".mysql_history",
+        ".sqlite_history",
+        ".node_repl_history",
+        ".lesshst",
+        ".wget-hsts",
+        ".viminfo",
+        "repl_history.jl",  # Julia's, in ~/.julia/logs
+    }
+)
+# Jupyter's runtime files by name, wherever a server or kernel left them.
+_JUPYTER_STATE_NAME = re.compile(
+    r"^(jupyter_cookie_secret|jpserver-\d+(-open)?\.(json|html)|nbserver-\d+(-open)?\.(json|html)"
+    r"|kernel-[0-9a-f-]+\.json|notebook_secret)$"
+)
+# Home-relative places of credentials.
+_CREDENTIAL_PLACES = (
+    ".aws",
+    ".azure",
+    ".config/gcloud",
+    ".config/gh",
+    ".config/glab-cli",
+    ".config/hub",
+    ".kube",
+    ".docker/config.json",
+    ".gnupg",
+    ".password-store",
+    ".local/share/keyrings",
+    ".huggingface/token",
+    ".cache/huggingface/token",
+    ".config/rclone/rclone.conf",
+)
+# Home-relative places of Jupyter's and IPython's own state.
+_JUPYTER_PLACES = (".jupyter", ".ipython", ".local/share/jupyter")
+# Tools' state at the home folder's top: not work unless a file in it is named.
+_TOOL_STATE = frozenset(
+    {
+        ".cache",
+        ".local",
+        ".config",
+        ".conda",
+        ".condarc",
+        ".npm",
+        ".yarn",
+        ".node-gyp",
+        ".cargo",
+        ".rustup",
+        ".julia",
+        ".R",
+        ".m2",
+        ".gradle",
+        ".ivy2",
+        ".sbt",
+        ".nv",
+        ".mamba",
+        ".java",
+        ".dotnet",
+        ".vscode-server",
+        ".mozilla",
+        ".pki",
+        ".keras",
+        ".torch",
+        ".virtual_documents",
+    }
+)
+# A private key, by what every format's text starts with (PEM, OpenSSH, PuTTY).
+PRIVATE_KEY_CONTENT = re.compile(
+    rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d+:"
+)
+# Keys are small: larger files are left to the commit's credential scan.
+_SNIFF_LIMIT = 256 * 1024
 
 
 @dataclass(frozen=True)
-class PrivatePaths:
-    """Absolute real paths of folders (and files) that are never saved."""
+class Refusal:
+    """Why one file may not leave."""
 
-    locations: tuple[str, ...] = ()
+    rule: Rule
+    message: str
+
+
+@dataclass(frozen=True)
+class LeaveRule:
+    """What may leave this server, decided on resolved paths (see the module's docstring)."""
+
+    home: str  # the home folder's real path
+    # (real path, rule) of folders and files that never leave: the site's SSH folder and key
+    # pair, Jupyter's folders, the repository's git folder.
+    places: tuple[tuple[str, Rule], ...] = ()
+
+    def check(
+        self, path: str | os.PathLike[str], *, named: bool = False, read: bool = True
+    ) -> Refusal | None:
+        """Why the file at `path` (absolute) may not leave, or None when it may.
+
+        `named`: the user named this file (or a folder holding it), which lets a file of
+        tools' state go; no other rule bends. `read`: the content of a small regular file
+        is read too (a private key is one whatever its name): call it off the event loop.
+        A listing too long to read every file passes False past what it shows; every save
+        reads.
+        """
+        # The resolved path: what a copy or `git add` would read (a link into .git is .git).
+        real = os.path.realpath(path)
+        refusal = self._by_place(real, named) or _by_name(PurePosixPath(real).name)
+        if refusal is None and read and _holds_private_key(real):
+            refusal = "private_key"
+        return None if refusal is None else Refusal(refusal, RULE_TEXT[refusal])
+
+    def _by_place(self, real: str, named: bool) -> Rule | None:
+        parts = PurePosixPath(real).parts
+        if GIT_FOLDER in parts[:-1]:
+            return "git"
+        if CHECKPOINT_FOLDER in parts:
+            return "checkpoint"
+        for place, rule in self.places:
+            if real == place or real.startswith(place + os.sep):
+                return rule
+        if not real.startswith(self.home + os.sep):
+            return None
+        relative = real[len(self.home) + 1 :]
+        for place in _CREDENTIAL_PLACES:
+            if relative == place or relative.startswith(place + "/"):
+                return "credentials"
+        for place in _JUPYTER_PLACES:
+            if relative == place or relative.startswith(place + "/"):
+                return "jupyter_state"
+        top = relative.split("/", 1)[0]
+        if top == ".ssh":
+            return "ssh"
+        if top in _TOOL_STATE and not named:
+            return "tool_state"
+        return None
 
     def covers(self, path: str | os.PathLike[str]) -> bool:
-        """Whether `path` (absolute) lies in, or is, a private location or a checkpoint."""
-        real = os.path.realpath(path)
-        if CHECKPOINT_FOLDER in Path(real).parts:
-            return True
-        return any(real == place or real.startswith(place + os.sep) for place in self.locations)
+        """Whether the file at `path` may not leave when nobody names it."""
+        return self.check(path) is not None
 
 
-def private_paths(site: SiteConfig, home: Path) -> PrivatePaths:
-    """The private locations of this server (site paths, Jupyter's own folders, `home`'s)."""
+def _by_name(name: str) -> Rule | None:
+    if name == GIT_FOLDER:
+        return "git"
+    if name in _CREDENTIAL_NAMES:
+        return "credentials"
+    match = _ENV_FILE.match(name)
+    if match and (match.group(1) or "")[1:].lower() not in _ENV_TEMPLATES:
+        return "credentials"
+    if name in _KEY_NAMES:
+        return "private_key"
+    if name in _HISTORY_NAMES:
+        return "history"
+    if _JUPYTER_STATE_NAME.match(name):
+        return "jupyter_state"
+    return None
+
+
+def _holds_private_key(real: str) -> bool:
+    """Whether a small regular file holds a private key (read without following links or
+    blocking on a FIFO)."""
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _SNIFF_LIMIT:
+            return False
+        return PRIVATE_KEY_CONTENT.search(os.read(fd, _SNIFF_LIMIT)) is not None
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def leave_rule(site: SiteConfig, home: Path, git_dir: Path | None = None) -> LeaveRule:
+    """This server's rule: its home, the site's SSH paths, Jupyter's folders, git's folder."""
     from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir, jupyter_runtime_dir
 
-    places: list[str | Path] = [
-        site.ssh_dir_path(),
+    places: list[tuple[str | Path, Rule]] = [
+        (site.ssh_dir_path(), "ssh"),
         # The mounted pair itself (not its folder: a site may mount it into the home folder).
-        Path(site.ssh_private_key_path).expanduser(),
-        Path(site.ssh_public_key_path).expanduser(),
-        jupyter_runtime_dir(),
-        jupyter_data_dir(),
-        jupyter_config_dir(),
-        *(home / relative for relative in _HOME_STATE),
+        (Path(site.ssh_private_key_path).expanduser(), "ssh"),
+        (Path(site.ssh_public_key_path).expanduser(), "ssh"),
+        (jupyter_runtime_dir(), "jupyter_state"),
+        (jupyter_data_dir(), "jupyter_state"),
+        (jupyter_config_dir(), "jupyter_state"),
     ]
-    absolute = {os.path.realpath(p) for p in places if Path(p).is_absolute()}
-    return PrivatePaths(tuple(sorted(absolute)))
+    if git_dir is not None:
+        places.append((git_dir, "git"))
+    resolved = {
+        (os.path.realpath(place), rule) for place, rule in places if Path(place).is_absolute()
+    }
+    return LeaveRule(os.path.realpath(home), tuple(sorted(resolved)))
+
+
+# Held-back files listed one by one in an answer, at most; tools' state goes by folder.
+MAX_HELD_BACK = 50
+
+
+def held_back_entries(held: list[tuple[str, Refusal]]) -> list[HeldBackFile]:
+    """The answer's list of what was held back: files one by one (at most
+    :data:`MAX_HELD_BACK`), tools' state as one entry per top folder with its count."""
+    entries: list[HeldBackFile] = []
+    tool_folders: dict[str, int] = {}
+    for path, refusal in held:
+        if refusal.rule == "tool_state":
+            top = path.split("/", 1)[0] + "/"
+            tool_folders[top] = tool_folders.get(top, 0) + 1
+        elif len(entries) < MAX_HELD_BACK:
+            entries.append(
+                {"path": path, "rule": refusal.rule, "line": None, "message": refusal.message}
+            )
+    for folder, count in sorted(tool_folders.items()):
+        files = f"{count} file{'s' if count != 1 else ''}"
+        entries.append(
+            {
+                "path": folder,
+                "rule": "tool_state",
+                "line": None,
+                "message": f"{files}: {RULE_TEXT['tool_state']}",
+            }
+        )
+    return entries
+
+
+def never_leaves(refused: list[tuple[str, Refusal]]) -> str:
+    """The refusal of files a request named that may not leave, in one sentence."""
+    said = "; ".join(f"{path} is {refusal.message}" for path, refusal in refused[:10])
+    more = f" (and {len(refused) - 10} more)" if len(refused) > 10 else ""
+    return f"Never saved: {said}{more}."
+
+
+def held_back_text(held_back: list[HeldBackFile], skipped: list[SkippedFile]) -> str:
+    """One sentence each for what a save held back and what it could not save ("" if none),
+    to follow the save's own message."""
+    parts = []
+    files = [entry for entry in held_back if entry["rule"] != "secret"]
+    if files:
+        listed = ", ".join(f"{e['path']} ({e['message']})" for e in files[:5])
+        more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+        parts.append(f" Held back, never saved: {listed}{more}.")
+    unsaved = [entry for entry in skipped if entry["reason"] in ("bad_name", "nested_repository")]
+    if unsaved:
+        listed = "; ".join(f"{e['path']}: {e['message']}" for e in unsaved[:5])
+        parts.append(f" Not saved: {listed}")
+    return "".join(parts)

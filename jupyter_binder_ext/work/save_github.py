@@ -14,15 +14,24 @@ from pathlib import Path
 from typing import cast
 
 from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.paths import is_inside
+from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import Conflict, InvalidInput
 from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
-from jupyter_binder_ext.work.answers import SaveAnswer
-from jupyter_binder_ext.work.changes import git_changes
-from jupyter_binder_ext.work.scan import launched_branch, locate
-from jupyter_binder_ext.work.selection import some
-
+from jupyter_binder_ext.work.answers import HeldBackFile, SaveAnswer, SkippedFile
+from jupyter_binder_ext.work.changes import GitStatus, git_changes
+from jupyter_binder_ext.work.commit import commit_exactly, credential_refusal
+from jupyter_binder_ext.work.private import (
+    Refusal,
+    held_back_entries,
+    held_back_text,
+    never_leaves,
+)
+from jupyter_binder_ext.work.scan import Layout, launched_branch, locate
+from jupyter_binder_ext.work.secret_scan import scan_push
+from jupyter_binder_ext.work.selection import bad_name, is_unreadable_name, nested_repository, some
 
 
 def _identity_env(repo: Path, launch: LaunchInfo) -> tuple[dict[str, str], str]:
@@ -42,72 +51,22 @@ def _identity_env(repo: Path, launch: LaunchInfo) -> tuple[dict[str, str], str]:
 def _commit(
     repo: Path, launch: LaunchInfo, paths: Sequence[str], message: str
 ) -> CommitFacts | None:
-    """Commit exactly `paths` (new, changed or deleted); other staged changes stay staged.
-
-    When the commit fails, the index is put back as it was before (``read-tree`` of the tree
-    written first), so a failed save leaves nothing staged that the user did not stage.
-    """
-    if not paths:
+    """Commit exactly `paths` (new, changed or deleted) after scanning them for credentials
+    (work/commit.py); other staged changes stay staged."""
+    env, identity_note = _identity_env(repo, launch)
+    made = commit_exactly(repo, paths, message, env)
+    if made is None:
         return None
-    try:
-        before = gitops.run_git(repo, "write-tree").stdout.strip()
-    except gitops.GitFailed as err:  # e.g. unresolved conflicts in the index
-        raise gitops.GitFailed(
-            f"Nothing was committed or pushed: {err.message}", **err.details
-        ) from err
-    staged: list[str] = []
-    try:
-        gitops.run_git(repo, "add", "--all", "--", *paths)
-        # -z: names as they are (no quoting of spaces or non-ASCII), split on NUL.
-        listed = gitops.run_git(repo, "diff", "--cached", "--name-only", "-z", "--", *paths)
-        staged = [name for name in listed.stdout.split("\0") if name]
-        if not staged:
-            return None
-        env, note = _identity_env(repo, launch)
-        gitops.run_git(repo, "commit", "--quiet", "--only", "-m", message, "--", *paths, env=env)
-    except gitops.GitFailed as err:
-        raise _commit_failed(repo, before, staged or list(paths), err) from err
-    sha = gitops.head_sha(repo) or ""
-    result = gitops.CommitResult(
-        sha,
-        message,
-        gitops.current_branch(repo),
-        True,
-        author=gitops.run_git(repo, "log", "-1", "--format=%an <%ae>").stdout.strip(),
-        note=note,
-        files=tuple(staged),
-    )
-    return cast(CommitFacts, result.to_json())
-
-
-def _sentence(text: str) -> str:
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _commit_failed(
-    repo: Path, tree: str, staged: list[str], err: gitops.GitFailed
-) -> gitops.GitFailed:
-    """The error of a failed commit, after putting the index back; it says which it did."""
-    details = dict(err.details)
-    try:
-        gitops.run_git(repo, "read-tree", tree)
-    except gitops.GitFailed as restore:
-        details["staged"] = staged[:100]
-        return gitops.GitFailed(
-            f"Nothing was committed or pushed: {_sentence(err.message)} Putting the index "
-            "back failed "
-            f"too ({restore.message}), so these files are staged now: {some(staged)} "
-            "(`git restore --staged <file>` unstages one).",
-            **details,
-        )
-    # read-tree drops the index's file times: refresh them, or git would re-read every file.
-    gitops.run_git(repo, "update-index", "-q", "--refresh", check=False)
-    details["staged"] = []
-    return gitops.GitFailed(
-        f"Nothing was committed or pushed: {_sentence(err.message)} The index was put back "
-        "as it was before the save: nothing is left staged by it.",
-        **details,
-    )
+    return {
+        "sha": made.sha,
+        "short_sha": short_sha(made.sha),
+        "message": message,
+        "branch": gitops.current_branch(repo),
+        "created": True,
+        "author": made.author,
+        "note": " ".join(filter(None, [identity_note, made.note])),
+        "files": list(made.files),
+    }
 
 
 def new_branch_name(branch: str, now: datetime | None = None) -> str:
@@ -122,6 +81,27 @@ def save_to_github(
     paths: list[str] | None,
     message: str | None,
 ) -> SaveAnswer:
+    """Commit the chosen files (with a message), then push every unpushed commit; the answer
+    says what was held back by the rule or skipped, and ``ok`` only when nothing was."""
+    not_checked: list[str] = []
+    answer = _commit_and_push(site, launch, home, paths, message, not_checked)
+    answer["ok"] = answer["ok"] and not answer["skipped"] and not not_checked
+    answer["message"] += held_back_text(answer["held_back"], answer["skipped"])
+    if not_checked:
+        reasons = "; ".join(reason.rstrip(".") for reason in not_checked)
+        answer["message"] += f" Not every file could be looked at ({reasons}): there may be more."
+    return answer
+
+
+def _commit_and_push(
+    site: SiteConfig,
+    launch: LaunchInfo,
+    home: Path,
+    paths: list[str] | None,
+    message: str | None,
+    not_checked: list[str],
+) -> SaveAnswer:
+    """The save itself; what git could not look at goes into `not_checked`."""
     layout = locate(site, launch, home)
     repo = layout.repo
     if repo is None:
@@ -130,34 +110,21 @@ def save_to_github(
             reason="not_a_repository",
         )
     gitops.refuse_during_operation(repo, "nothing was committed or pushed")
-    # Every changed file, not the panel's capped list; never a key, token or Jupyter's state.
-    changed = [path for path, _status in layout.work_changes(git_changes(repo))]
-    chosen = changed if paths is None else paths
-    if paths is not None:
-        private = [p for p in paths if layout.private.covers(repo / p)]
-        if private:
-            raise InvalidInput(
-                f"{some(private)} {'holds' if len(private) == 1 else 'hold'} keys, tokens or "
-                "Jupyter's own state, which are never committed. Nothing was committed.",
-                paths=private[:100],
-            )
-        known = set(changed)
-        not_repo = [p for p in paths if p not in known and not os.path.lexists(repo / p)]
-        if not_repo:
-            outside = all(
-                not layout.outside_note and os.path.lexists(layout.outside_root / p)
-                for p in not_repo
-            )
-            what = "outside the repository" if outside else "not in the repository"
-            raise InvalidInput(
-                f"Only files of the repository can be committed; {some(not_repo)} "
-                f"{'is' if len(not_repo) == 1 else 'are'} {what}. Nothing was committed.",
-                paths=not_repo[:100],
-            )
+    # Every changed file, not the panel's capped list; file by file through the rule.
+    status = git_changes(repo)
+    not_checked.extend(status.unchecked)
+    work, held_back = layout.split_changes(status)
+    changed = [path for path, _status in work]
+    if paths is None:
+        candidates = changed
+    else:
+        candidates, held_back = _named_files(layout, repo, status, paths)
     # Where the push goes is settled before anything is committed.
     target = gitops.push_target(repo, launched_branch(launch))
     commit = None
+    skipped: list[SkippedFile] = []
     if message is not None and message.strip():
+        chosen, skipped = _committable(repo, candidates)
         commit = _commit(repo, launch, chosen, message.strip())
     committed = set(commit["files"]) if commit else set()
     left = [p for p in changed if p not in committed]
@@ -168,7 +135,8 @@ def save_to_github(
         "folder": None,
         "created_folder": False,
         "copied": [],
-        "skipped": [],
+        "skipped": skipped,
+        "held_back": held_back,
         "commit": commit,
         "push": None,
         "new_branch": None,
@@ -186,6 +154,18 @@ def save_to_github(
             said
             + "Nothing to push: every commit is already on "
             + (f"{pending['compared_with']}." + _left_text(left))
+        )
+        return answer
+    # What the push sends (every commit the remotes lack) is scanned too: this save's files
+    # were scanned before committing, so a credential here is in an earlier commit.
+    findings = scan_push(repo)
+    if findings:
+        refusal = credential_refusal(findings, said + "Nothing was pushed")
+        answer["held_back"] = held_back + [finding.entry() for finding in findings]
+        answer["message"] = (
+            refusal.message + " It is in a commit made before this save: take it out of that "
+            "commit (`git commit --amend` for the last one, `git rebase -i` for an older one) "
+            "before pushing."
         )
         return answer
     first = gitops.push(repo, target)
@@ -255,3 +235,70 @@ def _ssh_hint(site: SiteConfig) -> str:
         )
     return ""
 
+
+def _named_files(
+    layout: Layout, repo: Path, status: GitStatus, paths: list[str]
+) -> tuple[list[str], list[HeldBackFile]]:
+    """The changed files `paths` name (a folder: its changed files, one by one), each through
+    the rule; refused, with nothing done, when a named file may not leave or is not in the
+    repository. What the rule keeps inside a named folder is held back and said."""
+    every = [path for path, _status in status.changes]
+    chosen: list[str] = []
+    held: list[tuple[str, Refusal]] = []
+    refused: list[tuple[str, Refusal]] = []
+    not_repo: list[str] = []
+    real_repo = os.path.realpath(repo)
+    for path in paths:
+        source = repo / path
+        inside = is_inside(os.path.realpath(source.parent), real_repo)
+        under = [c for c in every if c == path or c.startswith(path.rstrip("/") + "/")]
+        if not inside or (not under and not os.path.lexists(source)):
+            not_repo.append(path)
+            continue
+        refusal = layout.rule.check(source, named=True)
+        if refusal is not None:
+            refused.append((path, refusal))
+            continue
+        for change in under or [path]:
+            found = layout.rule.check(repo / change, named=True)
+            if found is None:
+                chosen.append(change)
+            else:
+                held.append((change, found))
+    if refused:
+        raise _refusal(refused)
+    if not_repo:
+        outside = all(
+            not layout.outside_note and os.path.lexists(layout.outside_root / p) for p in not_repo
+        )
+        what = "outside the repository" if outside else "not in the repository"
+        raise InvalidInput(
+            f"Only files of the repository can be committed; {some(not_repo)} "
+            f"{'is' if len(not_repo) == 1 else 'are'} {what}. Nothing was committed.",
+            paths=not_repo[:100],
+        )
+    return list(dict.fromkeys(chosen)), held_back_entries(held)
+
+
+def _refusal(refused: list[tuple[str, Refusal]]) -> InvalidInput:
+    return InvalidInput(
+        f"{never_leaves(refused)} Nothing was committed.",
+        reason="held_back",
+        paths=[path for path, _ in refused][:100],
+        held_back=held_back_entries(refused),
+    )
+
+
+def _committable(repo: Path, paths: list[str]) -> tuple[list[str], list[SkippedFile]]:
+    """`paths` that git can commit file by file; names that are not UTF-8, and repositories
+    of their own (untracked ones and submodules), are skipped and said."""
+    chosen: list[str] = []
+    skipped: list[SkippedFile] = []
+    for path in paths:
+        if is_unreadable_name(path):
+            skipped.append(bad_name(path))
+        elif path.endswith("/") or ((repo / path).is_dir() and not (repo / path).is_symlink()):
+            skipped.append(nested_repository(path))
+        else:
+            chosen.append(path)
+    return chosen, skipped

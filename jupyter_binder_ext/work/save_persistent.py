@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_binder_ext.common.readable import gib
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
 from jupyter_binder_ext.persistence.instance_dirs import make_instance_dir
 from jupyter_binder_ext.persistence.volume import volume_user
 from jupyter_binder_ext.work.answers import CopiedFile, SaveAnswer, SkippedFile
-from jupyter_binder_ext.work.changes import on_volume
+from jupyter_binder_ext.work.private import held_back_text
 from jupyter_binder_ext.work.scan import locate
-from jupyter_binder_ext.work.selection import Item, chosen, everything
-
+from jupyter_binder_ext.work.selection import MAX_SAVE_FILES, Item, chosen, everything
+from jupyter_binder_ext.work.volume_copy import Copied, NotCopied, copy_file, open_folder
 
 
 @dataclass
@@ -42,11 +42,17 @@ class Made:
         return f"Created {self.folder}." + (f" {self.link_note}" if self.link_note else "")
 
 
+# Saves run side by side (two tabs, the save pool's threads): the first ones must agree on
+# one instance folder, not each make its own ("o-r-ab12cd34" and "o-r-ab12cd34-2").
+_FOLDER_LOCK = threading.Lock()
+
+
 def _make_folder_and_link(site: SiteConfig, launch: LaunchInfo, volume: Path) -> Made:
     from jupyter_binder_ext.persistence.instance_dirs import exclude_from_git, make_link
 
     user, _source = volume_user(launch)
-    choice, created = make_instance_dir(volume, launch, user)
+    with _FOLDER_LOCK:
+        choice, created = make_instance_dir(volume, launch, user)
     made = Made(choice.path, created)
     if not created:
         return made
@@ -79,20 +85,35 @@ def save_to_persistent(
     selection = everything(layout) if paths is None else chosen(layout, site.repo_path(), paths)
     made = _make_folder_and_link(site, launch, layout.volume)
     folder = made.folder
+    cap = site.max_save_bytes if site.max_save_bytes > 0 else None
     copied: list[CopiedFile] = []
     skipped: list[SkippedFile] = list(selection.skipped)
     tried = selection.items[:max_files]
     not_tried = len(selection.items) - len(tried)
-    for item in tried:
-        try:
-            outcome = _copy(item, folder, overwrite)
-        except OSError as err:
-            raise _failed_after(err, item, made, copied, skipped, len(selection.items)) from err
-        if isinstance(outcome, int):
-            copied.append({"path": item.path, "size": outcome})
-        else:
-            skipped.append(outcome)
-    message = _copy_message(made, copied, skipped)
+    try:
+        folder_fd = open_folder(folder)
+    except OSError as err:
+        raise _not_opened(err, made) from err
+    try:
+        used = 0  # bytes copied by this save, against the cap
+        for index, item in enumerate(tried):
+            room = None if cap is None else cap - used
+            try:
+                outcome = copy_file(
+                    item.source, folder_fd, folder, item.target, overwrite=overwrite, room=room
+                )
+            except OSError as err:
+                left = len(selection.items) - index - 1
+                raise _failed_after(err, item, made, copied, skipped, left) from err
+            if isinstance(outcome, Copied):
+                used += outcome.size
+                copied.append({"path": item.path, "size": outcome.size})
+            else:
+                skipped.append(_skipped(item, outcome, cap, room))
+    finally:
+        os.close(folder_fd)
+    message = _copy_message(made, copied, skipped, cap)
+    message += held_back_text(selection.held_back, [])
     if not_tried:
         message += (
             f" {not_tried} more file{'s' if not_tried != 1 else ''} not tried (at most "
@@ -104,12 +125,13 @@ def save_to_persistent(
         )
     return {
         "to": "persistent",
-        "ok": not not_tried and not selection.incomplete,
+        "ok": not not_tried and not selection.incomplete and not _failures(skipped),
         "message": message,
         "folder": str(folder),
         "created_folder": made.folder_created,
         "copied": copied,
         "skipped": skipped,
+        "held_back": selection.held_back,
         "commit": None,
         "push": None,
         "new_branch": None,
@@ -119,56 +141,61 @@ def save_to_persistent(
     }
 
 
-def _copy(item: Item, folder: Path, overwrite: bool) -> int | SkippedFile:
-    """Copy one file; its size, or why it was skipped."""
-    target = folder / item.target
-    if item.source.is_symlink():
-        return {
-            "path": item.path,
-            "reason": "not_a_file",
-            "message": "It is a link; the file it points to is not copied.",
-        }
-    if not item.source.is_file():
-        what = "a plain file" if item.source.exists() else "here any more"
-        return {"path": item.path, "reason": "missing", "message": f"It is not {what}."}
-    # A link or file on the way (a/b where a is a file) would send the copy elsewhere.
-    for parent in reversed(target.relative_to(folder).parents):
-        step = folder / parent
-        if step.is_symlink() or (step.exists() and not step.is_dir()):
-            return {
-                "path": item.path,
-                "reason": "blocked",
-                "message": f"{step} is in the way (a file or a link, not a folder).",
-            }
-    if os.path.lexists(target):
-        if target.is_symlink() or not target.is_file():
-            return {
-                "path": item.path,
-                "reason": "blocked",
-                "message": f"{target} is not a plain file; it was left as it is.",
-            }
-        if on_volume(item.source, target) == "same":
-            return {"path": item.path, "reason": "same", "message": "Already there, unchanged."}
-        if not overwrite:
-            return {
-                "path": item.path,
-                "reason": "differs",
-                "message": f"A different {target.name} is already there; it was kept. Save "
-                "with overwrite to replace it.",
-            }
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A name of its own for each copy: two saves at once (two tabs, threads of one server
-    # process) never write into the same temporary file.
-    handle, name = tempfile.mkstemp(prefix=".binder-save-", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        shutil.copy2(item.source, temporary)
-        temporary.replace(target)
-    finally:
-        if os.path.lexists(temporary):
-            temporary.unlink()
-    return target.stat().st_size
+def _failures(skipped: list[SkippedFile]) -> list[SkippedFile]:
+    """What was asked for and is not on the volume: all but "same" (already there) and
+    "not_a_file" (links and special files, never copied by design, and said so)."""
+    return [s for s in skipped if s["reason"] not in ("same", "not_a_file")]
+
+
+def _skipped(item: Item, outcome: NotCopied, cap: int | None, room: int | None) -> SkippedFile:
+    message = outcome.message
+    if outcome.reason == "too_large" and cap is not None and room is not None:
+        message = _too_large_message(outcome.size, cap, room)
+    return {"path": item.path, "reason": outcome.reason, "message": message}
+
+
+def _too_large_message(size: int, cap: int, room: int) -> str:
+    if size > cap:
+        return (
+            f"It holds {_amount(size)}, more than one save may copy ({_amount(cap)}); the "
+            "site's administrators can raise c.BinderExt.max_save_bytes."
+        )
+    return (
+        f"It holds {_amount(size)}; this save had {_amount(room)} left of the "
+        f"{_amount(cap)} a save may copy. Save again to copy it."
+    )
+
+
+def _amount(size: int) -> str:
+    if size >= 1024**3:
+        return gib(size)
+    if size >= 1024**2:
+        return f"{size / 1024**2:.1f} MiB"
+    return f"{size} byte{'s' if size != 1 else ''}"
+
+
+def _not_opened(err: OSError, made: Made) -> BinderError:
+    created = made.text()
+    return Conflict(
+        (created + " " if created else "")
+        + f"Could not open {made.folder} to copy into it ({_why(err)}); nothing was copied.",
+        reason="copy_failed",
+        folder=str(made.folder),
+        created_folder=made.folder_created,
+        created_link=made.link,
+    )
+
+
+def _why(err: OSError) -> str:
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the volume is full or over quota"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if err.errno == errno.EROFS:
+        return "the volume is read-only"
+    if err.errno in (errno.ELOOP, errno.ENOTDIR):
+        return "it is a link or a file, not a folder"
+    return err.strerror or str(err)
 
 
 def _failed_after(
@@ -177,22 +204,15 @@ def _failed_after(
     made: Made,
     copied: list[CopiedFile],
     skipped: list[SkippedFile],
-    total: int,
+    left: int,
 ) -> BinderError:
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        why = "the volume is full or over quota"
-    elif err.errno in (errno.EACCES, errno.EPERM):
-        why = "permission denied"
-    elif err.errno == errno.EROFS:
-        why = "the volume is read-only"
-    else:
-        why = err.strerror or str(err)
     done = f"{len(copied)} file{'s' if len(copied) != 1 else ''} copied before it"
-    left = total - len(copied) - len(skipped) - 1
+    if skipped:
+        done += f", {len(skipped)} skipped"
     created = made.text()
     return Conflict(
         (created + " " if created else "")
-        + f"Copying {item.path} to {made.folder} failed ({why}); {done}, the rest ({left}) "
+        + f"Copying {item.path} to {made.folder} failed ({_why(err)}); {done}, the rest ({left}) "
         "not tried.",
         reason="copy_failed",
         folder=str(made.folder),
@@ -201,11 +221,24 @@ def _failed_after(
         failed=item.path,
         copied=copied,
         skipped=skipped,
-        not_tried=max(left, 0),
+        not_tried=left,
     )
 
 
-def _copy_message(made: Made, copied: list[CopiedFile], skipped: list[SkippedFile]) -> str:
+# A few words for each reason, in the save's message (the answer's skipped says more).
+_WHY_SKIPPED: dict[str, str] = {
+    "missing": "gone",
+    "not_a_file": "a link or not a plain file",
+    "blocked": "something in the way",
+    "changed_during_copy": "it changed while it was copied",
+    "bad_name": "its name is not UTF-8",
+    "nested_repository": "a repository of its own",
+}
+
+
+def _copy_message(
+    made: Made, copied: list[CopiedFile], skipped: list[SkippedFile], cap: int | None
+) -> str:
     folder = made.folder
     parts = [made.text()]
     if copied:
@@ -214,7 +247,8 @@ def _copy_message(made: Made, copied: list[CopiedFile], skipped: list[SkippedFil
         parts.append("Nothing to copy: no changed files.")
     kept = [s for s in skipped if s["reason"] == "differs"]
     same = [s for s in skipped if s["reason"] == "same"]
-    other = [s for s in skipped if s["reason"] not in ("differs", "same")]
+    large = [s for s in skipped if s["reason"] == "too_large"]
+    other = [s for s in skipped if s["reason"] not in ("differs", "same", "too_large")]
     if same:
         parts.append(f"{len(same)} already there unchanged.")
     if kept:
@@ -222,7 +256,18 @@ def _copy_message(made: Made, copied: list[CopiedFile], skipped: list[SkippedFil
             f"{len(kept)} not copied because a different file is there "
             f"({', '.join(s['path'] for s in kept[:5])}); save with overwrite to replace."
         )
+    if large and cap is not None:
+        parts.append(_over_cap(large, cap))
     if other:
-        parts.append(f"{len(other)} skipped ({', '.join(s['path'] for s in other[:5])}).")
+        why = [_WHY_SKIPPED.get(s["reason"], s["reason"]) for s in other[:5]]
+        named = ", ".join(f"{s['path']}: {words}" for s, words in zip(other, why))
+        parts.append(f"{len(other)} skipped ({named}).")
     return " ".join(p for p in parts if p)
 
+
+def _over_cap(large: list[SkippedFile], cap: int) -> str:
+    return (
+        f"{len(large)} not copied ({', '.join(s['path'] for s in large[:5])}): a save copies at "
+        f"most {_amount(cap)}. Save again to copy more; for a file larger than that, the "
+        "site's administrators can raise c.BinderExt.max_save_bytes (0: no cap)."
+    )

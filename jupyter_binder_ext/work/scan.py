@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from jupyter_binder_ext.persistence.volume import volume_path, volume_user
 from jupyter_binder_ext.work.answers import (
     ChangedFile,
     FileStatus,
+    HeldBackFile,
     OutsideFiles,
     Unpushed,
     Volume,
@@ -36,8 +37,9 @@ from jupyter_binder_ext.work.changes import (
     git_changes,
     outside_files,
     unpushed_commits,
+    unreadable_folders,
 )
-from jupyter_binder_ext.work.private import PrivatePaths, private_paths
+from jupyter_binder_ext.work.private import LeaveRule, Refusal, held_back_entries, leave_rule
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,10 @@ class Layout:
     instance: Path | None  # this instance's folder on the volume (it may not exist yet)
     instance_exists: bool
     volume_message: str
-    outside_note: str = ""  # why the folder outside the repository is not scanned
-    # Keys, tokens and Jupyter's own state: never listed, never saved (work/private.py).
-    private: PrivatePaths = field(default_factory=PrivatePaths)
+    outside_note: str  # why the folder outside the repository is not scanned ("" if it is)
+    # What may leave: keys, credentials, histories, Jupyter's own state never do
+    # (work/private.py).
+    rule: LeaveRule
 
     def outside_scan(
         self,
@@ -65,15 +68,34 @@ class Layout:
             return OutsideScan([], False, self.outside_note)
         skip = (self.volume,) if self.volume else ()
         found = outside_files(self.outside_root, self.repo, skip, limit, visit_limit, time_budget)
-        files = [f for f in found.files if not self.private.covers(self.outside_root / f[0])]
+        files = [f for f in found.files if not self.rule.covers(self.outside_root / f[0])]
         return replace(found, files=files)
 
-    def work_changes(self, status: GitStatus) -> list[tuple[str, FileStatus]]:
-        """git's changes without the private files among them."""
+    def split_changes(
+        self, status: GitStatus, read_limit: int | None = None
+    ) -> tuple[list[tuple[str, FileStatus]], list[HeldBackFile]]:
+        """git's changes that are work, and those the rule holds back (work/private.py).
+
+        The first `read_limit` files (all when None) are read to find private keys by
+        content; past them only names and places decide (a listing that shows 1000 files
+        does not read 20,000).
+        """
         if self.repo is None:
-            return []
-        repo = self.repo
-        return [change for change in status.changes if not self.private.covers(repo / change[0])]
+            return [], []
+        work: list[tuple[str, FileStatus]] = []
+        held: list[tuple[str, Refusal]] = []
+        for index, (path, state) in enumerate(status.changes):
+            read = state != "deleted" and (read_limit is None or index < read_limit)
+            refusal = self.rule.check(self.repo / path, read=read)
+            if refusal is None:
+                work.append((path, state))
+            else:
+                held.append((path, refusal))
+        return work, held_back_entries(held)
+
+    def work_changes(self, status: GitStatus) -> list[tuple[str, FileStatus]]:
+        """git's changes without the files that may not leave."""
+        return self.split_changes(status)[0]
 
     def copy_of_repo_file(self, path: str) -> Path | None:
         if self.instance is None:
@@ -93,6 +115,12 @@ SAVE_VISIT_LIMIT = 1_000_000
 def launched_branch(launch: LaunchInfo) -> str | None:
     """The branch BinderHub launched (a push goes there), when launched from a Binder."""
     return (launch.ref or None) if launch.under_binder else None
+
+
+def _git_dir(repo: Path) -> Path | None:
+    """git's own folder of `repo` (`.git`, or where a `.git` file points), which never leaves."""
+    done = gitops.run_git(repo, "rev-parse", "--absolute-git-dir", check=False)
+    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
 
 def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
@@ -124,8 +152,8 @@ def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
             message = f"The persistent volume {volume} is not there: nothing can be saved on it."
     except BinderError as err:
         message = err.message
-    private = private_paths(site, home)
-    return Layout(repo, outside_root, prefix, volume, instance, exists, message, note, private)
+    rule = leave_rule(site, home, _git_dir(repo) if repo is not None else None)
+    return Layout(repo, outside_root, prefix, volume, instance, exists, message, note, rule)
 
 
 def _volume_facts(layout: Layout, saved: int) -> Volume:
@@ -150,21 +178,24 @@ def _volume_facts(layout: Layout, saved: int) -> Volume:
 def _git_facts(
     repo: Path, launch: LaunchInfo, pool: ThreadPoolExecutor
 ) -> tuple[GitStatus, Unpushed, list[str]]:
-    """git status and the unpushed count, side by side (each is mostly waiting for git)."""
-    warnings: list[str] = []
+    """git status and the unpushed count, side by side (each is mostly waiting for git),
+    and what git could not check: a failed or stopped git is a reason, never "no changes"."""
+    not_checked: list[str] = []
     status_job = pool.submit(git_changes, repo)
     unpushed_job = pool.submit(unpushed_commits, repo, launched_branch(launch))
     try:
         status = status_job.result()
     except gitops.GitFailed as err:
-        status = GitStatus(None, [])
-        warnings.append(f"git status gave no answer: {err.message}")
+        # The branch is still known without the index (a broken index breaks only status).
+        status = GitStatus(gitops.current_branch(repo), [])
+        not_checked.append(err.message)
+    not_checked.extend(status.unchecked)
     try:
         unpushed = unpushed_job.result()
     except gitops.GitFailed as err:
         unpushed = _no_unpushed()
-        warnings.append(f"The unpushed commits could not be counted: {err.message}")
-    return status, unpushed, warnings
+        not_checked.append(f"the unpushed commits could not be counted ({err.message})")
+    return status, unpushed, not_checked
 
 
 def _no_unpushed() -> Unpushed:
@@ -176,10 +207,13 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
     started = time.monotonic()
     layout = locate(site, launch, home)
     warnings: list[str] = []
+    # What could not be checked at all (git failed, a folder unreadable): never "nothing".
+    not_checked: list[str] = []
     changed: list[ChangedFile] = []
     # Changed files past the listed ones, on the volume or not (they count all the same).
     saved_unlisted = unsaved_unlisted = 0
     status = GitStatus(None, [])
+    held_back: list[HeldBackFile] = []
     unpushed = _no_unpushed()
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="binder-work") as pool:
         outside_job = pool.submit(layout.outside_scan)
@@ -188,9 +222,10 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
                 f"{site.repo_path()} is not in a git repository: git has no changes to list."
             )
         else:
-            status, unpushed, git_warnings = _git_facts(layout.repo, launch, pool)
-            status = replace(status, changes=layout.work_changes(status))
-            warnings.extend(git_warnings)
+            status, unpushed, git_not_checked = _git_facts(layout.repo, launch, pool)
+            work, held_back = layout.split_changes(status, read_limit=MAX_CHANGED)
+            status = replace(status, changes=work)
+            not_checked.extend(git_not_checked)
             for index, (path, state) in enumerate(status.changes[:MAX_CHECKED]):
                 copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
                 entry = changed_entry(path, state, layout.repo / path, copy)
@@ -214,7 +249,8 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
     every = changed + outside["files"]
     saved = sum(1 for entry in every if entry["on_volume"] == "same") + saved_unlisted
     unsaved = sum(1 for e in every if e["on_volume"] != "same") + unsaved_unlisted
-    incomplete = _incomplete(total, outside_scan)
+    not_checked += [unreadable_folders(outside_scan.unreadable)] if outside_scan.unreadable else []
+    incomplete = _incomplete(not_checked, total, outside_scan)
     return {
         "repository": str(layout.repo) if layout.repo else None,
         "branch": status.branch,
@@ -228,25 +264,34 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
         "at_risk": bool(unsaved) or unpushed["count"] > 0 or bool(incomplete),
         "unsaved_files": unsaved,
         "incomplete": incomplete,
+        "held_back": held_back,
         "scanned_in": round(time.monotonic() - started, 3),
         "warnings": warnings,
     }
 
 
-def _incomplete(total_changed: int, outside: OutsideScan) -> str:
-    """Why the scan could not look at every file ("" when it did)."""
+def _limits_reached(total_changed: int, outside_truncated: bool, outside_note: str) -> str:
+    """The scan's own limits it reached (the files past them were not looked at)."""
     reasons = []
     if total_changed > MAX_CHECKED:
         reasons.append(
             f"{total_changed} changed files, of which only the first {MAX_CHECKED} were "
             "compared with the volume"
         )
-    if outside.truncated:
+    if outside_truncated:
         reasons.append(
             "the walk of the folder outside the repository stopped early "
-            f"({outside.note.removeprefix('Partial: ').rstrip('.')})"
+            f"({outside_note.removeprefix('Partial: ').rstrip('.')})"
         )
     return "; ".join(reasons)
+
+
+def _incomplete(not_checked: list[str], total_changed: int, outside: OutsideScan) -> str:
+    """Why the scan could not look at every file ("" when it did): what could not be
+    checked at all first, then the limits the scan reached."""
+    limits = _limits_reached(total_changed, outside.truncated, outside.note)
+    # git's own sentences end with a period; these are clauses of one sentence.
+    return "; ".join([reason.rstrip(".") for reason in not_checked] + ([limits] if limits else []))
 
 
 def loss_summary(scan: dict[str, Any]) -> str:
@@ -262,6 +307,22 @@ def loss_summary(scan: dict[str, Any]) -> str:
     if outside:
         parts.append(f"{outside} file{'s' if outside != 1 else ''} outside the repository")
     incomplete = scan["incomplete"]
+    outside_facts = scan["outside"]
+    limits = _limits_reached(
+        scan["changed_total"], outside_facts["truncated"], outside_facts["note"]
+    )
+    # More than the limits: git failed or a folder could not be read, so the counts may
+    # miss anything at all. Said first, in plain words.
+    if incomplete != limits:
+        if not parts:
+            return (
+                f"Could not check all of your work: {incomplete}. Idle deletion may lose "
+                "work here that the scan could not see."
+            )
+        return (
+            f"Could not check all of your work: {incomplete}. Idle deletion would lose at "
+            "least " + ", ".join(parts) + ", and there may be more."
+        )
     if incomplete:
         if not parts:
             return (
@@ -279,9 +340,27 @@ def loss_summary(scan: dict[str, Any]) -> str:
     return "Idle deletion would lose " + ", ".join(parts) + "."
 
 
-def files_to_save(layout: Layout) -> tuple[list[tuple[str, FileStatus]], OutsideScan]:
-    """Every changed file of the repository and every file outside it, without the caps of
-    the panel's list: a save acts on all of them."""
-    changes = layout.work_changes(git_changes(layout.repo)) if layout.repo is not None else []
+@dataclass(frozen=True)
+class ToSave:
+    """Every file a save acts on, without the caps of the panel's list."""
+
+    changes: list[tuple[str, FileStatus]]  # the repository's changed files that may leave
+    held_back: list[HeldBackFile]  # those the rule keeps (work/private.py)
+    outside: OutsideScan  # the files outside the repository
+    not_checked: list[str]  # what could not be looked at ("" reasons, as GET work words them)
+
+
+def files_to_save(layout: Layout) -> ToSave:
+    changes: list[tuple[str, FileStatus]] = []
+    held_back: list[HeldBackFile] = []
+    not_checked: list[str] = []
+    if layout.repo is not None:
+        status = git_changes(layout.repo)
+        changes, held_back = layout.split_changes(status)
+        not_checked.extend(status.unchecked)
     outside = layout.outside_scan(limit=None, visit_limit=SAVE_VISIT_LIMIT, time_budget=None)
-    return changes, outside
+    if outside.unreadable:
+        not_checked.append(unreadable_folders(outside.unreadable))
+    if outside.truncated:
+        not_checked.append(outside.note)
+    return ToSave(changes, held_back, outside, not_checked)

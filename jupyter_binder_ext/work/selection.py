@@ -14,7 +14,8 @@ from typing import Any
 from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.errors import InvalidInput
-from jupyter_binder_ext.work.answers import SkippedFile
+from jupyter_binder_ext.work.answers import HeldBackFile, SkippedFile
+from jupyter_binder_ext.work.private import Refusal, held_back_entries, never_leaves
 from jupyter_binder_ext.work.scan import SAVE_VISIT_LIMIT, Layout, files_to_save
 
 MAX_PATHS = 5000
@@ -23,9 +24,6 @@ MAX_MESSAGE_LENGTH = 10_000
 # One save copies at most this many files; the rest are counted (``not_tried``) and the next
 # save goes on (what was copied is then "already there").
 MAX_SAVE_FILES = 20_000
-# git's own folder: never copied (its config may hold a token in a remote URL).
-GIT_FOLDER = ".git"
-
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,6 @@ class Item:
     path: str  # as the request or the answer of GET work names it
     source: Path
     target: str  # relative to the instance folder
-    in_repo: bool
 
 
 @dataclass
@@ -41,7 +38,8 @@ class Selection:
     """What a save to the volume acts on, and what it could not look at."""
 
     items: list[Item]
-    skipped: list[SkippedFile]  # links and special files met inside chosen folders
+    skipped: list[SkippedFile]  # links, special files, unreadable names, nested repositories
+    held_back: list[HeldBackFile]  # what the rule keeps (work/private.py), by file or folder
     incomplete: str = ""  # why the listing stopped early ("" when it did not)
 
 
@@ -95,15 +93,53 @@ def _target(layout: Layout, source: Path, base: Path) -> str:
 
 
 def everything(layout: Layout) -> Selection:
-    changes, outside = files_to_save(layout)
-    items = [
-        Item(path, layout.repo / path, _target(layout, layout.repo / path, layout.repo), True)
-        for path, status in changes
-        # Links and other non-files go through too, to be reported as skipped.
-        if layout.repo is not None and status != "deleted"
-    ]
-    items += [Item(p, layout.outside_root / p, p, False) for p, _size in outside.files]
-    return Selection(items, [], outside.note if outside.truncated else "")
+    """Every changed file of the repository and every file outside it that may leave."""
+    found = files_to_save(layout)
+    reasons = [reason.rstrip(".") for reason in found.not_checked]
+    selection = Selection([], [], found.held_back, "; ".join(reasons))
+    repo = layout.repo
+    for path, status in found.changes:
+        if repo is None or status == "deleted":
+            continue
+        if is_unreadable_name(path):
+            selection.skipped.append(bad_name(path))
+        elif path.endswith("/"):
+            selection.skipped.append(nested_repository(path))
+        else:
+            # Links and other non-files go through too, to be reported as skipped.
+            selection.items.append(Item(path, repo / path, _target(layout, repo / path, repo)))
+    for path, _size in found.outside.files:
+        if is_unreadable_name(path):
+            selection.skipped.append(bad_name(path))
+        else:
+            selection.items.append(Item(path, layout.outside_root / path, path))
+    return selection
+
+
+def is_unreadable_name(path: str) -> bool:
+    """A name that is not UTF-8: git's output shows it with U+FFFD, the file system's with
+    lone surrogates; neither can be named in an answer or a pathspec as it is."""
+    return "\ufffd" in path or any("\udc80" <= char <= "\udcff" for char in path)
+
+
+def bad_name(path: str) -> SkippedFile:
+    shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return {
+        "path": shown,
+        "reason": "bad_name",
+        "message": "Its name is not valid UTF-8 text, so it cannot be saved by name: rename it "
+        "(in a terminal, `mv`), then save again.",
+    }
+
+
+def nested_repository(path: str) -> SkippedFile:
+    folder = path.rstrip("/")
+    return {
+        "path": path,
+        "reason": "nested_repository",
+        "message": f"{folder} is a git repository of its own (or a submodule): commit and push "
+        f"inside it (`cd {folder}`), or copy it to persistent storage by name.",
+    }
 
 
 def _bases(layout: Layout, server_root: Path) -> list[Path]:
@@ -117,11 +153,13 @@ def _bases(layout: Layout, server_root: Path) -> list[Path]:
 
 
 def chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
-    selection = Selection([], [])
+    """The files `paths` name, folders walked file by file; refused (nothing done) when one
+    is not there, leads out of the project, or may not leave (the rule's words say why)."""
+    selection = Selection([], [], [])
     volume = os.path.realpath(layout.volume) if layout.volume else None
     unknown: list[str] = []
     refused: list[str] = []
-    private: list[str] = []  # keys, tokens, Jupyter's own state (work/private.py)
+    held: list[tuple[str, Refusal]] = []
     for path in paths:
         base = next((b for b in _bases(layout, server_root) if os.path.lexists(b / path)), None)
         if base is None:
@@ -130,36 +168,45 @@ def chosen(layout: Layout, server_root: Path, paths: list[str]) -> Selection:
         source = base / path
         real = os.path.realpath(source)
         # Never through a link out of the folder, nor from the volume onto itself, nor git's
-        # own folder (its config may hold a token).
-        if (
-            not is_inside(real, os.path.realpath(base))
-            or (volume and is_inside(real, volume))
-            or GIT_FOLDER in PurePosixPath(path).parts
-        ):
+        # own folder (checked on the resolved path by the rule: a link into .git is .git).
+        if not is_inside(real, os.path.realpath(base)) or (volume and is_inside(real, volume)):
             refused.append(path)
-        elif layout.private.covers(source):
-            private.append(path)
+            continue
+        refusal = layout.rule.check(source, named=True)
+        if refusal is not None and refusal.rule == "git":
+            refused.append(path)
+        elif refusal is not None:
+            held.append((path, refusal))
         elif source.is_dir() and not source.is_symlink():
             _walk(layout, base, source, volume, selection)
         else:
-            selection.items.append(Item(path, source, _target(layout, source, base), True))
-    if unknown or refused or private:
-        parts = []
-        if unknown:
-            parts.append("not a file or folder of the project: " + some(unknown))
-        if refused:
-            parts.append(
-                "a link out of the project's folder, git's own folder, or on the persistent "
-                "volume already: " + some(refused)
-            )
-        if private:
-            parts.append("keys, tokens or Jupyter's own files, never saved: " + some(private))
-        text = "; ".join(parts)
-        raise InvalidInput(
-            text[:1].upper() + text[1:] + ". Nothing was copied.",
-            paths=(unknown + refused + private)[:100],
-        )
+            selection.items.append(Item(path, source, _target(layout, source, base)))
+    if unknown or refused or held:
+        raise _refused(unknown, refused, held)
     return selection
+
+
+def _refused(
+    unknown: list[str], refused: list[str], held: list[tuple[str, Refusal]]
+) -> InvalidInput:
+    parts = []
+    if unknown:
+        parts.append("not a file or folder of the project: " + some(unknown))
+    if refused:
+        parts.append(
+            "a link out of the project's folder, git's own folder, or on the persistent "
+            "volume already: " + some(refused)
+        )
+    text = "; ".join(parts)
+    sentences = [text[:1].upper() + text[1:] + "."] if text else []
+    if held:
+        sentences.append(never_leaves(held))
+    return InvalidInput(
+        " ".join(sentences) + " Nothing was copied.",
+        reason="held_back" if held and not (unknown or refused) else "not_saveable",
+        paths=(unknown + refused + [path for path, _ in held])[:100],
+        held_back=held_back_entries(held),
+    )
 
 
 def some(paths: list[str]) -> str:
@@ -167,20 +214,24 @@ def some(paths: list[str]) -> str:
 
 
 def _walk(layout: Layout, base: Path, folder: Path, volume: str | None, into: Selection) -> None:
-    """Every file under `folder`, links not followed (they are reported as skipped)."""
+    """Every file under `folder` that may leave, links not followed (reported as skipped);
+    what the rule holds back is reported, an unreadable folder makes the walk incomplete."""
     stack = [str(folder)]
     visited = 0
+    held: list[tuple[str, Refusal]] = []
+    unreadable: list[str] = []
     while stack:
         current = stack.pop()
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError:
+        except OSError as err:
+            unreadable.append(f"{os.path.relpath(current, base)} ({err.strerror})")
             continue
         for entry in entries:
             visited += 1
             if visited > SAVE_VISIT_LIMIT:
                 into.incomplete = f"the walk of {folder} stopped after {SAVE_VISIT_LIMIT} entries"
-                return
+                break
             relative = os.path.relpath(entry.path, base)
             if entry.is_symlink():
                 into.skipped.append(
@@ -190,15 +241,21 @@ def _walk(layout: Layout, base: Path, folder: Path, volume: str | None, into: Se
                         "message": "It is a link; the file it points to is not copied.",
                     }
                 )
-            elif layout.private.covers(entry.path):
-                continue  # keys, tokens, Jupyter's own state: never saved, not even listed
+                continue
+            refusal = layout.rule.check(entry.path, named=True)
+            if refusal is not None:
+                held.append((relative + ("/" if entry.is_dir() else ""), refusal))
             elif entry.is_dir(follow_symlinks=False):
-                if entry.name != GIT_FOLDER and not (
-                    volume and is_inside(os.path.realpath(entry.path), volume)
-                ):
+                if not (volume and is_inside(os.path.realpath(entry.path), volume)):
                     stack.append(entry.path)
+            elif is_unreadable_name(relative):
+                into.skipped.append(bad_name(relative))
             else:
                 source = Path(entry.path)
                 # A FIFO or socket goes through too: the copy reports it as skipped.
-                into.items.append(Item(relative, source, _target(layout, source, base), True))
-
+                into.items.append(Item(relative, source, _target(layout, source, base)))
+    into.held_back.extend(held_back_entries(held))
+    if unreadable:
+        into.incomplete = "; ".join(
+            filter(None, [into.incomplete, "could not read " + some(unreadable)])
+        )

@@ -38,7 +38,10 @@ def describe_work(data: Mapping[str, Any]) -> str:
         if data.get("truncated"):
             lines.append("  ... (list cut short)")
     elif repo:
-        lines.append("Changed files: none")
+        # An incomplete scan found none; it does not know there are none.
+        lines.append(
+            "Changed files: none found" if data.get("incomplete") else "Changed files: none"
+        )
     unpushed = data.get("unpushed") or {}
     if unpushed.get("count"):
         lines.append(
@@ -60,6 +63,7 @@ def describe_work(data: Mapping[str, Any]) -> str:
     reminder = data.get("reminder") or {}
     for project in reminder.get("projects") or []:
         lines.append(f"! {project['display_name']} ({project['name']}): {project['mark']}")
+    lines.extend(_held_back_lines(data))
     for warning in data.get("warnings") or []:
         lines.append(f"WARNING: {warning}")
     if data.get("at_risk"):
@@ -70,12 +74,23 @@ def describe_work(data: Mapping[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _held_back_lines(data: Mapping[str, Any]) -> list[str]:
+    """What the rule held back (never saved), and credentials found, one line each."""
+    held = data.get("held_back") or []
+    if not held:
+        return []
+    lines = ["Never saved (not work, or holding a credential):"]
+    lines.extend(f"  held     {entry['path']}: {entry['message']}" for entry in held)
+    return lines
+
+
 def describe_save(data: Mapping[str, Any]) -> str:
     lines = [str(data.get("message", ""))]
     for entry in data.get("copied") or []:
         lines.append(f"  copied   {entry['path']}")
     for entry in data.get("skipped") or []:
         lines.append(f"  skipped  {entry['path']}: {entry['message']}")
+    lines.extend(_held_back_lines(data))
     for key in ("push", "new_branch"):
         push = data.get(key)
         if push and push.get("output"):

@@ -628,6 +628,23 @@ export interface ISibling {
   message: string;
 }
 
+/** A file that is not work and never leaves (work/private.py), or a credential found in a file about to be committed or pushed (work/secret_scan.py). */
+export interface IHeldBackFile {
+  path: string;
+  rule:
+    | 'git'
+    | 'ssh'
+    | 'credentials'
+    | 'private_key'
+    | 'history'
+    | 'jupyter_state'
+    | 'checkpoint'
+    | 'tool_state'
+    | 'secret';
+  line: number | null;
+  message: string;
+}
+
 export interface IWorkAnswer {
   repository: string | null;
   branch: string | null;
@@ -643,6 +660,7 @@ export interface IWorkAnswer {
   at_risk: boolean;
   unsaved_files: number;
   incomplete: string;
+  held_back: IHeldBackFile[];
   scanned_in: number;
   warnings: string[];
   message: string;
@@ -655,7 +673,16 @@ export interface ICopiedFile {
 
 export interface ISkippedFile {
   path: string;
-  reason: 'same' | 'differs' | 'missing' | 'not_a_file' | 'blocked';
+  reason:
+    | 'same'
+    | 'differs'
+    | 'missing'
+    | 'not_a_file'
+    | 'blocked'
+    | 'changed_during_copy'
+    | 'too_large'
+    | 'bad_name'
+    | 'nested_repository';
   message: string;
 }
 
@@ -668,6 +695,7 @@ export interface ISaveAnswer {
   created_folder: boolean;
   copied: ICopiedFile[];
   skipped: ISkippedFile[];
+  held_back: IHeldBackFile[];
   commit: ICommitFacts | null;
   push: IPushFacts | null;
   new_branch: IPushFacts | null;

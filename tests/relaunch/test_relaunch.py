@@ -418,8 +418,9 @@ async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
     signer = tmp_path / "gpg"
     signer.write_text("#!/bin/sh\nsleep 300\n")  # a signing program waiting for a passphrase
     signer.chmod(0o755)
-    origin.git("config", "commit.gpgSign", "true")
-    origin.git("config", "gpg.program", str(signer))
+    # The user's own signing set-up (their global config; the repository's would not run).
+    origin.git("config", "--global", "commit.gpgSign", "true")
+    origin.git("config", "--global", "gpg.program", str(signer))
     monkeypatch.setattr(gitops, "GIT_TIMEOUT", 2.0)
     head = origin.head()
 
@@ -431,7 +432,7 @@ async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
     assert "Nothing was committed or pushed" in caught.value.message
     assert not (origin.work / ".git" / "index.lock").exists()
     assert origin.head() == head and origin.remote_head() == head
-    origin.git("config", "commit.gpgSign", "false")
+    origin.git("config", "--global", "commit.gpgSign", "false")
     answer = await relaunch(make_state(origin.work), values={"meml": 8})
     assert answer["push"]["ok"] is True and answer["commit"]["created"] is True
 
@@ -453,3 +454,21 @@ async def test_earlier_unpushed_commits_that_go_with_the_push_are_said(origin: C
     assert answer["push"]["ok"] is True
     assert "(with 2 earlier unpushed commits)" in answer["message"]
     assert origin.remote_head() == origin.head()
+
+
+async def test_an_earlier_commit_with_a_token_stops_the_push_and_the_launch(
+    origin: Clone,
+) -> None:
+    before = origin.remote_head()
+    token = "glpat-" + "a1B2c3D4e5F6g7H8i9J0"  # built here: no token in this file's text
+    origin.commit_file("settings.py", f"# settings\n\nGITLAB = '{token}'\n")
+
+    answer = await relaunch(make_state(origin.work), values={"meml": 8})
+
+    assert answer["ok"] is False and answer["launch"] is None
+    assert answer["push"]["reason"] == "credential_found"
+    assert "settings.py holds what looks like a GitLab token on line 3" in answer["message"]
+    assert token not in json.dumps(answer)
+    assert origin.remote_head() == before
+    # The .resources commit is kept here, as after any refused push.
+    assert origin.git("show", "--format=", "--name-only", "HEAD").splitlines() == [".resources"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_binder_ext.config import SiteConfig
-from jupyter_binder_ext.work.private import private_paths
+from jupyter_binder_ext.work.private import leave_rule
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_keys_tokens_and_jupyters_state_are_private(home: Path) -> None:
         ssh_private_key_path=str(home / "keys" / "ssh.priv"),
         ssh_public_key_path=str(home / "keys" / "ssh.pub"),
     )
-    private = private_paths(site, home)
+    private = leave_rule(site, home)
     for path in (
         ".ssh/binder_id",
         ".ssh/config",
@@ -48,7 +48,7 @@ def test_a_link_into_a_private_folder_is_private_too(home: Path) -> None:
     (home / ".ssh").mkdir()
     (home / ".ssh" / "binder_id").write_text("key")
     (home / "innocent").symlink_to(home / ".ssh")
-    private = private_paths(SiteConfig(ssh_dir=str(home / ".ssh")), home)
+    private = leave_rule(SiteConfig(ssh_dir=str(home / ".ssh")), home)
     assert private.covers(home / "innocent" / "binder_id")
 
 
@@ -56,6 +56,6 @@ def test_a_key_mounted_in_the_home_folder_does_not_make_all_of_it_private(home: 
     site = SiteConfig(
         ssh_private_key_path=str(home / "id_site"), ssh_public_key_path=str(home / "id_site.pub")
     )
-    private = private_paths(site, home)
+    private = leave_rule(site, home)
     assert private.covers(home / "id_site")
     assert not private.covers(home / "results.csv")

@@ -64,6 +64,23 @@ def test_work_save_to_github_commits_and_pushes(project: Project, cli_env: dict[
     assert project.git("log", "-1", "--format=%s") == "Results"
 
 
+def test_work_save_says_what_it_held_back(project: Project, cli_env: dict[str, str]) -> None:
+    (project.repo / "results.csv").write_text("1,2\n")
+    (project.repo / ".git-credentials").write_text("https://a:b@github.com\n")
+    (project.repo / ".bash_history").write_text("export PW=x\n")
+
+    done = cli(cli_env, "work", "save", "--to", "github", "-m", "Results")
+
+    assert done.returncode == 0, done.stderr
+    assert "held     .git-credentials: a credentials file (tokens or passwords)" in done.stdout
+    assert "held     .bash_history: a command history" in done.stdout
+    assert project.git("show", "--format=", "--name-only", "HEAD").split() == ["results.csv"]
+
+    named = cli(cli_env, "work", "save", ".git-credentials", "--to", "persistent")
+    assert named.returncode == 1
+    assert "Never saved: .git-credentials is a credentials file" in named.stderr
+
+
 def test_a_copy_that_fails_says_the_folder_and_link_it_made(
     project: Project, cli_env: dict[str, str]
 ) -> None:

@@ -70,9 +70,10 @@ async def test_hostile_text_is_refused_before_anything_is_staged(
 
 
 async def test_a_failed_commit_puts_the_index_back(project: Project, tmp_path: Path) -> None:
-    # Commit signing switched on with a signer that fails: git adds, then refuses to commit.
-    project.git("config", "commit.gpgSign", "true")
-    project.git("config", "gpg.program", "false")
+    # The branch is locked (another git is updating it): the commit cannot move it. (A
+    # failing signer no longer serves: the repository's signing settings are not obeyed.)
+    branch = project.git("symbolic-ref", "--short", "HEAD").strip()
+    (project.repo / ".git" / "refs" / "heads" / f"{branch}.lock").write_text("")
     write(project.repo / "mine.txt", "staged by me\n")
     project.git("add", "mine.txt")
     write(project.repo / "results" / "a.csv", "1,2\n")
@@ -159,6 +160,19 @@ async def test_saves_at_the_same_time_do_not_trip_over_each_other(project: Proje
     assert leftovers == []
 
 
+async def test_first_saves_at_the_same_time_agree_on_one_instance_folder(
+    project: Project,
+) -> None:
+    state = project.state()
+    write(project.repo / "first.txt", "first\n")
+
+    answers = await asyncio.gather(*(state.save_work("persistent") for _ in range(6)))
+
+    assert {answer["folder"] for answer in answers} == {str(project.instance)}
+    assert sum(answer["created_folder"] for answer in answers) == 1
+    assert [p.name for p in project.user_volume.iterdir()] == [project.instance.name]
+
+
 async def test_a_copy_is_known_by_its_size_and_time_not_its_bytes(project: Project) -> None:
     source = write(project.repo / "results.csv", "1,2,3\n")
     state = project.state()
@@ -237,3 +251,20 @@ async def test_a_folder_chosen_in_the_file_browser_is_copied_with_its_paths(
         )
     assert not (project.instance / "proj" / ".git").exists()
     assert not (project.instance / "proj" / "out").exists()
+
+
+async def test_a_save_whose_walk_stopped_early_is_not_ok(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_binder_ext.work import scan
+
+    for index in range(30):
+        write(project.home / "data" / f"d{index:02}.txt", f"{index}\n")
+    monkeypatch.setattr(scan, "SAVE_VISIT_LIMIT", 10)
+
+    answer = await project.state().save_work("persistent")
+
+    assert answer["ok"] is False
+    assert "Not every file could be looked at (Partial: the scan stopped after" in (
+        answer["message"]
+    )

@@ -10,6 +10,12 @@ import * as path from 'path';
 
 const PANEL = '#binder-ext-panel';
 const FILE = `work-ui-test-${Date.now()}.csv`;
+// A private key under a name that does not say so: held back by its content. Its text is
+// built here, so no key stands in this repository.
+const KEY = `deploy-${Date.now()}.pem`;
+const KEY_TEXT =
+  '-----BEGIN OPENSSH ' +
+  'PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----\n';
 
 async function work(request: APIRequestContext): Promise<any> {
   const response = await request.get('/binder/api/work');
@@ -28,8 +34,13 @@ test.describe('Your work', () => {
       data: { type: 'file', format: 'text', content: '1,2\n' }
     });
     expect(written.ok()).toBe(true);
+    const key = await request.put(`/api/contents/${KEY}`, {
+      data: { type: 'file', format: 'text', content: KEY_TEXT }
+    });
+    expect(key.ok()).toBe(true);
     const before = await work(request);
     expect(before.changed.map((f: any) => f.path)).toContain(FILE);
+    expect(before.changed.map((f: any) => f.path)).not.toContain(KEY);
 
     await page.goto();
     await page.sidebar.openTab('binder-ext-panel');
@@ -41,6 +52,15 @@ test.describe('Your work', () => {
     const item = section.locator(`[data-list="changed"] [data-path="${FILE}"]`);
     await expect(item).toHaveAttribute('data-status', 'untracked');
     await expect(item).toHaveAttribute('data-on-volume', 'absent');
+    // What is never saved is said, with the server's reason.
+    const heldBack = section.locator('[data-list="held-back"]');
+    await heldBack.locator('summary').click();
+    const heldKey = heldBack.locator(`[data-path="${KEY}"]`);
+    await expect(heldKey).toBeVisible();
+    await expect(heldKey).toHaveAttribute('data-rule', 'private_key');
+    await expect(heldKey).toContainText(
+      before.held_back.find((f: any) => f.path === KEY).message
+    );
 
     await section.screenshot({
       path: path.join(
@@ -70,6 +90,8 @@ test.describe('Your work', () => {
     const after = await work(request);
     expect(after.changed.map((f: any) => f.path)).not.toContain(FILE);
     expect(after.unpushed.count).toBe(0);
+    expect(after.held_back.map((f: any) => f.path)).toContain(KEY);
+    await expect(outcome).toContainText(`Held back, never saved: ${KEY}`);
     await expect(section.locator('[data-figure="summary"]')).toHaveText(
       after.message
     );

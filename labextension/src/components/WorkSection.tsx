@@ -10,6 +10,7 @@ import * as React from 'react';
 
 import type {
   IChangedFile,
+  IHeldBackFile,
   IProjectAtRisk,
   ISaveAnswer,
   ISiblingWorkAnswer
@@ -56,6 +57,41 @@ function FileList(props: {
         </div>
       ))}
     </div>
+  );
+}
+
+/** What the server held back: never listed as work, copied or committed, and why. */
+function HeldBackList(props: {
+  files: IHeldBackFile[];
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { files, trans } = props;
+  if (files.length === 0) {
+    return null;
+  }
+  return (
+    <details className="jp-BinderExt-list" data-list="held-back">
+      <summary className="jp-BinderExt-listTitle">
+        {trans._n(
+          'Never saved: %1 file that is not work',
+          'Never saved: %1 files or folders that are not work',
+          files.length
+        )}
+      </summary>
+      {files.map(file => (
+        <div
+          key={`${file.path}:${file.line ?? ''}`}
+          className="jp-BinderExt-listItem"
+          data-path={file.path}
+          data-rule={file.rule}
+        >
+          <span className="jp-BinderExt-listName" title={file.path}>
+            {file.path}
+          </span>
+          <span className="jp-BinderExt-muted">{file.message}</span>
+        </div>
+      ))}
+    </details>
   );
 }
 
@@ -155,6 +191,7 @@ export function WorkSection(props: ISectionProps): JSX.Element {
               </div>
             )}
             <FileList files={work.outside.files} name="outside" trans={trans} />
+            <HeldBackList files={work.held_back} trans={trans} />
             <Notice text={work.volume.message} />
             {work.warnings.map(warning => (
               <Notice key={warning} text={warning} />
@@ -167,7 +204,7 @@ export function WorkSection(props: ISectionProps): JSX.Element {
                 disabled={
                   action.busy ||
                   !work.volume.available ||
-                  work.unsaved_files === 0
+                  (work.unsaved_files === 0 && !work.incomplete)
                 }
                 onClick={() =>
                   void model.saveWork({ to: 'persistent' }).catch(() => null)
@@ -197,7 +234,8 @@ export function WorkSection(props: ISectionProps): JSX.Element {
                   }
                   disabled={
                     action.busy ||
-                    (unpushed === 0 && !(hasChanges && message.trim()))
+                    (unpushed === 0 &&
+                      !((hasChanges || work.incomplete) && message.trim()))
                   }
                   onClick={() =>
                     void model
