@@ -42,13 +42,13 @@ from typing import Any
 
 from jupyter_binder_ext.common.git_safety import (
     RECEIVE_PACK,
-    RUNS_NOTHING,
     ConfigEntry,
     ConfigUnreadable,
     command_options,
     config_overrides,
     read_config,
     read_config_async,
+    runs_nothing,
 )
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
@@ -144,12 +144,17 @@ def _config_of(
     repo: Path | str, args: Sequence[str], git: str, env: Mapping[str, str]
 ) -> list[ConfigEntry]:
     """The config git will read for `args` ([] for a command that runs nothing anyway)."""
-    if subcommand(args) in RUNS_NOTHING:
+    if _runs_nothing(args):
         return []
     try:
         return read_config(repo, git, env)
     except ConfigUnreadable as err:
         raise _unreadable_config(err) from err
+
+
+def _runs_nothing(args: Sequence[str]) -> bool:
+    at = _subcommand_index(args)
+    return at < len(args) and runs_nothing(args[at], args[at + 1 :])
 
 
 def _unreadable_config(err: ConfigUnreadable) -> GitFailed:
@@ -364,7 +369,7 @@ def run_git(
     check: bool = True,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
-    input: str | None = None,  # noqa: A002 (subprocess's own name for it)
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``git -C repo args...``; raises :class:`GitFailed` (if `check`) with git's stderr.
 
@@ -432,11 +437,7 @@ async def start_git_async(
     """
     environment = git_env()
     try:
-        config = (
-            []
-            if subcommand(args) in RUNS_NOTHING
-            else await read_config_async(repo, git, environment)
-        )
+        config = [] if _runs_nothing(args) else await read_config_async(repo, git, environment)
     except ConfigUnreadable as err:
         raise _unreadable_config(err) from err
     return await asyncio.create_subprocess_exec(
@@ -469,13 +470,20 @@ def _out(repo: Path, *args: str) -> str | None:
 
 def repo_root(path: Path | str) -> Path | None:
     """The top folder of the git work tree holding `path`, or None outside any."""
+    folders = repo_folders(path)
+    return folders[0] if folders else None
+
+
+def repo_folders(path: Path | str) -> tuple[Path, Path] | None:
+    """(the work tree's top folder, git's own folder) of the repository holding `path`, in
+    one git call; None outside any."""
     folder = Path(path)
     while not folder.is_dir():
         if folder.parent == folder:
             return None
         folder = folder.parent
-    top = _out(folder, "rev-parse", "--show-toplevel")
-    return Path(top) if top else None
+    found = (_out(folder, "rev-parse", "--show-toplevel", "--absolute-git-dir") or "").split("\n")
+    return (Path(found[0]), Path(found[1])) if len(found) == 2 and all(found) else None
 
 
 def current_branch(repo: Path) -> str | None:

@@ -95,6 +95,24 @@ RECEIVE_PACK = "git-receive-pack"
 # not listed first. Not `log`, `rev-list` or `for-each-ref` (their formats check
 # signatures), nor `ls-files` or `hash-object` (they may run clean filters).
 RUNS_NOTHING = frozenset({"rev-parse", "symbolic-ref", "show-ref", "config", "var"})
+# Commands that run nothing with some arguments only: `remote` listing or naming a URL (not
+# `remote show`, which asks the remote), `rev-list` without a format (a format may check a
+# signature, which runs gpg).
+_REMOTE_READS = frozenset({"-v", "--verbose", "get-url"})
+_FORMATS = ("--format", "--pretty", "--show-signature")
+
+
+def runs_nothing(command: str, rest: Sequence[str]) -> bool:
+    """Whether git `command` with the arguments `rest` can run no program, whatever the
+    config says: its config need not be listed first (a `git status` each poll costs one
+    listing, not four)."""
+    if command in RUNS_NOTHING:
+        return True
+    if command == "remote":
+        return not rest or rest[0] in _REMOTE_READS
+    if command == "rev-list":
+        return not any(arg.startswith(_FORMATS) for arg in rest)
+    return False
 UPLOAD_PACK = "git-upload-pack"
 
 

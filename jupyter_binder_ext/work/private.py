@@ -21,7 +21,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.work.answers import HeldBackFile, HeldBackRule, SkippedFile
@@ -170,7 +170,12 @@ class LeaveRule:
     places: tuple[tuple[str, Rule], ...] = ()
 
     def check(
-        self, path: str | os.PathLike[str], *, named: bool = False, read: bool = True
+        self,
+        path: str | os.PathLike[str],
+        *,
+        named: bool = False,
+        read: bool = True,
+        folders: dict[str, str] | None = None,
     ) -> Refusal | None:
         """Why the file at `path` (absolute) may not leave, or None when it may.
 
@@ -178,17 +183,17 @@ class LeaveRule:
         tools' state go; no other rule bends. `read`: the content of a small regular file
         is read too (a private key is one whatever its name): call it off the event loop.
         A listing too long to read every file passes False past what it shows; every save
-        reads.
+        reads. `folders`: resolved folders kept for one listing (many files share a folder).
         """
-        # The resolved path: what a copy or `git add` would read (a link into .git is .git).
-        real = os.path.realpath(path)
-        refusal = self._by_place(real, named) or _by_name(PurePosixPath(real).name)
+        real = _resolve(os.fspath(path), folders)
+        # Plain strings, not Path objects: a listing checks thousands of files.
+        refusal = self._by_place(real, named) or _by_name(os.path.basename(real))  # noqa: PTH119
         if refusal is None and read and _holds_private_key(real):
             refusal = "private_key"
         return None if refusal is None else Refusal(refusal, RULE_TEXT[refusal])
 
     def _by_place(self, real: str, named: bool) -> Rule | None:
-        parts = PurePosixPath(real).parts
+        parts = real.split(os.sep)  # noqa: PTH206 (a str, see check)
         if GIT_FOLDER in parts[:-1]:
             return "git"
         if CHECKPOINT_FOLDER in parts:
@@ -199,6 +204,8 @@ class LeaveRule:
         if not real.startswith(self.home + os.sep):
             return None
         relative = real[len(self.home) + 1 :]
+        if not relative.startswith("."):
+            return None  # every place below is a hidden folder at the home's top
         for place in _CREDENTIAL_PLACES:
             if relative == place or relative.startswith(place + "/"):
                 return "credentials"
@@ -215,6 +222,20 @@ class LeaveRule:
     def covers(self, path: str | os.PathLike[str]) -> bool:
         """Whether the file at `path` may not leave when nobody names it."""
         return self.check(path) is not None
+
+
+def _resolve(path: str, folders: dict[str, str] | None) -> str:
+    """The resolved path: what a copy or `git add` would read (a link into .git is .git).
+    The folder's resolution is kept in `folders` for the files beside it; a file that is a
+    link is resolved whole."""
+    if folders is None:
+        return os.path.realpath(path)
+    parent, name = os.path.split(path)
+    real_parent = folders.get(parent)
+    if real_parent is None:
+        real_parent = folders[parent] = os.path.realpath(parent)
+    joined = os.path.join(real_parent, name)  # noqa: PTH118 (str paths, see LeaveRule.check)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined  # noqa: PTH114
 
 
 def _by_name(name: str) -> Rule | None:

@@ -84,9 +84,11 @@ class Layout:
             return [], []
         work: list[tuple[str, FileStatus]] = []
         held: list[tuple[str, Refusal]] = []
+        root = str(self.repo)
+        folders: dict[str, str] = {}  # resolved once for all the files in each
         for index, (path, state) in enumerate(status.changes):
             read = state != "deleted" and (read_limit is None or index < read_limit)
-            refusal = self.rule.check(self.repo / path, read=read)
+            refusal = self.rule.check(f"{root}/{path}", read=read, folders=folders)
             if refusal is None:
                 work.append((path, state))
             else:
@@ -117,14 +119,9 @@ def launched_branch(launch: LaunchInfo) -> str | None:
     return (launch.ref or None) if launch.under_binder else None
 
 
-def _git_dir(repo: Path) -> Path | None:
-    """git's own folder of `repo` (`.git`, or where a `.git` file points), which never leaves."""
-    done = gitops.run_git(repo, "rev-parse", "--absolute-git-dir", check=False)
-    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
-
-
 def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
-    repo = gitops.repo_root(site.repo_path())
+    folders = gitops.repo_folders(site.repo_path())
+    repo, git_dir = folders if folders else (None, None)
     # Outside a repository nothing of the server's folder is in git: all of it is scanned.
     outside_root = home if repo is not None else site.repo_path()
     prefix = ""
@@ -152,7 +149,7 @@ def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
             message = f"The persistent volume {volume} is not there: nothing can be saved on it."
     except BinderError as err:
         message = err.message
-    rule = leave_rule(site, home, _git_dir(repo) if repo is not None else None)
+    rule = leave_rule(site, home, git_dir)
     return Layout(repo, outside_root, prefix, volume, instance, exists, message, note, rule)
 
 
