@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -89,56 +88,13 @@ def make_volume(volume: Path, files: int, folders: int) -> None:
             os.close(fd)
 
 
-class Server:
+class Server(common.BenchServer):
     def __init__(self, workdir: Path, volume: Path) -> None:
-        self.port, self.token = common.free_port(), secrets.token_hex(8)
         root = workdir / "root"
         root.mkdir()
         subprocess.run(["git", "init", "-q", str(root)], check=True)
-        config = workdir / "config.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "ServerApp": {
-                        "jpserver_extensions": {
-                            "jupyter_binder_ext": True,
-                            "bench_persistence": True,
-                        }
-                    },
-                    "BinderExt": {
-                        "persistent_volume_template": str(volume),
-                        "repo_dir": str(root),
-                    },
-                }
-            )
-        )
-        env = common.plain_env()
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(Path(__file__).parent), *filter(None, [env.get("PYTHONPATH")])]
-        )
-        self.proc = subprocess.Popen(
-            [
-                str(common.VENV_BIN / "jupyter"),
-                "server",
-                "--allow-root",
-                "--no-browser",
-                f"--port={self.port}",
-                "--ip=127.0.0.1",
-                f"--IdentityProvider.token={self.token}",
-                f"--config={config}",
-                f"--ServerApp.root_dir={root}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        binder = {"persistent_volume_template": str(volume), "repo_dir": str(root)}
+        super().__init__(workdir, "bench_persistence", binder, root)
 
 
 async def fetch(client: Any, server: Server, path: str, timeout: float = 120) -> float:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -95,48 +94,11 @@ def write_real_file(path: Path, size: int) -> None:
             left -= handle.write(block[: min(MIB, left)])
 
 
-class Server:
+class Server(common.BenchServer):
     def __init__(self, workdir: Path, volume: Path, repo: Path) -> None:
-        self.port, self.token = common.free_port(), secrets.token_hex(8)
-        config = workdir / "config.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "ServerApp": {
-                        "jpserver_extensions": {"jupyter_binder_ext": True, "bench_save_load": True}
-                    },
-                    "BinderExt": {"persistent_volume_template": str(volume), "repo_dir": str(repo)},
-                }
-            )
-        )
-        env = common.plain_env()
-        env.update(LAUNCH_ENV, HOME=str(repo.parent))
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(Path(__file__).parent), *filter(None, [env.get("PYTHONPATH")])]
-        )
-        self.proc = subprocess.Popen(
-            [
-                str(common.VENV_BIN / "jupyter"),
-                "server",
-                "--allow-root",
-                "--no-browser",
-                f"--port={self.port}",
-                "--ip=127.0.0.1",
-                f"--IdentityProvider.token={self.token}",
-                f"--config={config}",
-                f"--ServerApp.root_dir={repo.parent}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        binder = {"persistent_volume_template": str(volume), "repo_dir": str(repo)}
+        env = {**LAUNCH_ENV, "HOME": str(repo.parent)}
+        super().__init__(workdir, "bench_save_load", binder, repo.parent, env)
 
 
 # -- the load --------------------------------------------------------------------------------

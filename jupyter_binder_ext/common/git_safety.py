@@ -113,6 +113,8 @@ def runs_nothing(command: str, rest: Sequence[str]) -> bool:
     if command == "rev-list":
         return not any(arg.startswith(_FORMATS) for arg in rest)
     return False
+
+
 UPLOAD_PACK = "git-upload-pack"
 
 
@@ -169,10 +171,10 @@ def _listing_env(env: Mapping[str, str]) -> dict[str, str]:
 
 def read_config(repo: Path | str, git: str, env: Mapping[str, str]) -> list[ConfigEntry]:
     """Every config entry git would read in `repo`, with its scope, includes followed."""
-    command = [git, "-C", str(repo)]
-    try:
-        done = subprocess.run(
-            [*command, *LISTING],
+
+    def listing(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [git, "-C", str(repo), *args],
             capture_output=True,
             text=True,
             errors="replace",
@@ -181,17 +183,11 @@ def read_config(repo: Path | str, git: str, env: Mapping[str, str]) -> list[Conf
             timeout=LISTING_TIMEOUT,
             env=_listing_env(env),
         )
+
+    try:
+        done = listing(*LISTING)
         if done.returncode != 0 and "show-scope" in done.stderr:
-            done = subprocess.run(
-                [*command, *OLD_GIT_LISTING],
-                capture_output=True,
-                text=True,
-                errors="replace",
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                timeout=LISTING_TIMEOUT,
-                env=_listing_env(env),
-            )
+            done = listing(*OLD_GIT_LISTING)
             return parse_listing(done.stdout, "local") if done.returncode == 0 else []
     except subprocess.TimeoutExpired as err:
         raise ConfigUnreadable(f"git config --list took over {LISTING_TIMEOUT:g} s") from err
