@@ -16,6 +16,8 @@ repository's config that would make git run a program:
 * signing and signature checks (``commit.gpgSign``, ``tag.gpgSign``, ``push.gpgSign``,
   ``log.showSignature``...) as the user's own config sets them, else off, and
   ``gpg.program`` / ``gpg.<format>.program`` back to the user's own or git's default;
+* ``core.excludesFile`` and ``core.ignoreStat``, which would hide work from git status:
+  the user's own value, else none;
 * ``core.sshCommand`` and ``ssh.variant``: the extension's own ssh command
   (:func:`own_ssh_command`, the one ``ssh/git_setup.py`` writes), never the repository's;
 * credential helpers: the list is emptied and the user's own helpers added back, in order;
@@ -70,6 +72,10 @@ _SINGLE_KEYS: dict[tuple[str, str], str] = {
     ("fetch", "recursesubmodules"): "false",
     ("submodule", "recurse"): "false",
     ("status", "submodulesummary"): "false",
+    # Not programs, but they would hide the user's work from git status (and so from what
+    # idle deletion would lose): an excludes file of "*", stat information ignored.
+    ("core", "excludesfile"): "",
+    ("core", "ignorestat"): "false",
 }
 # Keys (section, name) under a subsection (a driver, a signing format...).
 _DRIVER_KEYS: dict[tuple[str, str], str] = {

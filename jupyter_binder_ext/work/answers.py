@@ -32,12 +32,21 @@ class ChangedFile(TypedDict):
     on_volume: OnVolume
 
 
+class BranchAhead(TypedDict):
+    branch: str
+    count: int  # its commits that no remote branch has
+
+
 class Unpushed(TypedDict):
     count: int
     branch: str | None
     remote: str | None
     compared_with: str  # the ref the commits are missing from, or "every remote branch"
     url: str  # the push URL, credentials hidden
+    # What else lives only in this copy: other local branches' commits no remote has (at
+    # most 20 branches), and stashed changes (`git stash`). Idle deletion loses them too.
+    other_branches: list[BranchAhead]
+    stashes: int
 
 
 class OutsideFiles(TypedDict):

@@ -19,7 +19,7 @@ from pathlib import Path
 from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.common.redact import redact
-from jupyter_binder_ext.work.answers import ChangedFile, FileStatus, OnVolume, Unpushed
+from jupyter_binder_ext.work.answers import BranchAhead, ChangedFile, FileStatus, OnVolume, Unpushed
 
 MAX_CHANGED = 1000
 OUTSIDE_LIMIT = 200
@@ -184,6 +184,8 @@ def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
         "remote": target.remote if target else None,
         "compared_with": "every remote branch",
         "url": target.url if target else "",
+        "other_branches": _other_branches(root, branch),
+        "stashes": _stashes(root),
     }
     if gitops.head_sha(root) is None:
         return answer
@@ -193,6 +195,33 @@ def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
     else:
         answer["count"] = _count(root, "HEAD", "--not", "--remotes")
     return answer
+
+
+# Other local branches looked at, at most (each is one `git rev-list --count`).
+MAX_OTHER_BRANCHES = 20
+
+
+def _other_branches(root: Path, current: str | None) -> list[BranchAhead]:
+    """Local branches other than `current` with commits no remote branch has."""
+    listed = gitops.run_git(
+        root, "for-each-ref", "--format=%(refname)", "refs/heads/", check=False
+    ).stdout
+    names = [ref.removeprefix("refs/heads/") for ref in listed.split()]
+    ahead: list[BranchAhead] = []
+    for name in [n for n in names if n != current][:MAX_OTHER_BRANCHES]:
+        count = _count(root, f"refs/heads/{name}", "--not", "--remotes")
+        if count:
+            ahead.append({"branch": name, "count": count})
+    return ahead
+
+
+def _stashes(root: Path) -> int:
+    """Stashed changes (`git stash list`), which no push sends."""
+    if gitops.run_git(
+        root, "show-ref", "--verify", "--quiet", "refs/stash", check=False
+    ).returncode:
+        return 0
+    return _count(root, "--walk-reflogs", "refs/stash")
 
 
 # -- files outside the repository ------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.errors import Conflict
 from jupyter_binder_ext.work.answers import HeldBackFile
-from jupyter_binder_ext.work.secret_scan import Finding, scan_blobs, staged_blobs
+from jupyter_binder_ext.work.secret_scan import Finding, scan_blobs, scan_message, staged_blobs
 
 
 class CredentialFound(Conflict):
@@ -36,6 +36,7 @@ class Committed:
     files: tuple[str, ...]
     author: str
     note: str  # e.g. the index could not be updated after the commit
+    scanned: frozenset[str]  # the blobs scanned before committing (a push need not again)
 
 
 def credential_refusal(findings: list[Finding], done: str) -> CredentialFound:
@@ -46,8 +47,12 @@ def credential_refusal(findings: list[Finding], done: str) -> CredentialFound:
     entries: list[HeldBackFile] = [finding.entry() for finding in findings]
     return CredentialFound(
         f"{done}: {first.path} holds what looks like {first.what} on line {first.line}{more}. "
-        "Take it out of the file (read it from an environment variable, or from a file that "
-        "is never saved such as .env), then save again; or leave the file out.",
+        + (
+            "Write the message without it."
+            if first.path == "the commit message"
+            else "Take it out of the file (read it from an environment variable, or from a "
+            "file that is never saved such as .env), then save again; or leave the file out."
+        ),
         reason="credential_found",
         held_back=entries,
     )
@@ -98,7 +103,8 @@ def _commit_in(
         staged = [name for name in listed.split("\0") if name]
         if not staged:
             return None
-        findings = scan_blobs(repo, staged_blobs(repo, own_index, staged))
+        blobs = staged_blobs(repo, own_index, staged)
+        findings = scan_message(message) + scan_blobs(repo, blobs)
         if findings:
             raise credential_refusal(findings, "Nothing was committed or pushed")
         tree = gitops.run_git(repo, "write-tree", env=own_index).stdout.strip()
@@ -140,7 +146,7 @@ def _commit_in(
             "status may still list the committed files: `git reset -- <file>` clears one."
         )
     author = gitops.run_git(repo, "log", "-1", "--format=%an <%ae>", sha).stdout.strip()
-    return Committed(sha, tuple(staged), author, note)
+    return Committed(sha, tuple(staged), author, note, frozenset(name for name, _ in blobs))
 
 
 def _reason(err: gitops.GitFailed) -> str:

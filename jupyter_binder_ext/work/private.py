@@ -17,10 +17,12 @@ a file in it (and that file passes the other rules).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_binder_ext.config import SiteConfig
@@ -61,6 +63,12 @@ _CREDENTIAL_NAMES = frozenset(
         ".s3cfg",
         "credentials.db",  # gcloud's
         "access_tokens.db",
+        "netrc",
+        ".envrc",  # direnv's environment
+        ".Renviron",  # R's environment, where tokens are kept
+        ".cdsapirc",  # the Copernicus data store's key
+        ".databrickscfg",
+        ".boto3",
     }
 )
 # `.env` and `.env.local`, `.env.production`...; a template for others to fill in is work.
@@ -108,8 +116,12 @@ _CREDENTIAL_PLACES = (
     ".password-store",
     ".local/share/keyrings",
     ".huggingface/token",
+    ".kaggle",
+    ".config/kaggle",
+    ".streamlit/secrets.toml",
+    ".config/rclone",
+    ".terraform.d/credentials.tfrc.json",
     ".cache/huggingface/token",
-    ".config/rclone/rclone.conf",
 )
 # Home-relative places of Jupyter's and IPython's own state.
 _JUPYTER_PLACES = (".jupyter", ".ipython", ".local/share/jupyter")
@@ -148,8 +160,9 @@ _TOOL_STATE = frozenset(
 PRIVATE_KEY_CONTENT = re.compile(
     rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d+:"
 )
-# Keys are small: larger files are left to the commit's credential scan.
-_SNIFF_LIMIT = 256 * 1024
+# A key file starts with its header; the start of a larger file is read (a key pasted at
+# the top of a log), the rest is left to the commit's credential scan.
+_SNIFF_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -166,8 +179,12 @@ class LeaveRule:
 
     home: str  # the home folder's real path
     # (real path, rule) of folders and files that never leave: the site's SSH folder and key
-    # pair, Jupyter's folders, the repository's git folder.
+    # pair, Jupyter's folders, the repository's git folder, and where a link at one of the
+    # home's credential places points (`.kube -> dotfiles/kube` makes dotfiles/kube one).
     places: tuple[tuple[str, Rule], ...] = ()
+    # (device, inode) of the credential files at the home's top: another hard link to one
+    # under an innocent name is that file.
+    hard_linked: Mapping[tuple[int, int], Rule] = field(default_factory=dict)
 
     def check(
         self,
@@ -188,16 +205,23 @@ class LeaveRule:
         real = _resolve(os.fspath(path), folders)
         # Plain strings, not Path objects: a listing checks thousands of files.
         refusal = self._by_place(real, named) or _by_name(os.path.basename(real))  # noqa: PTH119
-        if refusal is None and read and _holds_private_key(real):
-            refusal = "private_key"
+        if refusal is None and read:
+            holds_key, linked = _sniff(real)
+            if holds_key:
+                refusal = "private_key"
+            elif linked is not None:
+                refusal = self.hard_linked.get(linked)
         return None if refusal is None else Refusal(refusal, RULE_TEXT[refusal])
 
     def _by_place(self, real: str, named: bool) -> Rule | None:
         parts = real.split(os.sep)  # noqa: PTH206 (a str, see check)
-        if GIT_FOLDER in parts[:-1]:
+        # In any case: git itself refuses a ".GIT" path (a case-insensitive disk's .git).
+        if any(part.lower() == GIT_FOLDER for part in parts[:-1]):
             return "git"
         if CHECKPOINT_FOLDER in parts:
             return "checkpoint"
+        if parts[-2:] == [".streamlit", "secrets.toml"]:  # a Streamlit app's own secrets
+            return "credentials"
         for place, rule in self.places:
             if real == place or real.startswith(place + os.sep):
                 return rule
@@ -239,7 +263,7 @@ def _resolve(path: str, folders: dict[str, str] | None) -> str:
 
 
 def _by_name(name: str) -> Rule | None:
-    if name == GIT_FOLDER:
+    if name.lower() == GIT_FOLDER:
         return "git"
     if name in _CREDENTIAL_NAMES:
         return "credentials"
@@ -255,22 +279,45 @@ def _by_name(name: str) -> Rule | None:
     return None
 
 
-def _holds_private_key(real: str) -> bool:
-    """Whether a small regular file holds a private key (read without following links or
-    blocking on a FIFO)."""
+def _sniff(real: str) -> tuple[bool, tuple[int, int] | None]:
+    """Whether a regular file's start holds a private key, and its (device, inode) when it
+    has other hard links (read without following links or blocking on a FIFO)."""
     try:
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        return False
+        return False, None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _SNIFF_LIMIT:
-            return False
-        return PRIVATE_KEY_CONTENT.search(os.read(fd, _SNIFF_LIMIT)) is not None
+        if not stat.S_ISREG(info.st_mode):
+            return False, None
+        linked = (info.st_dev, info.st_ino) if info.st_nlink > 1 else None
+        return PRIVATE_KEY_CONTENT.search(os.read(fd, _SNIFF_LIMIT)) is not None, linked
     except OSError:
-        return False
+        return False, None
     finally:
         os.close(fd)
+
+
+def _identities(places: list[tuple[str, Rule]]) -> dict[tuple[int, int], Rule]:
+    """(device, inode) of every file at these places (a folder: the files in it): a hard
+    link to one under another name is that file."""
+    found: dict[tuple[int, int], Rule] = {}
+    for place, rule in places:
+        try:
+            entries = [e for e in os.scandir(place) if e.is_file(follow_symlinks=False)]
+        except NotADirectoryError:
+            entries = []
+            with contextlib.suppress(OSError):
+                info = os.lstat(place)
+                if stat.S_ISREG(info.st_mode):
+                    found[(info.st_dev, info.st_ino)] = rule
+        except OSError:
+            continue
+        for entry in entries[:1000]:
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                found[(info.st_dev, info.st_ino)] = rule
+    return found
 
 
 def leave_rule(site: SiteConfig, home: Path, git_dir: Path | None = None) -> LeaveRule:
@@ -288,10 +335,29 @@ def leave_rule(site: SiteConfig, home: Path, git_dir: Path | None = None) -> Lea
     ]
     if git_dir is not None:
         places.append((git_dir, "git"))
+    real_home = os.path.realpath(home)
+    home_places = [(f"{real_home}/{relative}", rule) for relative, rule in _HOME_PLACES]
+    # A credential place that is a link (or lies under one): where it points never leaves.
+    places += [(place, rule) for place, rule in home_places if os.path.realpath(place) != place]
     resolved = {
         (os.path.realpath(place), rule) for place, rule in places if Path(place).is_absolute()
     }
-    return LeaveRule(os.path.realpath(home), tuple(sorted(resolved)))
+    credential_files: list[tuple[str, Rule]] = [
+        (place, rule) for place, rule in home_places if rule != "jupyter_state"
+    ]
+    credential_files += [(os.fspath(place), rule) for place, rule in places[:3]]  # SSH
+    return LeaveRule(real_home, tuple(sorted(resolved)), _identities(credential_files))
+
+
+# The home's own credential, SSH and Jupyter places, and its credential files by name.
+_HOME_PLACES: tuple[tuple[str, Rule], ...] = (
+    *((place, "credentials") for place in _CREDENTIAL_PLACES),
+    *((place, "jupyter_state") for place in _JUPYTER_PLACES),
+    (".ssh", "ssh"),
+    (".env", "credentials"),
+    *((name, "credentials") for name in sorted(_CREDENTIAL_NAMES)),
+    *((name, "history") for name in sorted(_HISTORY_NAMES)),
+)
 
 
 # Held-back files listed one by one in an answer, at most; tools' state goes by folder.

@@ -50,13 +50,13 @@ def _identity_env(repo: Path, launch: LaunchInfo) -> tuple[dict[str, str], str]:
 
 def _commit(
     repo: Path, launch: LaunchInfo, paths: Sequence[str], message: str
-) -> CommitFacts | None:
+) -> tuple[CommitFacts | None, frozenset[str]]:
     """Commit exactly `paths` (new, changed or deleted) after scanning them for credentials
-    (work/commit.py); other staged changes stay staged."""
+    (work/commit.py); other staged changes stay staged. With the blobs it scanned."""
     env, identity_note = _identity_env(repo, launch)
     made = commit_exactly(repo, paths, message, env)
     if made is None:
-        return None
+        return None, frozenset()
     return {
         "sha": made.sha,
         "short_sha": short_sha(made.sha),
@@ -66,7 +66,7 @@ def _commit(
         "author": made.author,
         "note": " ".join(filter(None, [identity_note, made.note])),
         "files": list(made.files),
-    }
+    }, made.scanned
 
 
 def new_branch_name(branch: str, now: datetime | None = None) -> str:
@@ -122,10 +122,11 @@ def _commit_and_push(
     # Where the push goes is settled before anything is committed.
     target = gitops.push_target(repo, launched_branch(launch))
     commit = None
+    scanned: frozenset[str] = frozenset()
     skipped: list[SkippedFile] = []
     if message is not None and message.strip():
         chosen, skipped = _committable(repo, candidates)
-        commit = _commit(repo, launch, chosen, message.strip())
+        commit, scanned = _commit(repo, launch, chosen, message.strip())
     committed = set(commit["files"]) if commit else set()
     left = [p for p in changed if p not in committed]
     answer: SaveAnswer = {
@@ -158,7 +159,7 @@ def _commit_and_push(
         return answer
     # What the push sends (every commit the remotes lack) is scanned too: this save's files
     # were scanned before committing, so a credential here is in an earlier commit.
-    findings = scan_push(repo)
+    findings = scan_push(repo, target.remote, scanned)
     if findings:
         refusal = credential_refusal(findings, said + "Nothing was pushed")
         answer["held_back"] = held_back + [finding.entry() for finding in findings]
@@ -248,9 +249,15 @@ def _named_files(
     refused: list[tuple[str, Refusal]] = []
     not_repo: list[str] = []
     real_repo = os.path.realpath(repo)
+    volume = os.path.realpath(layout.volume) if layout.volume else None
     for path in paths:
         source = repo / path
         inside = is_inside(os.path.realpath(source.parent), real_repo)
+        if volume and is_inside(os.path.realpath(source), volume):
+            # The link to this instance's folder: its copies are saved already, and a commit
+            # of the link would publish the volume's path.
+            not_repo.append(path)
+            continue
         under = [c for c in every if c == path or c.startswith(path.rstrip("/") + "/")]
         if not inside or (not under and not os.path.lexists(source)):
             not_repo.append(path)

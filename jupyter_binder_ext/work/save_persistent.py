@@ -9,9 +9,11 @@ from __future__ import annotations
 import errno
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.common.readable import gib
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, NotFound
@@ -20,7 +22,7 @@ from jupyter_binder_ext.persistence.instance_dirs import make_instance_dir
 from jupyter_binder_ext.persistence.volume import volume_user
 from jupyter_binder_ext.work.answers import CopiedFile, SaveAnswer, SkippedFile
 from jupyter_binder_ext.work.private import held_back_text
-from jupyter_binder_ext.work.scan import locate
+from jupyter_binder_ext.work.scan import Layout, locate
 from jupyter_binder_ext.work.selection import MAX_SAVE_FILES, Item, chosen, everything
 from jupyter_binder_ext.work.volume_copy import Copied, NotCopied, copy_file, open_folder
 
@@ -94,13 +96,20 @@ def save_to_persistent(
         folder_fd = open_folder(folder)
     except OSError as err:
         raise _not_opened(err, made) from err
+    approve = _approval(layout, site.repo_path())
     try:
         used = 0  # bytes copied by this save, against the cap
         for index, item in enumerate(tried):
             room = None if cap is None else cap - used
             try:
                 outcome = copy_file(
-                    item.source, folder_fd, folder, item.target, overwrite=overwrite, room=room
+                    item.source,
+                    folder_fd,
+                    folder,
+                    item.target,
+                    overwrite=overwrite,
+                    room=room,
+                    approve=approve,
                 )
             except OSError as err:
                 left = len(selection.items) - index - 1
@@ -139,6 +148,28 @@ def save_to_persistent(
         "created_link": made.link,
         "not_tried": not_tried,
     }
+
+
+def _approval(layout: Layout, server_root: Path) -> Callable[[str], str | None]:
+    """The check of each file as it is opened for its copy: chosen, then swapped for a link
+    (a folder above it made a link to .git, say), it would be another file."""
+    roots = [os.path.realpath(p) for p in (layout.repo, server_root, layout.outside_root) if p]
+    volume = os.path.realpath(layout.volume) if layout.volume else None
+
+    def approve(real: str) -> str | None:
+        if not real:
+            return None
+        if (volume and is_inside(real, volume)) or not any(is_inside(real, r) for r in roots):
+            return "It was replaced by a link out of the project while the save ran: not copied."
+        refusal = layout.rule.check(real, named=True)
+        if refusal is not None:
+            return (
+                f"While the save ran, a link made it {refusal.message}: not copied, it never "
+                "leaves."
+            )
+        return None
+
+    return approve
 
 
 def _failures(skipped: list[SkippedFile]) -> list[SkippedFile]:

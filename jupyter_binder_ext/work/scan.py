@@ -196,7 +196,15 @@ def _git_facts(
 
 
 def _no_unpushed() -> Unpushed:
-    return {"count": 0, "branch": None, "remote": None, "compared_with": "", "url": ""}
+    return {
+        "count": 0,
+        "branch": None,
+        "remote": None,
+        "compared_with": "",
+        "url": "",
+        "other_branches": [],
+        "stashes": 0,
+    }
 
 
 def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any]:
@@ -258,7 +266,10 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
         "outside": outside,
         "volume": _volume_facts(layout, saved),
         # Not knowing is not "nothing to lose": a scan that stopped early counts as at risk.
-        "at_risk": bool(unsaved) or unpushed["count"] > 0 or bool(incomplete),
+        "at_risk": bool(unsaved)
+        or unpushed["count"] > 0
+        or bool(unpushed["other_branches"] or unpushed["stashes"])
+        or bool(incomplete),
         "unsaved_files": unsaved,
         "incomplete": incomplete,
         "held_back": held_back,
@@ -291,6 +302,20 @@ def _incomplete(not_checked: list[str], total_changed: int, outside: OutsideScan
     return "; ".join([reason.rstrip(".") for reason in not_checked] + ([limits] if limits else []))
 
 
+def _local_only(unpushed: Unpushed) -> list[str]:
+    """Other branches' unpushed commits and stashes, in words."""
+    parts = []
+    for ahead in unpushed["other_branches"][:3]:
+        count = ahead["count"]
+        parts.append(f"{count} commit{'s' if count != 1 else ''} on branch {ahead['branch']}")
+    if len(unpushed["other_branches"]) > 3:
+        parts.append(f"commits on {len(unpushed['other_branches']) - 3} more branches")
+    stashes = unpushed["stashes"]
+    if stashes:
+        parts.append(f"{stashes} stash{'es' if stashes != 1 else ''} (git stash)")
+    return parts
+
+
 def loss_summary(scan: dict[str, Any]) -> str:
     """What idle deletion would lose, in one sentence; "at least" when the scan stopped early."""
     parts = []
@@ -303,6 +328,7 @@ def loss_summary(scan: dict[str, Any]) -> str:
         parts.append(f"{count} unpushed commit{'s' if count != 1 else ''}")
     if outside:
         parts.append(f"{outside} file{'s' if outside != 1 else ''} outside the repository")
+    parts.extend(_local_only(scan["unpushed"]))
     incomplete = scan["incomplete"]
     outside_facts = scan["outside"]
     limits = _limits_reached(

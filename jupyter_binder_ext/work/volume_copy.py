@@ -14,6 +14,7 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -60,12 +61,15 @@ def copy_file(
     *,
     overwrite: bool,
     room: int | None,
+    approve: Callable[[str], str | None] = lambda _real: None,
 ) -> Copied | NotCopied:
     """Copy `source` to `target` (relative) under the folder open as `folder_fd`.
 
     `folder` is that folder's path, for messages only. `room`: the bytes this copy may
-    take at most (None: no cap). An ``OSError`` while writing (volume full, read-only) is
-    raised, with nothing of this file left on the volume.
+    take at most (None: no cap). `approve`: asked with the real path of the file actually
+    opened (a folder above it may have become a link since the file was chosen), it gives
+    the reason not to copy it, or None. An ``OSError`` while writing (volume full,
+    read-only) is raised, with nothing of this file left on the volume.
     """
     parts = PurePosixPath(target).parts
     if not parts or PurePosixPath(target).is_absolute() or {"..", "."} & set(parts):
@@ -73,6 +77,10 @@ def copy_file(
     opened = _open_source(source)
     if isinstance(opened, NotCopied):
         return opened
+    refused = approve(_opened_path(opened))
+    if refused is not None:
+        os.close(opened)
+        return NotCopied("blocked", refused)
     try:
         parent = _open_parents(folder_fd, folder, parts[:-1])
         if isinstance(parent, NotCopied):
@@ -106,6 +114,14 @@ def _open_source(source: Path) -> int | NotCopied:
         os.close(handle)
         return _special()
     return handle
+
+
+def _opened_path(handle: int) -> str:
+    """The real path of the file open as `handle`, as the kernel resolved it."""
+    try:
+        return str(Path(f"/proc/self/fd/{handle}").readlink())
+    except OSError:  # no /proc: the path as given is all there is to go by
+        return ""
 
 
 def _special() -> NotCopied:

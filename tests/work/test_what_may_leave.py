@@ -7,6 +7,8 @@ folder is the repository (the BinderHub layout), with a real bare remote and vol
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from work_project import Project, make_project
 # Built at run time, so no token stands in this repository's own files.
 GITHUB_TOKEN = "ghp_" + "Z9y8X7w6" * 4 + "AbCd"
 AWS_KEY_ID = "AKIA" + "QWERTYUIOPASDFGH"
+NPM_TOKEN = "npm_" + "a1" * 18 + "\n"
 KEY_TEXT = (
     "-----BEGIN OPENSSH "
     + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----\n"
@@ -235,3 +238,148 @@ async def test_an_earlier_commit_with_a_key_is_not_pushed(
     }
     assert git(project.bare, "rev-parse", "main") == before
     assert AWS_KEY_ID not in json.dumps(answer)
+
+
+async def test_stashes_and_other_branches_are_work_at_risk(
+    jp_fetch: Any, project: Project, binder_env: dict[str, str]
+) -> None:
+    project.git("add", "results.csv")
+    project.git("commit", "-q", "-m", "results")
+    project.git("push", "-q", "origin", "main")
+    (project.home / "draft.txt").write_text("draft\n")
+    project.git("stash", "push", "-q", "--include-untracked", "--", "draft.txt")
+    project.git("switch", "-q", "-c", "feature")
+    (project.home / "feature.py").write_text("x = 1\n")
+    project.git("add", "feature.py")
+    project.git("commit", "-q", "-m", "feature")
+    project.git("switch", "-q", "main")
+
+    work = await call(jp_fetch, "work")
+
+    assert work["unpushed"]["other_branches"] == [{"branch": "feature", "count": 1}]
+    assert work["unpushed"]["stashes"] == 1
+    assert work["at_risk"] is True
+    assert "1 commit on branch feature" in work["message"]
+    assert "1 stash (git stash)" in work["message"]
+
+
+async def test_the_repositorys_config_cannot_hide_work(
+    jp_fetch: Any, project: Project, binder_env: dict[str, str], tmp_path: Path
+) -> None:
+    everything = tmp_path / "exclude-all"
+    everything.write_text("*\n")
+    project.git("config", "core.excludesFile", str(everything))
+    (project.home / "new-results.ipynb").write_text("{}\n")
+
+    work = await call(jp_fetch, "work")
+
+    assert "new-results.ipynb" in {entry["path"] for entry in work["changed"]}
+    assert work["at_risk"] is True
+
+
+@pytest.mark.parametrize("to", ["persistent", "github"])
+async def test_credential_places_reached_through_links_and_hard_links_never_leave(
+    jp_fetch: Any, project: Project, binder_env: dict[str, str], to: str
+) -> None:
+    # `.kube` is a link into the repository's own dotfiles: those files are kube's config.
+    (project.home / "dotfiles" / "kube").mkdir(parents=True)
+    (project.home / "dotfiles" / "kube" / "config").write_text("token: hunter2\n")
+    shutil.rmtree(project.home / ".kube")
+    (project.home / ".kube").symlink_to("dotfiles/kube")
+    # An innocent name for a second hard link to the git credentials.
+    os.link(project.home / ".git-credentials", project.home / "notes.txt")
+
+    work = await call(jp_fetch, "work")
+    listed = {entry["path"] for entry in work["changed"]}
+    assert "dotfiles/kube/config" not in listed and "notes.txt" not in listed
+    body: dict[str, Any] = {"to": to}
+    if to == "github":
+        body["message"] = "Save"
+    await call(jp_fetch, "work", "save", body=body)
+    if to == "github":
+        assert not {"dotfiles/kube/config", "notes.txt"} & remote_files(project)
+    else:
+        assert not {"dotfiles/kube/config", "notes.txt"} & volume_files(project)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "what"),
+    [
+        ("settings.py", "KEY = 'sk-proj-" + "Ab1" * 20 + "'\n", "an OpenAI API key"),
+        ("train.py", "t = 'sk-ant-api03-" + "Xy_" * 30 + "'\n", "an Anthropic API key"),
+        ("deploy.sh", "export T=pypi-AgEIcHlwaS5vcmc" + "Q" * 60 + "\n", "a PyPI token"),
+        (
+            "web/.npmrc.bak",
+            "//registry.npmjs.org/:_authToken=npm_" + "a1" * 18 + "\n",
+            "an npm token",
+        ),
+    ],
+)
+async def test_more_kinds_of_token_stop_the_commit(
+    jp_fetch: Any, project: Project, binder_env: dict[str, str], name: str, text: str, what: str
+) -> None:
+    (project.home / name).parent.mkdir(parents=True, exist_ok=True)
+    (project.home / name).write_text(text)
+    code, error = await refused(jp_fetch, {"to": "github", "message": "Save"})
+    assert code == 409
+    assert f"{name} holds what looks like {what} on line 1" in error["message"]
+
+
+async def test_a_token_in_the_commit_message_stops_the_commit(
+    jp_fetch: Any, project: Project, binder_env: dict[str, str]
+) -> None:
+    head = project.git("rev-parse", "HEAD")
+    code, error = await refused(
+        jp_fetch, {"to": "github", "message": f"use {GITHUB_TOKEN} for the API"}
+    )
+    assert code == 409
+    assert error["message"].startswith(
+        "Nothing was committed or pushed: the commit message holds what looks like a GitHub "
+        "token on line 1. Write the message without it."
+    )
+    assert project.git("rev-parse", "HEAD") == head
+
+
+async def test_a_second_remote_does_not_hide_what_a_push_sends(
+    jp_fetch: Any, project: Project, binder_env: dict[str, str], tmp_path: Path
+) -> None:
+    (project.home / "early.txt").write_text(f"t = {GITHUB_TOKEN}\n")
+    project.git("add", "early.txt")
+    project.git("commit", "-q", "-m", "early")
+    backup = tmp_path / "backup.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(backup)], check=True)
+    project.git("remote", "add", "backup", backup.as_uri())
+    project.git("push", "-q", "backup", "main")
+    before = git(project.bare, "rev-parse", "main")
+
+    answer = await call(jp_fetch, "work", "save", body={"to": "github"})
+
+    assert answer["ok"] is False
+    assert "early.txt holds what looks like a GitHub token on line 1" in answer["message"]
+    assert git(project.bare, "rev-parse", "main") == before
+
+
+async def test_a_folder_swapped_for_a_link_to_git_during_a_copy_is_not_copied(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_binder_ext.work import save_persistent
+
+    (project.home / "zz").mkdir()
+    (project.home / "zz" / "config").write_text("innocent\n")
+    chosen = save_persistent.everything
+
+    def then_swapped(layout: Any) -> Any:
+        # What a process racing the save does between the choice and the copy.
+        selection = chosen(layout)
+        (project.home / "zz").rename(project.home / "zz.real")
+        (project.home / "zz").symlink_to(".git")
+        return selection
+
+    monkeypatch.setattr(save_persistent, "everything", then_swapped)
+    answer = await project.state().save_work("persistent")
+
+    skipped = {entry["path"]: entry for entry in answer["skipped"]}
+    assert skipped["zz/config"]["reason"] == "blocked"
+    assert "git's own folder" in skipped["zz/config"]["message"]
+    assert not (project.instance / "zz" / "config").exists()
+    assert answer["ok"] is False

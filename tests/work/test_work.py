@@ -59,6 +59,8 @@ async def test_get_lists_what_deletion_would_lose(project: Project) -> None:
         "remote": "origin",
         "compared_with": "origin/main",
         "url": project.bare.as_uri(),
+        "other_branches": [],
+        "stashes": 0,
     }
     assert [f["path"] for f in data["outside"]["files"]] == ["data/x.csv"]
     assert data["outside"]["root"] == str(project.home)
