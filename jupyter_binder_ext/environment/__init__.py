@@ -1,0 +1,1 @@
+"""What BinderHub will build from the repository, what was installed since launch, keeping it."""

@@ -1,0 +1,52 @@
+"""The Environment answers as text, for ``jupyter binder environment`` and ``%binder``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def describe_environment(data: Mapping[str, Any]) -> str:
+    build = data["build"]
+    lines = [data["message"], ""]
+    if build["available"]:
+        folder = f"{build['config_dir']}/" if build["config_dir"] else "the repository's root"
+        lines.append(f"Next build: {build['name']} (repo2docker {build['repo2docker_version']})")
+        lines.append(f"  reads files in {folder}; Python {build['python'] or 'not set'}")
+        lines.append("  uses: " + (", ".join(build["files_used"]) or "nothing (defaults)"))
+        for ignored in build["files_ignored"]:
+            lines.append(f"  ignores {ignored['path']}: {ignored['why']}")
+    lines.append("")
+    lines.append(f"Installed since this server started ({data['since']}):")
+    if not data["installed"]:
+        lines.append("  nothing")
+    for package in data["installed"]:
+        lines.append("  " + _package_line(package))
+    for package in data["removed"]:
+        lines.append(f"  removed: {package['name']} {package['version']} ({package['manager']})")
+    if data["checks"]:
+        lines.append("")
+        lines.append("Checks:")
+    for item in data["checks"]:
+        where = item["file"] + (f":{item['line']}" if item["line"] else "")
+        lines.append(f"  {item['level']}: {where}: {item['message']}")
+    if build.get("dockerfile"):
+        lines += ["", "Dockerfile repo2docker would render:", build["dockerfile"]]
+    return "\n".join(lines).strip()
+
+
+def _package_line(package: Mapping[str, Any]) -> str:
+    text = f"{package['name']} {package['version']} ({package['manager']}, {package['source']})"
+    request = package["in_files"]
+    if request:
+        return f"{text}: in {request['file']}:{request['line']} as {request['spec']}"
+    if not package["keepable"]:
+        return f"{text}: cannot be kept: {package['why_not']}"
+    return f"{text}: not in your environment files (keep it: jupyter binder environment keep NAME)"
+
+
+def describe_keep(data: Mapping[str, Any]) -> str:
+    lines = [data["message"]]
+    if data["diff"]:
+        lines += ["", data["diff"].rstrip()]
+    return "\n".join(lines)
