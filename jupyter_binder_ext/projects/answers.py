@@ -7,6 +7,27 @@ from typing import Literal, TypedDict
 ProjectState = Literal["running", "starting", "stopping", "stopped"]
 
 
+class StartingProgress(TypedDict):
+    """The latest event of the hub's progress stream for a starting server."""
+
+    # 0-100, as the hub's event says (JupyterHub's spawn page shows the same)
+    progress: int
+    message: str
+
+
+class SpawnFailure(TypedDict):
+    """Why the last start of a stopped server failed, in the hub's words and in plain words."""
+
+    message: str
+    # ISO time of the failed attempt (the hub's record of it), None when unknown
+    at: str | None
+    # "start": the hub's spawn (JupyterHub or its spawner); "build": BinderHub's build
+    phase: str
+    # the last progress messages before the failure, ending with the hub's own message
+    log_tail: list[str]
+    hint: str
+
+
 class Project(TypedDict):
     """One of the user's named servers, as the hub lists it."""
 
@@ -30,6 +51,10 @@ class Project(TypedDict):
     launch_url: str
     image: str
     is_current: bool
+    # while the hub starts it: its latest progress event (None otherwise)
+    starting: StartingProgress | None
+    # when it is stopped and its last start failed (None otherwise)
+    failure: SpawnFailure | None
 
 
 class DeletableProject(TypedDict):
@@ -69,3 +94,11 @@ class StopAnswer(TypedDict):
     removed: bool
     status: str
     message: str
+
+
+class ReportAnswer(TypedDict):
+    """``GET projects/{name}/report``: one plain-text block for the service desk."""
+
+    name: str
+    text: str
+    failure: SpawnFailure | None

@@ -130,6 +130,9 @@ def server_entry(
         else "",
         "image": str(options.get("image") or ""),
         "is_current": name == launch.server_name,
+        # Filled by the service from the hub's progress stream (projects/progress.py).
+        "starting": None,
+        "failure": None,
     }
 
 
@@ -249,6 +252,13 @@ def describe_projects(data: Mapping[str, Any]) -> str:
             fate,
         ]
         lines.append("  ".join(p for p in parts if p))
+        starting = entry.get("starting")
+        if starting:
+            lines.append(f"    starting: {starting['progress']}% {starting['message']}")
+        failure = entry.get("failure")
+        if failure:
+            lines.append(f"    last start failed: {failure['message']}")
+            lines.append(f"    likely cause: {failure['hint']} (`report {entry['name']}`)")
     if not data.get("servers"):
         lines.append("  (no named servers)")
     if data.get("current"):

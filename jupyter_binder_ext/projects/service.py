@@ -10,10 +10,11 @@ hub's answer into the list and its text; :mod:`.server_names` holds the rules fo
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -33,9 +34,24 @@ from jupyter_binder_ext.errors import (
     NotUnderHub,
 )
 from jupyter_binder_ext.launch.info import LaunchInfo
+from jupyter_binder_ext.projects.failure import failure_entry
 from jupyter_binder_ext.projects.hub_api import HubClient, HubResponse, user_path
-from jupyter_binder_ext.projects.listing import full_message, not_available, server_entry, summarize
+from jupyter_binder_ext.projects.listing import (
+    format_time,
+    full_message,
+    not_available,
+    parse_time,
+    server_entry,
+    summarize,
+)
 from jupyter_binder_ext.projects.names import validate_server_name
+from jupyter_binder_ext.projects.progress import (
+    ProgressFeed,
+    ProgressFeeds,
+    is_final,
+    progress_path,
+    read_hub_stream,
+)
 from jupyter_binder_ext.projects.slot_limit import (
     FROM_HUB_REFUSAL,
     SlotLimit,
@@ -115,6 +131,14 @@ class ProjectsService:
         self.hub_version = ""
         # The limit the hub named when it last refused a new server (see slot_limit).
         self.refused_with: int | None = None
+        # One hub progress stream per starting server, for every tab (projects/progress.py).
+        self.progress_feeds = ProgressFeeds(self._read_progress_into, log=self.log)
+        # Why each stopped server's last start failed, asked of the hub once per attempt:
+        # name -> ((last_activity, started), failure or None). See _failure_of.
+        self._failures: dict[str, tuple[tuple[Any, Any], dict[str, Any] | None]] = {}
+        self._failure_checks: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        # How many failure checks reached the hub (the tests read it).
+        self.failure_checks_sent = 0
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -218,10 +242,143 @@ class ProjectsService:
         if reason:
             data = not_available(launch, site, reason)
         else:
-            data = summarize(await self._user_model(), launch, site)
+            model = await self._user_model()
+            data = summarize(model, launch, site)
+            await self._add_progress_and_failures(data, model["servers"], launch)
         data["limit_source"] = slots.source
         data["hub_version"] = self.hub_version
         return data
+
+    # -- progress and failures ---------------------------------------------------------------
+    async def _read_progress_into(self, feed: ProgressFeed) -> None:
+        """Read the hub's progress stream of `feed.name` into the feed, until its end."""
+        launch = self._context()
+
+        def on_event(event: dict[str, Any]) -> bool:
+            feed.publish(event)
+            return not is_final(event)
+
+        answer = await read_hub_stream(
+            self.client.api_url,
+            self.env.get("JUPYTERHUB_API_TOKEN", ""),
+            progress_path(launch.user, feed.name),
+            on_event,
+            connect_timeout=float(self.site.hub_request_timeout),
+            keep_going=lambda: self.progress_feeds.wanted(feed),
+        )
+        if answer.status != 200:
+            feed.refusal = (answer.status, answer.error_body.decode("utf-8", "replace")[:500])
+
+    async def follow_progress(self, name: str) -> ProgressFeed:
+        """The shared feed of `name`'s progress (started now if none runs)."""
+        self._context()
+        return self.progress_feeds.feed(validate_server_name(name))
+
+    async def _add_progress_and_failures(
+        self, data: dict[str, Any], servers: Mapping[str, Any], launch: LaunchInfo
+    ) -> None:
+        """``starting`` for each starting server, ``failure`` for each stopped one whose
+        last start failed; feeds and remembered failures of vanished servers are dropped."""
+        deletable_names = [str(d["name"]) for d in data["deletable"]]
+        checks = []
+        for entry in data["servers"]:
+            name = entry["name"]
+            if entry["state"] == "starting":
+                feed = self.progress_feeds.feed(name)
+                latest = feed.latest or {}
+                entry["starting"] = {
+                    "progress": int(latest.get("progress") or 0),
+                    "message": str(latest.get("message") or "Server requested"),
+                }
+            elif entry["stopped"]:
+                checks.append((entry, servers.get(name) or {}))
+            if entry["state"] != "starting":
+                self.progress_feeds.forget(name)
+        failures = await asyncio.gather(
+            *(
+                self._failure_of(
+                    launch, e["name"], hub, [n for n in deletable_names if n != e["name"]]
+                )
+                for e, hub in checks
+            )
+        )
+        for (entry, _), failure in zip(checks, failures):
+            entry["failure"] = failure
+        for gone in set(self._failures) - {e["name"] for e in data["servers"]}:
+            del self._failures[gone]
+
+    async def _failure_of(
+        self, launch: LaunchInfo, name: str, server: Mapping[str, Any], deletable: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """Why the last start of stopped `name` failed (None if it did not), asked of the hub
+        once per attempt: each start sets the server's last_activity and started anew
+        (jupyterhub user.py:962-964), so they tell one attempt from the next."""
+        key = (server.get("last_activity"), server.get("started"))
+        known = self._failures.get(name)
+        if known is not None and known[0] == key:
+            return known[1]
+        inflight = self._failure_checks.get(name)
+        if inflight is None:
+            inflight = asyncio.ensure_future(self._ask_failure(launch, name, server, deletable))
+            self._failure_checks[name] = inflight
+            inflight.add_done_callback(lambda _: self._failure_checks.pop(name, None))
+        try:
+            failure = await asyncio.shield(inflight)
+        except BinderError:
+            return None  # the hub did not answer: ask again on the next list
+        self._failures[name] = (key, failure)
+        return failure
+
+    async def _ask_failure(
+        self, launch: LaunchInfo, name: str, server: Mapping[str, Any], deletable: Sequence[str]
+    ) -> dict[str, Any] | None:
+        # A feed that followed the start saw the failed event itself, with the messages
+        # before it: no need to ask.
+        feed = self.progress_feeds.peek(name)
+        seen = feed.latest if feed is not None else None
+        if feed is not None and seen is not None and seen.get("failed"):
+            return self._failure(str(seen.get("message") or ""), server, feed.messages, deletable)
+        self.failure_checks_sent += 1
+        events: builtins.list[dict[str, Any]] = []
+
+        def first_event(event: dict[str, Any]) -> bool:
+            events.append(event)
+            return False
+
+        timeout = float(self.site.hub_request_timeout)
+        try:
+            # A stopped server's stream answers at once: the failed event while the hub holds
+            # the failed spawn, else 400 "not starting" (users.py:1067-1081).
+            answer = await asyncio.wait_for(
+                read_hub_stream(
+                    self.client.api_url,
+                    self.env.get("JUPYTERHUB_API_TOKEN", ""),
+                    progress_path(launch.user, name),
+                    first_event,
+                    connect_timeout=timeout,
+                    limit=timeout,
+                ),
+                timeout + 1.0,
+            )
+        except (asyncio.TimeoutError, TimeoutError, OSError) as err:
+            raise HubTimeout(f"The hub did not say why {name} stopped: {err}") from err
+        except Exception as err:  # tornado's HTTPClientError (599): no answer
+            raise HubUnavailable(f"The hub did not say why {name} stopped: {err}") from err
+        if answer.status != 200 or not events or not events[0].get("failed"):
+            return None
+        return self._failure(str(events[0].get("message") or ""), server, [], deletable)
+
+    @staticmethod
+    def _failure(
+        message: str, server: Mapping[str, Any], log_lines: Sequence[str], deletable: Sequence[str]
+    ) -> dict[str, Any]:
+        return failure_entry(
+            message,
+            at=format_time(parse_time(server.get("last_activity"))),
+            phase="start",
+            log_lines=log_lines,
+            deletable=deletable,
+        )
 
     async def stop(self, name: str, remove: bool = False, force: bool = False) -> dict[str, Any]:
         """Stop one server; with `remove`, delete it too (which frees its slot)."""

@@ -1,8 +1,16 @@
 /** "Projects (3 of 5)": the user's named servers and the slots they hold, from `GET projects`. */
+import { Clipboard } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { formatDate, formatRelative, formatSpan } from '../format';
-import { CommandIDs, IProject } from '../tokens';
+import { notify, notifyError } from '../notify';
+import {
+  CommandIDs,
+  IBinderModel,
+  IProgressEvent,
+  IProject,
+  IStartingProgress
+} from '../tokens';
 import {
   ActionButton,
   ActionOutcome,
@@ -23,6 +31,62 @@ function launched(project: IProject): string {
   return commit || ref;
 }
 
+/**
+ * The latest progress of a starting project: the server's `starting` from the list, then
+ * each event of `GET projects/{name}/progress` as it comes (the hub's own words).
+ */
+function useStarting(
+  model: IBinderModel,
+  project: IProject
+): IStartingProgress | null {
+  const [live, setLive] = React.useState<IProgressEvent | null>(null);
+  const starting = project.state === 'starting';
+  React.useEffect(() => {
+    setLive(null);
+    if (!starting) {
+      return;
+    }
+    return model.followProgress(project.name, event => setLive(event));
+  }, [model, project.name, starting]);
+  if (!starting) {
+    return null;
+  }
+  return {
+    progress: live?.progress ?? project.starting?.progress ?? 0,
+    message: live?.message ?? project.starting?.message ?? ''
+  };
+}
+
+/** Copy the server's plain-text report on this project (nothing secret in it). */
+function CopyReport(props: ISectionProps & { project: IProject }): JSX.Element {
+  const { model, trans, project } = props;
+  const [busy, setBusy] = React.useState(false);
+  const copy = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      const report = await model.projectReport(project.name);
+      Clipboard.copyToSystem(report.text);
+      notify(
+        trans.__(
+          'Report copied: paste it into your message to the service desk.'
+        )
+      );
+    } catch (error) {
+      notifyError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <ActionButton
+      name="copy-report"
+      label={trans.__('Copy report')}
+      disabled={busy}
+      onClick={() => void copy()}
+    />
+  );
+}
+
 function ProjectItem(
   props: ISectionProps & { project: IProject }
 ): JSX.Element {
@@ -35,6 +99,10 @@ function ProjectItem(
     .section('work')
     .data?.reminder.projects.find(p => p.name === project.name);
   const which = launched(project);
+  const starting = useStarting(model, project);
+  const failure = project.failure;
+  const label =
+    project.display_name || project.name || trans.__('(default server)');
   const seconds = project.expires_in;
   const expires =
     seconds === null
@@ -48,7 +116,7 @@ function ProjectItem(
     >
       <div className="jp-BinderExt-projectHead">
         <span className="jp-BinderExt-listName" title={project.name}>
-          {project.display_name || project.name || trans.__('(default server)')}
+          {label}
         </span>
         {project.is_current && (
           <span className="jp-BinderExt-badge">{trans.__('this server')}</span>
@@ -77,6 +145,30 @@ function ProjectItem(
         {project.started && ' · '}
         {trans.__('active %1', formatRelative(project.last_activity))}
       </div>
+      {starting && (
+        <div className="jp-BinderExt-starting" data-figure="starting">
+          <progress
+            max={100}
+            value={starting.progress}
+            aria-label={trans.__('Starting %1', label)}
+          />
+          <span className="jp-BinderExt-muted" data-figure="starting-message">
+            {starting.message}
+          </span>
+        </div>
+      )}
+      {failure && (
+        <div
+          className="jp-BinderExt-warning jp-BinderExt-block"
+          data-figure="failure"
+          role="alert"
+        >
+          <div className="jp-BinderExt-wrap" data-figure="failure-message">
+            {failure.message}
+          </div>
+          <div data-figure="failure-hint">{failure.hint}</div>
+        </div>
+      )}
       {project.stopped ? (
         <div className="jp-BinderExt-warnText" data-figure="expires">
           {trans.__(
@@ -128,6 +220,7 @@ function ProjectItem(
             }
           />
         )}
+        {(failure || starting) && <CopyReport {...props} />}
         <ActionButton
           name="delete"
           label={trans.__('Delete')}
