@@ -63,6 +63,9 @@ class SiteConfig:
     nearly_full_fraction: float = 0.9
     # Most bytes one save to the persistent volume copies (files' apparent sizes); 0: no cap.
     max_save_bytes: int = 2 * 1024**3
+    # More site-packages folders (os.pathsep-separated) where packages installed since launch
+    # are looked for, beside the server's own and the user site (e.g. a separate kernel's).
+    environment_paths: str = ""
     cgroup_root: str = "/sys/fs/cgroup"
     proc_root: str = "/proc"
 

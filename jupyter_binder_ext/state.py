@@ -16,8 +16,10 @@ from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.launch.info import LaunchInfo, read_launch
 
 if TYPE_CHECKING:
+    from jupyter_binder_ext.environment.service import EnvironmentService
     from jupyter_binder_ext.limits.reader import LimitsReader
     from jupyter_binder_ext.persistence.shared_read import SharedVolumeRead
+    from jupyter_binder_ext.projects.progress import ProgressFeed
     from jupyter_binder_ext.projects.service import ProjectsService
     from jupyter_binder_ext.work.service import WorkService
 
@@ -79,6 +81,9 @@ class ExtensionState:
         work_service = self.__dict__.get("work_service")
         if work_service is not None:
             work_service.close()
+        environment_service = self.__dict__.get("environment_service")
+        if environment_service is not None:
+            environment_service.close()
 
     def create_instance_dir(self) -> dict[str, Any]:
         from jupyter_binder_ext.persistence.volume import create_instance_dir
@@ -115,6 +120,16 @@ class ExtensionState:
         self, name: str, remove: bool = False, force: bool = False
     ) -> dict[str, Any]:
         return await self.projects_service.stop(name, remove=remove, force=force)
+
+    async def project_progress(self, name: str) -> ProgressFeed:
+        """The shared feed of the hub's progress events for `name` (projects/progress.py)."""
+        return await self.projects_service.follow_progress(name)
+
+    async def project_report(self, name: str = "") -> dict[str, Any]:
+        """The service desk's report on project `name` (default: the last failed one)."""
+        from jupyter_binder_ext.projects.report import build_report
+
+        return await build_report(self, name)
 
     # -- .resources -----------------------------------------------------------------------
     def resources(self) -> dict[str, Any]:
@@ -159,6 +174,8 @@ class ExtensionState:
         read of what deletion would lose scans again instead of answering from its cache."""
         if "work_service" in self.__dict__:  # never built just to be emptied
             self.work_service.invalidate()
+        if "environment_service" in self.__dict__:  # an environment file may have changed
+            self.environment_service.invalidate()
 
     async def work(self, remind_days: Any = None) -> dict[str, Any]:
         from jupyter_binder_ext.work.service import remind_days as days
@@ -174,3 +191,16 @@ class ExtensionState:
 
     async def sibling_work(self, name: str) -> dict[str, Any]:
         return await self.work_service.sibling(name)
+
+    # -- environment (what BinderHub builds, what was installed since launch) --------------
+    @cached_property
+    def environment_service(self) -> EnvironmentService:
+        from jupyter_binder_ext.environment.service import EnvironmentService
+
+        return EnvironmentService(self)
+
+    async def environment(self, dockerfile: bool = False) -> dict[str, Any]:
+        return dict(await self.environment_service.read(dockerfile))
+
+    async def keep_environment(self, packages: Any, file: Any = "auto") -> dict[str, Any]:
+        return dict(await self.environment_service.keep(packages, file))

@@ -10,7 +10,17 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "jupyter_binder_ext"
-DOMAINS = ("launch", "limits", "persistence", "ssh", "projects", "resources", "relaunch", "work")
+DOMAINS = (
+    "launch",
+    "limits",
+    "persistence",
+    "ssh",
+    "projects",
+    "resources",
+    "relaunch",
+    "work",
+    "environment",
+)
 FACES = ("server", "terminal")
 RUNS_ELSEWHERE = ("hub", "demo")
 TOP_LEVEL_MODULES = {"__init__", "_version", "config", "errors", "state"}

@@ -19,8 +19,10 @@ BINDER_UI_TESTS_HUB_USER before `jlpm playwright test`.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
@@ -97,6 +99,22 @@ c.BinderExt.ssh_private_key_path = str(keys / "ssh.priv")
 c.BinderExt.ssh_public_key_path = str(keys / "ssh.pub")
 c.BinderExt.ssh_dir = str(base / "dot-ssh")
 c.BinderExt.repo_dir = str(root)
+
+# Environment: a site folder the scan looks in, and a wheel written here (no network) that
+# environment.spec.ts installs with pip. At a fixed place per port, so that the test finds it.
+ENV_DIR = Path(tempfile.gettempdir()) / f"binder-ui-tests-env-{PORT}"
+shutil.rmtree(ENV_DIR, ignore_errors=True)
+(ENV_DIR / "site-packages").mkdir(parents=True)
+c.BinderExt.environment_paths = str(ENV_DIR / "site-packages")
+with zipfile.ZipFile(ENV_DIR / "uitinypkg-1.0-py3-none-any.whl", "w") as wheel:
+    info = "uitinypkg-1.0.dist-info"
+    wheel.writestr("uitinypkg/__init__.py", "")
+    wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: uitinypkg\nVersion: 1.0\n")
+    wheel.writestr(
+        f"{info}/WHEEL",
+        "Wheel-Version: 1.0\nGenerator: ui-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    )
+    wheel.writestr(f"{info}/RECORD", "")
 
 # What KubeSpawner and BinderHub put into a launched server's environment.
 GB = 1024**3

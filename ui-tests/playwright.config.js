@@ -40,7 +40,13 @@ module.exports = {
     {
       // Galata's fixtures, against the plain `jupyter lab` of jupyter_server_test_config.py.
       name: 'lab',
-      testMatch: ['binder.spec.ts', 'work.spec.ts']
+      testMatch: [
+        'binder.spec.ts',
+        'work.spec.ts',
+        'panel-daily.spec.ts',
+        'environment.spec.ts',
+        'progress.spec.ts'
+      ]
     },
     {
       // A browser on the real demo hub (with_demo_hub.py starts it and exports its URL):

@@ -44,6 +44,8 @@ def main(argv: list[str]) -> int:
             "BINDER_UI_TESTS_HUB_USER": USER,
             "BINDER_UI_TESTS_DEMO_URL": hub.url,
             "BINDER_UI_TESTS_DEMO_ADMIN_TOKEN": hub.admin_token,
+            # Where the demo reads its namespace limits (tests/progress.spec.ts sets them).
+            "BINDER_UI_TESTS_DEMO_STATE": str(hub.state_dir),
         }
         return subprocess.call(argv, env=env)
 

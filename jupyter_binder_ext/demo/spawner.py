@@ -10,13 +10,15 @@ left running.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import Bool, List, Unicode, default
+from traitlets import Bool, Float, List, Unicode, default
 
 from jupyter_binder_ext.demo.cgroups import (
     CgroupUnavailable,
@@ -27,6 +29,54 @@ from jupyter_binder_ext.demo.cgroups import (
     enter,
     remove_server_cgroup,
 )
+
+# The demo's stand-in for a namespace LimitRange, read at every start: {"memory_gb": 4, "cpu": 2}.
+NAMESPACE_LIMITS_FILE = "namespace-limits.json"
+# The longest image pull a launch may ask the demo to pretend (user_options, see start()).
+MAX_PULL_SECONDS = 120.0
+
+
+def write_namespace_limits(state_dir: Path, memory_gb: float = 0, cpu: float = 0) -> None:
+    """Set (or, with neither, remove) the demo namespace's per-container maxima."""
+    path = Path(state_dir) / NAMESPACE_LIMITS_FILE
+    if not memory_gb and not cpu:
+        path.unlink(missing_ok=True)
+        return
+    path.write_text(json.dumps({"memory_gb": memory_gb, "cpu": cpu}))
+
+
+def _read_namespace_limits(state_dir: str) -> dict[str, float]:
+    try:
+        data = json.loads((Path(state_dir) / NAMESPACE_LIMITS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, (int, float)) and v > 0}
+
+
+class PodForbidden(Exception):
+    """What KubeSpawner raises when the Kubernetes API refuses the pod (kubespawner
+    spawner.py:3013-3018 at 4161d54 re-raises the client's ApiException): its text is the
+    kubernetes client's ApiException.__str__, "(403)\nReason: Forbidden\n..." with the API's
+    Status body, whose message is the LimitRanger admission plugin's ("maximum memory usage
+    per Container is 4Gi, but limit is 8589934592", plugin/pkg/admission/limitranger)."""
+
+
+def limit_range_refusal(pod: str, limits: dict[str, float], mem: int, cpu: float) -> str | None:
+    """The API server's refusal of a pod above the namespace's maxima, or None."""
+    problems = []
+    if limits.get("memory_gb") and mem > limits["memory_gb"] * 1024**3:
+        problems.append(
+            f"maximum memory usage per Container is {limits['memory_gb']:g}Gi, but limit is {mem}"
+        )
+    if limits.get("cpu") and cpu > limits["cpu"]:
+        most = limits["cpu"]
+        problems.append(f"maximum cpu usage per Container is {most:g}, but limit is {cpu:g}")
+    if not problems:
+        return None
+    message = f'pods "{pod}" is forbidden: ' + ", ".join(problems)
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure"}
+    body.update(message=message, reason="Forbidden", details={"name": pod, "kind": "pods"})
+    return f"(403)\nReason: Forbidden\nHTTP response body: {json.dumps(body)}\n"
 
 
 class BinderDemoSpawner(SimpleLocalProcessSpawner):
@@ -42,6 +92,12 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         root and a writable cgroup hierarchy; without them the servers run unlimited and a
         warning says so).""",
     )
+    image_pull_seconds = Float(
+        0.0,
+        config=True,
+        help="""How long each start pretends to pull its image (progress events meanwhile); a
+        launch's user_options may set its own with `demo_image_pull_seconds`.""",
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -49,6 +105,8 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         self.binder_env: dict[str, str] = {}
         self.binder_args: list[str] = []
         self.cgroup: ServerCgroup | None = None
+        # What start() has done so far, for progress().
+        self._stages: list[dict[str, Any]] = []
 
     @default("home_dir")
     def _default_home_dir(self) -> str:
@@ -103,7 +161,53 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
             cpu_guarantee=self.cpu_guarantee or None,
         )
 
+    def _pod_name(self) -> str:
+        return f"jupyter-{self.user.name}--{self.name or 'default'}"
+
+    async def _check_namespace_limits(self) -> None:
+        limits = await asyncio.to_thread(_read_namespace_limits, self.state_dir)
+        refusal = limit_range_refusal(
+            self._pod_name(), limits, int(self.mem_limit or 0), float(self.cpu_limit or 0)
+        )
+        if refusal:
+            raise PodForbidden(refusal)
+
+    def _set_stage(self, progress: int, message: str) -> None:
+        self._stages.append({"progress": progress, "message": message})
+
+    async def _pretend_image_pull(self) -> None:
+        asked = (self.user_options or {}).get("demo_image_pull_seconds", self.image_pull_seconds)
+        try:
+            seconds = min(max(float(asked), 0.0), MAX_PULL_SECONDS)
+        except (TypeError, ValueError):
+            seconds = 0.0
+        image = str((self.user_options or {}).get("image") or "the image")
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            done = 1 - left / seconds
+            self._set_stage(20 + int(60 * done), f"Pulling image {image} ({left:.0f} s left)")
+            await asyncio.sleep(min(1.0, left))
+
+    async def progress(self) -> AsyncIterator[dict[str, Any]]:
+        """The stages start() records, as KubeSpawner relays its pod's events."""
+        stages, sent = self._stages, 0
+        while True:
+            if stages is not self._stages:  # a new start began: its stages from the first
+                stages, sent = self._stages, 0
+            while sent < len(stages):
+                yield stages[sent]
+                sent += 1
+            await asyncio.sleep(0.2)
+
+    def run_pre_spawn_hook(self) -> Any:
+        self._stages = []  # a new start: forget the last one's stages
+        return super().run_pre_spawn_hook()
+
     async def start(self) -> Any:
+        self._set_stage(10, "Checking the namespace's limits")
+        await self._check_namespace_limits()
+        await self._pretend_image_pull()
+        self._set_stage(85, "Starting the server process")
         self.cgroup = None
         if self.enforce_limits:
             name = cgroup_name(self.user.name, self.name)

@@ -22,7 +22,7 @@ from typing import Any
 
 from jupyter_binder_ext.common.answers import Warning, warning
 from jupyter_binder_ext.common.mountinfo import mount_of
-from jupyter_binder_ext.common.readable import gib, in_days
+from jupyter_binder_ext.common.readable import gib, in_days, moment
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, NotFound
@@ -458,7 +458,8 @@ def describe_persistence(data: dict[str, Any]) -> str:
         for item in data["instances"]:
             mark = "*" if item["is_current"] else " "
             size = gib(item["size"]) + ("" if item["size_complete"] else "+")
-            lines.append(f" {mark} {item['name']}  {size}  changed {item['modified'] or '?'}")
+            changed = moment(item["modified"]) if item["modified"] else "?"
+            lines.append(f" {mark} {item['name']}  {size}  changed {changed}")
     action = data.get("action")
     if action:
         lines.append(action["message"])

@@ -2,6 +2,7 @@
 
 A refused push or full slots are a 200 with ``ok: false``: the steps that ran are reported
 (``resources`` written, ``commit`` made, ``push`` tried) so the user knows exactly what was done.
+Full slots are found before anything is written: ``commit``, ``push`` and ``launch`` are null.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class StopCurrent(_StopMessage):
 class RelaunchAnswer(TypedDict):
     ok: bool
     resources: ResourcesAnswer
-    commit: CommitFacts
+    commit: CommitFacts | None
     push: PushFacts | None
     launch: BinderHubLaunch | HubLaunch | None
     slots: SlotFacts | None

@@ -19,9 +19,12 @@ The steps, and what each failure leaves behind:
    when the hub refuses this server's token the start: under a BinderHub its launch URL, for
    the browser to open in a new tab (BinderHub builds the new image); under a plain
    JupyterHub a named server without an image, which the hub's spawner picks. The answer's
-   ``launch.rebuild`` and ``reason`` say which and why. The slots are checked first: when all
-   are taken nothing is started and the answer lists the projects that could be deleted.
+   ``launch.rebuild`` and ``reason`` say which and why.
    ``stop_current`` stops this server once the new one is ready.
+
+The project slots are checked with step 1: when all are taken nothing is written, committed,
+pushed or started (a 200 with ``ok: false``, ``commit: null``), and the answer lists the
+projects that could be deleted; the user deletes one, then relaunches.
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ async def relaunch(
     target, no_target = await asyncio.to_thread(_push_target, root, launch)
     if no_target is not None and no_target.details.get("reason") != "no_remote":
         raise no_target  # e.g. a detached HEAD: nowhere to push, so do not even commit
+    # A launch needs a free slot: without one, a commit pushed now would wait for a launch
+    # the user may never make, so nothing is written until they free one.
+    slots = await _slots(state)
+    if slots["full"]:
+        return _no_free_slot(current, slots, stop_current)
 
     # 2. Write.
     if values is not None:
@@ -149,7 +157,7 @@ async def relaunch(
     else:
         ahead = await asyncio.to_thread(gitops.commits_to_push, root, target)
         # What the push sends is scanned for credentials first (earlier commits included).
-        findings = await asyncio.to_thread(scan_push, root)
+        findings = await asyncio.to_thread(scan_push, root, target.remote)
         if findings:
             answer["push"] = _held_push(target, findings)
         else:
@@ -166,6 +174,7 @@ async def relaunch(
 
     # 5. Launch.
     branch = target.branch if target else ""
+    answer["slots"] = slots
     await _launch(
         state, launch, root, commit.sha, branch, labpath, stop_current, ready_timeout, answer
     )
@@ -319,17 +328,37 @@ async def _slots(state: ExtensionState) -> dict[str, Any]:
     }
 
 
-def _full_message(slots: Mapping[str, Any]) -> str:
+def _full_message(slots: Mapping[str, Any], pushed: bool) -> str:
     names = [d["name"] for d in slots["deletable"]]
     stopped = [d["name"] for d in slots["deletable"] if d["stopped"]]
     candidates = stopped or names
     which = f" (for example {', '.join(candidates[:3])})" if candidates else ""
-    return (
-        f"All {slots['limit']} project slots are taken, stopped projects included, so nothing "
-        f"was started. Delete a project you no longer need{which}, then relaunch again (the "
-        "commit is already pushed). Stopping this notebook would not free a slot; deleting "
-        "it would."
+    done = (
+        "nothing was started (the commit is already pushed)"
+        if pushed
+        else "nothing was written, committed or pushed"
     )
+    return (
+        f"All {slots['limit']} project slots are taken, stopped projects included, so {done}. "
+        f"Delete a project you no longer need{which}, then relaunch again. Stopping this "
+        "notebook would not free a slot; deleting it would."
+    )
+
+
+def _no_free_slot(
+    current: Mapping[str, Any], slots: dict[str, Any], stop_current: bool
+) -> dict[str, Any]:
+    """The answer when every slot is taken before the relaunch began: nothing was done."""
+    return {
+        "ok": False,
+        "resources": current,  # the file as it is: not written
+        "commit": None,
+        "push": None,
+        "launch": None,
+        "slots": slots,
+        "stop_current": {"requested": bool(stop_current), "scheduled": False, "done": False},
+        "message": _full_message(slots, pushed=False),
+    }
 
 
 async def _launch(
@@ -345,8 +374,6 @@ async def _launch(
 ) -> None:
     from jupyter_binder_ext.relaunch.direct import plan_direct_start
 
-    slots = await _slots(state)
-    answer["slots"] = slots
     link = launch.launch_url_for(sha, labpath)  # gh, gl, git, gist under a BinderHub
     if not link and not launch.under_hub:
         answer["message"] = (
@@ -378,11 +405,10 @@ def _link_answer(
     launch: LaunchInfo, link: str, plan: NoDirectStart, stop_current: bool, answer: dict[str, Any]
 ) -> None:
     """BinderHub's launch link, for the browser: BinderHub builds the new commit's image."""
-    slots = answer["slots"]
     answer["launch"] = {
         "kind": "binderhub",
         "url": link,
-        "open": not slots["full"],
+        "open": True,
         "started": False,
         "server_name": None,
         "ready": False,
@@ -390,14 +416,11 @@ def _link_answer(
         "reason_code": plan.code,
         "reason": plan.reason,
     }
-    if slots["full"]:
-        answer["message"] = _full_message(slots)
-    else:
-        answer["ok"] = True
-        answer["message"] = (
-            "Open the launch link in a new tab: BinderHub builds and starts the new commit "
-            f"(not started without a rebuild: {plan.reason})."
-        )
+    answer["ok"] = True  # the slots had room when the relaunch began
+    answer["message"] = (
+        "Open the launch link in a new tab: BinderHub builds and starts the new commit "
+        f"(not started without a rebuild: {plan.reason})."
+    )
     if stop_current:
         answer["stop_current"]["message"] = (
             "BinderHub starts the new server from your browser; stop this one from the "
@@ -467,9 +490,6 @@ async def _start_named_server(
         ),
     }
     answer["launch"] = entry
-    if slots["full"]:
-        answer["message"] = _full_message(slots)
-        return None
     name = new_server_name(options["repo_url"] or f"{launch.owner}/{launch.repo}")
     try:
         started = await service.start(name, options)
@@ -485,9 +505,11 @@ async def _start_named_server(
         answer["message"] = f"The hub did not start the new project: {err.message}"
         return None
     except Conflict as err:
-        if "limit" in err.details:  # the hub counted the slots as full
+        if "limit" in err.details:  # the slots filled up while the commit was pushed
             slots["full"] = True
-            answer["message"] = _full_message(slots) if slots["deletable"] else err.message
+            answer["message"] = (
+                _full_message(slots, pushed=True) if slots["deletable"] else err.message
+            )
         else:
             answer["message"] = f"The hub did not start the new project: {err.message}"
         entry["error"] = err.to_json()

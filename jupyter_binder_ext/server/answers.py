@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_binder_ext.common.answers import ErrorAnswer, Warning
+from jupyter_binder_ext.environment.answers import EnvironmentAnswer, KeepAnswer
 from jupyter_binder_ext.launch.answers import LaunchAnswer
 from jupyter_binder_ext.limits.answers import LimitsAnswer
 from jupyter_binder_ext.persistence.answers import InstanceDirAnswer, PersistenceAnswer
-from jupyter_binder_ext.projects.answers import ProjectsAnswer, StopAnswer
+from jupyter_binder_ext.projects.answers import ProjectsAnswer, ReportAnswer, StopAnswer
 from jupyter_binder_ext.relaunch.answers import RelaunchAnswer
 from jupyter_binder_ext.resources.answers import ResourcesAnswer
 from jupyter_binder_ext.ssh.answers import ConfigureGitAnswer, SshAnswer, SshTestAnswer
@@ -31,13 +32,20 @@ ANSWERS: dict[tuple[str, str], Any] = {
     ("POST", "ssh/test"): SshTestAnswer,
     ("GET", "projects"): ProjectsAnswer,
     ("DELETE", "projects/{name}"): StopAnswer,
+    ("GET", "projects/{name}/report"): ReportAnswer,
     ("GET", "resources"): ResourcesAnswer,
     ("PUT", "resources"): ResourcesAnswer,
     ("POST", "relaunch"): RelaunchAnswer,
     ("GET", "work"): WorkAnswer,
     ("POST", "work/save"): SaveAnswer,
     ("GET", "work/projects/{name}"): SiblingWorkAnswer,
+    ("GET", "environment"): EnvironmentAnswer,
+    ("POST", "environment/keep"): KeepAnswer,
 }
+
+# Routes that answer with an event stream (``text/event-stream``, JupyterHub's progress
+# events as its own spawn page reads them), not with one JSON answer.
+EVENT_STREAMS: frozenset[tuple[str, str]] = frozenset({("GET", "projects/{name}/progress")})
 
 # Older route names that still answer, with the route they stand for.
 ROUTE_ALIASES = {"sessions": "projects"}

@@ -166,6 +166,14 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         "too_large" with their size, and the next save copies more (what was copied is then
         "already there"); a single file larger than this is never copied. 0 means no cap.""",
     )
+    environment_paths = Unicode(
+        _DEFAULTS.environment_paths,
+        config=True,
+        help="""More site-packages folders, separated by ':', in which the Environment section
+        looks for packages installed since launch, beside the server's own and the user site
+        in the home folder: a kernel's environment when it is not the server's (repo2docker's
+        /srv/conda/envs/kernel/lib/python3.X/site-packages).""",
+    )
     cgroup_root = Unicode(
         _DEFAULTS.cgroup_root,
         config=True,
@@ -219,6 +227,10 @@ class BinderExt(ResourceDefaultsTraits, ExtensionApp):
         # Kernels and terminals inherit the server's environment: `%binder` and
         # `jupyter binder` run there then see this site, however it was configured.
         os.environ[SITE_ENV] = site.to_json()
+        # "Installed since launch" counts from this server's start, in its terminals too.
+        from jupyter_binder_ext.environment.since import SINCE_ENV, server_since
+
+        os.environ[SINCE_ENV] = server_since(site.proc_root)
         self.log.debug("jupyter_binder_ext site config: %s", site)
         # "Your work" is cached for a few seconds; a file saved in JupyterLab shows at once.
         event_logger = getattr(self.serverapp, "event_logger", None)

@@ -46,6 +46,19 @@ class RepoPushFacts(TypedDict):
     message: str
 
 
+class GitOverSsh(TypedDict):
+    """One status of the remote's pushes over SSH, said the same in every face.
+
+    ``state``: ``ready`` (a GitHub remote whose pushes go over SSH with this key),
+    ``not_set_up`` (a GitHub remote, not set up yet), ``not_on_github`` (pushes there never
+    use this key, however ssh is set up), ``no_remote`` (no git repository or no origin).
+    """
+
+    state: Literal["ready", "not_set_up", "not_on_github", "no_remote"]
+    remote: str
+    message: str
+
+
 class SshHost(TypedDict):
     name: str
     user: str
@@ -75,6 +88,7 @@ class SshAnswer(TypedDict):
     private_key_path_used: str | None
     pair_matches: bool | None
     git_configured: bool
+    git_over_ssh: GitOverSsh
     ssh_setup: SshSetupFacts
     repo: RepoPushFacts
     host: SshHost

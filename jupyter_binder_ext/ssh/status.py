@@ -9,6 +9,7 @@ real ``ssh -T`` (see :mod:`.sshtest`). The private key's bytes are never in any 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jupyter_binder_ext.common.answers import Warning, warning
@@ -155,6 +156,7 @@ def read_ssh(site: SiteConfig) -> dict[str, Any]:
         "private_key_path_used": private.path_used if usable else None,
         "pair_matches": pair_matches,
         "git_configured": git_configured,
+        "git_over_ssh": git_over_ssh(usable, setup, repo),
         "ssh_setup": setup,
         "repo": repo,
         "host": {
@@ -167,6 +169,34 @@ def read_ssh(site: SiteConfig) -> dict[str, Any]:
         "steps": _steps(site, git_configured),
         "warnings": warnings,
     }
+
+
+def git_over_ssh(usable: bool, setup: Mapping[str, Any], repo: Mapping[str, Any]) -> dict[str, str]:
+    """The one status of origin's pushes over SSH: ssh set up for GitHub says nothing about
+    a remote that is not on GitHub, so such a remote is never "set up"."""
+    if not repo["is_git"] or not repo["origin_url"]:
+        reason = repo["message"] or "there is no git repository with an origin remote."
+        return {"state": "no_remote", "remote": "", "message": f"not used: {reason}"}
+    origin = repo["origin_url"]
+    if not repo["is_github"]:
+        return {
+            "state": "not_on_github",
+            "remote": "origin",
+            "message": f"not used: origin ({origin}) is not on GitHub, so its pushes do not "
+            "go over SSH with this key; its push URL is left as it is.",
+        }
+    target = repo["push_url"] or origin
+    ssh_ready = setup["ssh_config_current"] and setup["known_hosts_pinned"]
+    if usable and ssh_ready and repo["push_ready"]:
+        message = f"set up: pushes to origin go to {target} over SSH with this key."
+        return {"state": "ready", "remote": "origin", "message": message}
+    if not usable:
+        why = "no private key ssh can use"
+    elif not ssh_ready:
+        why = "the ssh settings for GitHub are missing or out of date"
+    else:
+        why = f"pushes to origin go to {target}, not over SSH"
+    return {"state": "not_set_up", "remote": "origin", "message": f"not set up: {why}."}
 
 
 def _steps(site: SiteConfig, git_configured: bool) -> list[dict[str, Any]]:
@@ -277,12 +307,9 @@ def describe_ssh(data: dict[str, Any]) -> str:
         lines.append(f"Private key used by ssh: {data['private_key_path_used']}")
     else:
         lines.append(f"Private key: not usable ({private['reason']})")
-    lines.append(
-        "Git over SSH: " + ("set up" if data["git_configured"] else "not set up (--configure-git)")
-    )
-    repo = data["repo"]
-    if repo.get("message"):
-        lines.append(f"  {repo['message']}")
+    status = data["git_over_ssh"]
+    hint = " (--configure-git)" if status["state"] == "not_set_up" else ""
+    lines.append(f"Git over SSH: {status['message']}{hint}")
     if not data["git_configured"] or not data["private_key_usable"]:
         lines.append("Next steps:")
         for index, step in enumerate(data["steps"], 1):

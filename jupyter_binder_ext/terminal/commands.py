@@ -126,6 +126,11 @@ def _delete(state: ExtensionState, args: argparse.Namespace) -> Result:
     return Result(data, data.get("message", f"Deleted {args.name}."))
 
 
+def _report(state: ExtensionState, args: argparse.Namespace) -> Result:
+    data = run_sync(state.project_report(args.name))
+    return Result(data, data["text"])
+
+
 def _resources(state: ExtensionState, args: argparse.Namespace) -> Result:
     from jupyter_binder_ext.resources.file import describe_resources
 
@@ -170,6 +175,20 @@ def _work(state: ExtensionState, args: argparse.Namespace) -> Result:
         return Result(data, describe_sibling(data))
     data = run_sync(state.work(args.remind_days))
     return Result(data, describe_work(data))
+
+
+def _environment(state: ExtensionState, args: argparse.Namespace) -> Result:
+    from jupyter_binder_ext.environment.text import describe_environment, describe_keep
+
+    if args.action == "keep":
+        if not args.packages:
+            raise_usage("environment keep needs the names of the packages to keep.")
+        kept = run_sync(state.keep_environment(args.packages, args.file))
+        return Result(kept, describe_keep(kept))
+    if args.packages:
+        raise_usage("package names go with `environment keep`.")
+    data = run_sync(state.environment(dockerfile=args.dockerfile))
+    return Result(data, describe_environment(data))
 
 
 def raise_usage(message: str) -> None:
@@ -247,6 +266,10 @@ def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
         cmd.add_argument(
             "--force", action="store_true", help="allow acting on this notebook's own server"
         )
+    report = add("report", _report, "a report for the service desk on a project's launch")
+    report.add_argument(
+        "name", nargs="?", default="", help="the server name (default: the last failed one)"
+    )
     res = add("resources", _resources, "show or change the repository's .resources file")
     res.add_argument("action", nargs="?", choices=["show", "set"], default="show")
     res.add_argument("values", nargs="*", metavar="KEY=VALUE", help="e.g. cpul=4 meml=8")
@@ -272,6 +295,13 @@ def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
     )
     work.add_argument("--project", default="", help="ask another running project (activity)")
     work.add_argument("--remind-days", default=None, help="reminder window in days")
+    env = add("environment", _environment, "what the next build uses; installs since launch")
+    env.add_argument("action", nargs="?", choices=["show", "keep"], default="show")
+    env.add_argument("packages", nargs="*", metavar="PACKAGE", help="packages to keep")
+    env.add_argument("--file", default="auto", help="where to keep them (default: auto)")
+    env.add_argument(
+        "--dockerfile", action="store_true", help="also show the Dockerfile repo2docker renders"
+    )
     return parser
 
 

@@ -53,11 +53,20 @@ def _persistence_line(data: dict[str, Any]) -> str:
     return f"{data.get('path')} ({state}; {mine})"
 
 
+# The state of ssh/status.py's git_over_ssh, in a few words.
+_GIT_OVER_SSH = {
+    "ready": "git push over SSH set up",
+    "not_set_up": "git not set up yet",
+    "not_on_github": "origin not on GitHub: git over SSH not used",
+    "no_remote": "no origin remote: git over SSH not used",
+}
+
+
 def _ssh_line(data: dict[str, Any]) -> str:
     if not data.get("public_key"):
         return "no public key found"
     usable = "usable" if data.get("private_key_usable") else "private key not usable"
-    git = "git push over SSH set up" if data.get("git_configured") else "git not set up yet"
+    git = _GIT_OVER_SSH.get(str((data.get("git_over_ssh") or {}).get("state")), "git unknown")
     return f"{data.get('key_type') or 'key'} ({usable}; {git})"
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from jupyter_binder_ext.common.coalesce import CoalescedRead
-from jupyter_binder_ext.common.readable import DAY, span
+from jupyter_binder_ext.common.readable import DAY, relative, span
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, MissingScopes, NotFound
 from jupyter_binder_ext.work.answers import Deletion, ProjectAtRisk, Reminder
 from jupyter_binder_ext.work.scan import loss_summary, scan_work
@@ -148,8 +148,8 @@ class WorkService:
             "known": True,
             "expires_at": current.get("expires_at"),
             "expires_in": seconds,
-            "message": f"If left idle, this project is deleted in {span(seconds)} "
-            f"({current.get('expires_at')}).",
+            # Words only: the panel shows the local date on hover, the text faces beside it.
+            "message": f"If left idle, this project is deleted {relative(seconds)}.",
         }, others
 
     @staticmethod

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from jupyter_binder_ext.common.readable import local_date
+
 _MARK = {"same": "saved", "differs": "volume copy differs", "absent": ""}
 
 
@@ -60,6 +62,8 @@ def describe_work(data: Mapping[str, Any]) -> str:
     deletion = data.get("deletion") or {}
     if deletion.get("message"):
         lines.append(str(deletion["message"]))
+    if deletion.get("expires_at"):
+        lines.append(f"  Deletion date: {local_date(deletion['expires_at'])}")
     reminder = data.get("reminder") or {}
     for project in reminder.get("projects") or []:
         lines.append(f"! {project['display_name']} ({project['name']}): {project['mark']}")

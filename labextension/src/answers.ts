@@ -214,6 +214,13 @@ export interface IPrivateKeyFacts {
   reason: string;
 }
 
+/** One status of the remote's pushes over SSH, said the same in every face. `state`: `ready` (a GitHub remote whose pushes go over SSH with this key), `not_set_up` (a GitHub remote, not set up yet), `not_on_github` (pushes there never use this key, however ssh is set up), `no_remote` (no git repository or no origin). */
+export interface IGitOverSsh {
+  state: 'ready' | 'not_set_up' | 'not_on_github' | 'no_remote';
+  remote: string;
+  message: string;
+}
+
 export interface ISshSetupFacts {
   ssh_config_path: string;
   ssh_config_block: boolean;
@@ -264,6 +271,7 @@ export interface ISshAnswer {
   private_key_path_used: string | null;
   pair_matches: boolean | null;
   git_configured: boolean;
+  git_over_ssh: IGitOverSsh;
   ssh_setup: ISshSetupFacts;
   repo: IRepoPushFacts;
   host: ISshHost;
@@ -308,6 +316,7 @@ export interface IConfigureGitAnswer {
   private_key_path_used: string | null;
   pair_matches: boolean | null;
   git_configured: boolean;
+  git_over_ssh: IGitOverSsh;
   ssh_setup: ISshSetupFacts;
   repo: IRepoPushFacts;
   host: ISshHost;
@@ -343,6 +352,21 @@ export interface ISshTestAnswer {
   elapsed_s: number | null;
 }
 
+/** The latest event of the hub's progress stream for a starting server. */
+export interface IStartingProgress {
+  progress: number;
+  message: string;
+}
+
+/** Why the last start of a stopped server failed, in the hub's words and in plain words. */
+export interface ISpawnFailure {
+  message: string;
+  at: string | null;
+  phase: string;
+  log_tail: string[];
+  hint: string;
+}
+
 /** One of the user's named servers, as the hub lists it. */
 export interface IProject {
   name: string;
@@ -365,6 +389,8 @@ export interface IProject {
   launch_url: string;
   image: string;
   is_current: boolean;
+  starting: IStartingProgress | null;
+  failure: ISpawnFailure | null;
 }
 
 /** A project that may be deleted to free a slot (never this notebook). */
@@ -402,6 +428,13 @@ export interface IStopAnswer {
   removed: boolean;
   status: string;
   message: string;
+}
+
+/** `GET projects/{name}/report`: one plain-text block for the service desk. */
+export interface IReportAnswer {
+  name: string;
+  text: string;
+  failure: ISpawnFailure | null;
 }
 
 /** The keys a file sets (any of the five). */
@@ -554,7 +587,7 @@ export interface IStopCurrent {
 export interface IRelaunchAnswer {
   ok: boolean;
   resources: IResourcesAnswer;
-  commit: ICommitFacts;
+  commit: ICommitFacts | null;
   push: IPushFacts | null;
   launch: IBinderHubLaunch | IHubLaunch | null;
   slots: ISlotFacts | null;
@@ -577,12 +610,19 @@ export interface IChangedFile {
   on_volume: 'same' | 'differs' | 'absent';
 }
 
+export interface IBranchAhead {
+  branch: string;
+  count: number;
+}
+
 export interface IUnpushed {
   count: number;
   branch: string | null;
   remote: string | null;
   compared_with: string;
   url: string;
+  other_branches: IBranchAhead[];
+  stashes: number;
 }
 
 export interface IOutsideFiles {
@@ -711,6 +751,77 @@ export interface ISiblingWorkAnswer {
   message: string;
 }
 
+export interface IIgnoredFile {
+  path: string;
+  why: string;
+}
+
+export interface IBuild {
+  available: boolean;
+  repo2docker_version: string | null;
+  name: string | null;
+  config_dir: string;
+  files_used: string[];
+  files_ignored: IIgnoredFile[];
+  would_read: string[];
+  python: string | null;
+  dockerfile: string | null;
+  message: string;
+}
+
+export interface IFileRequest {
+  file: string;
+  line: number;
+  spec: string;
+}
+
+export interface IInstalledPackage {
+  name: string;
+  version: string;
+  manager: 'pip' | 'conda' | 'other';
+  source: 'index' | 'url' | 'local' | 'editable';
+  url: string | null;
+  installed_at: string;
+  location: string;
+  in_files: IFileRequest | null;
+  keepable: boolean;
+  why_not: string | null;
+}
+
+export interface IRemovedPackage {
+  name: string;
+  version: string;
+  manager: 'pip' | 'conda' | 'other';
+}
+
+export interface ICheck {
+  level: 'error' | 'warning' | 'info';
+  file: string;
+  line: number | null;
+  message: string;
+}
+
+export interface IEnvironmentAnswer {
+  repo_dir: string;
+  since: string;
+  build: IBuild;
+  installed: IInstalledPackage[];
+  removed: IRemovedPackage[];
+  checks: ICheck[];
+  keep_file: string | null;
+  message: string;
+}
+
+export interface IKeepAnswer {
+  file: string;
+  created: boolean;
+  added: string[];
+  updated: string[];
+  unchanged: string[];
+  diff: string;
+  message: string;
+}
+
 /** The answer type of each route: `METHOD route`. */
 export interface IRoutes {
   'GET launch': ILaunchAnswer;
@@ -722,10 +833,13 @@ export interface IRoutes {
   'POST ssh/test': ISshTestAnswer;
   'GET projects': IProjectsAnswer;
   'DELETE projects/{name}': IStopAnswer;
+  'GET projects/{name}/report': IReportAnswer;
   'GET resources': IResourcesAnswer;
   'PUT resources': IResourcesAnswer;
   'POST relaunch': IRelaunchAnswer;
   'GET work': IWorkAnswer;
   'POST work/save': ISaveAnswer;
   'GET work/projects/{name}': ISiblingWorkAnswer;
+  'GET environment': IEnvironmentAnswer;
+  'POST environment/keep': IKeepAnswer;
 }

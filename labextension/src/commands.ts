@@ -28,7 +28,7 @@ import {
   IRelaunchRequest,
   PANEL_ID
 } from './tokens';
-import { CheckboxBody, ChooseProject, TypeToConfirm } from './widgets/dialogs';
+import { ChooseProject, TypeToConfirm } from './widgets/dialogs';
 
 export interface ICommandsOptions {
   app: JupyterFrontEnd;
@@ -270,15 +270,16 @@ export function addCommands(options: ICommandsOptions): void {
     execute: async args => {
       const values =
         (args.values as Record<string, unknown> | undefined) ?? undefined;
-      const body = new CheckboxBody(
-        trans.__(
-          'The .resources file will be written and committed on its own on the current branch, then pushed, and the new commit launched in a new tab. Other changes are left as they are.'
-        ),
-        trans.__('Stop this server once the new one is ready')
-      );
+      // The choice sits in the dialog's footer, beside the buttons, as JupyterLab's own.
       const answer = await showDialog({
         title: trans.__('Relaunch with new resources?'),
-        body,
+        body: trans.__(
+          'The .resources file will be written and committed on its own on the current branch, then pushed, and the new commit launched in a new tab. Other changes are left as they are.'
+        ),
+        checkbox: {
+          label: trans.__('Stop this server once the new one is ready'),
+          checked: false
+        },
         buttons: [
           Dialog.cancelButton(),
           Dialog.okButton({ label: trans.__('Relaunch') })
@@ -291,14 +292,14 @@ export function addCommands(options: ICommandsOptions): void {
       const labpath: string = current?.context?.path ?? '';
       const request: IRelaunchRequest = {
         values,
-        stop_current: Boolean(answer.value),
+        stop_current: Boolean(answer.isChecked),
         labpath
       };
       try {
         let result = await model.relaunch(request);
         if (!result.ok && result.slots?.full) {
-          // All slots taken, so nothing was started: offer to delete one, then launch
-          // again (the commit is already pushed).
+          // All slots taken, so nothing was written, committed or started: offer to
+          // delete one, then relaunch (only then is the commit made and pushed).
           const name = await chooseProjectToDelete(result);
           if (!name) {
             shell.activateById(PANEL_ID);

@@ -55,7 +55,10 @@ function toDate(value: string | number): Date {
   return typeof value === 'number' ? new Date(value * 1000) : new Date(value);
 }
 
-/** An ISO date (or seconds since the epoch) in the user's locale. */
+/**
+ * An ISO date (or seconds since the epoch) in the user's locale and time zone, with its
+ * weekday: the hover of a relative time ("in 7 days" → "Wed, Dec 9, 2026, 3:11 AM").
+ */
 export function formatDate(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') {
     return '–';
@@ -64,7 +67,14 @@ export function formatDate(value: string | number | null | undefined): string {
   if (Number.isNaN(date.getTime())) {
     return String(value);
   }
-  return date.toLocaleString();
+  return date.toLocaleString(undefined, {
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit'
+  });
 }
 
 /** "3 minutes ago", "in 6 days", with the browser's own wording. */

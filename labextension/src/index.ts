@@ -88,6 +88,8 @@ const plugin: JupyterFrontEndPlugin<IBinderModel> = {
     }
 
     addCommands({ app, model, trans, palette, fileBrowserFactory });
+    // Every save, new file, rename or deletion through Jupyter changes what would be lost.
+    app.serviceManager.contents.fileChanged.connect(() => model.filesChanged());
 
     const statusChanged = new Signal<IBinderModel, void>(model);
     if (statusBar) {

@@ -5,10 +5,13 @@
  * its own state, so one failing endpoint (a hub that is down, a token without scopes) never
  * hides what the others say. Its interface, IBinderModel, is in tokens.ts.
  */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  API_NAMESPACE,
   BinderAPIError,
   jsonBody,
   requestAPI,
@@ -31,7 +34,9 @@ import {
   ResourceKey,
   SectionKey
 } from './tokens';
+import type { IProgressEvent, IReportAnswer } from './tokens';
 import type {
+  IKeepAnswer,
   ISaveAnswer,
   ISiblingWorkAnswer,
   IWorkSaveRequest
@@ -45,7 +50,8 @@ const ENDPOINTS: Record<SectionKey, string> = {
   persistence: 'persistence',
   ssh: 'ssh',
   projects: 'projects',
-  work: 'work'
+  work: 'work',
+  environment: 'environment'
 };
 
 export namespace BinderModel {
@@ -54,8 +60,15 @@ export namespace BinderModel {
     limitsInterval?: number;
     /** Seconds between reads of `projects` while the panel is shown. */
     projectsInterval?: number;
+    /** Seconds between reads of `work` while the panel is shown (files change outside Lab). */
+    workInterval?: number;
   }
 }
+
+/** Seconds between reads of `work` while the panel is shown. */
+const WORK_INTERVAL = 15;
+/** Milliseconds to wait for a burst of file changes to end before reading `work`. */
+const FILES_SETTLE_MS = 300;
 
 function emptySection<T>(): ISectionState<T> {
   return { data: null, error: null, loading: false };
@@ -73,6 +86,7 @@ export class BinderModel implements IBinderModel {
   constructor(options: BinderModel.IOptions = {}) {
     const limits = options.limitsInterval ?? 5;
     const projects = options.projectsInterval ?? 30;
+    const work = options.workInterval ?? WORK_INTERVAL;
     // Limits feed the status bar as well as the panel: poll while either is shown, and
     // never while the browser tab is hidden.
     this._limitsPoll = new Poll({
@@ -87,6 +101,14 @@ export class BinderModel implements IBinderModel {
       factory: () => this._fetch('projects'),
       frequency: Private.frequency(projects),
       name: 'jupyter-binder-ext:projects',
+      standby: () => !this._panelVisible || 'when-hidden'
+    });
+    // What deletion would lose changes with every save, in Lab or in a terminal: read
+    // again while the panel shows it (Lab's own saves also say so, see filesChanged).
+    this._workPoll = new Poll({
+      factory: () => this._fetchFresh('work'),
+      frequency: Private.frequency(work),
+      name: 'jupyter-binder-ext:work',
       standby: () => !this._panelVisible || 'when-hidden'
     });
   }
@@ -106,6 +128,8 @@ export class BinderModel implements IBinderModel {
     this._isDisposed = true;
     this._limitsPoll.dispose();
     this._projectsPoll.dispose();
+    this._workPoll.dispose();
+    clearTimeout(this._filesChangedTimer);
     Signal.clearData(this);
   }
 
@@ -134,12 +158,13 @@ export class BinderModel implements IBinderModel {
       // Fresh figures when the panel opens; the one-shot sections load once.
       void this._limitsPoll.refresh();
       void this._projectsPoll.refresh();
+      void this._workPoll.refresh();
       for (const key of [
         'launch',
         'resources',
         'persistence',
         'ssh',
-        'work'
+        'environment'
       ] as const) {
         if (!this.section(key).data && !this.section(key).loading) {
           void this._fetch(key).catch(() => undefined);
@@ -288,11 +313,79 @@ export class BinderModel implements IBinderModel {
     });
   }
 
+  filesChanged(): void {
+    if (!this._panelVisible) {
+      return; // read when the panel shows again
+    }
+    // A burst of saves (a notebook and its checkpoint) makes one read.
+    clearTimeout(this._filesChangedTimer);
+    this._filesChangedTimer = setTimeout(() => {
+      void this._workPoll.refresh();
+    }, FILES_SETTLE_MS);
+  }
+
   projectWork(name: string): Promise<ISiblingWorkAnswer> {
     return this.runAction(`work:${name}`, () =>
       requestAPI<ISiblingWorkAnswer>(
         `work/projects/${encodeURIComponent(name)}`
       )
+    );
+  }
+
+  /** Pin packages installed since launch in the file repo2docker reads; read again. */
+  keepEnvironment(packages: string[]): Promise<IKeepAnswer> {
+    return this.runAction('keep-environment', async () => {
+      const result = await requestAPI<IKeepAnswer>(
+        'environment/keep',
+        jsonBody('POST', { packages, file: 'auto' })
+      );
+      void this.refresh('environment');
+      return result;
+    });
+  }
+
+  /**
+   * Follow `GET projects/{name}/progress` (the hub's events, relayed by the server: one hub
+   * stream for every tab). Each event goes to `onEvent`; the list is read again when the
+   * stream ends. The returned function stops following.
+   */
+  followProgress(
+    name: string,
+    onEvent: (event: IProgressEvent) => void
+  ): () => void {
+    const controller = new AbortController();
+    const settings = ServerConnection.makeSettings();
+    const url = URLExt.join(
+      settings.baseUrl,
+      API_NAMESPACE,
+      'projects',
+      encodeURIComponent(name),
+      'progress'
+    );
+    void (async () => {
+      try {
+        const response = await ServerConnection.makeRequest(
+          url,
+          { signal: controller.signal },
+          settings
+        );
+        if (response.ok && response.body) {
+          await Private.readEvents(response.body, onEvent);
+        }
+      } catch {
+        // Stopped, or the connection dropped: the list's poll still shows the state.
+      }
+      if (!controller.signal.aborted) {
+        void this.refresh('projects');
+      }
+    })();
+    return () => controller.abort();
+  }
+
+  /** The service desk's report on a project (`GET projects/{name}/report`). */
+  projectReport(name: string): Promise<IReportAnswer> {
+    return requestAPI<IReportAnswer>(
+      `projects/${encodeURIComponent(name)}/report`
     );
   }
 
@@ -340,6 +433,14 @@ export class BinderModel implements IBinderModel {
       }
     }
     return values;
+  }
+
+  /** Read a section after any read in flight: that one may predate what just changed. */
+  private async _fetchFresh<K extends SectionKey>(
+    key: K
+  ): Promise<ISections[K]> {
+    await this._pending.get(key)?.catch(() => undefined);
+    return this._fetch(key);
   }
 
   private async _fetch<K extends SectionKey>(key: K): Promise<ISections[K]> {
@@ -401,6 +502,9 @@ export class BinderModel implements IBinderModel {
   private _pending = new Map<SectionKey, Promise<unknown>>();
   private _limitsPoll: Poll;
   private _projectsPoll: Poll;
+  private _workPoll: Poll;
+  private _filesChangedTimer: ReturnType<typeof setTimeout> | undefined =
+    undefined;
   private _panelVisible = false;
   private _statusBarVisible = false;
   private _isDisposed = false;
@@ -411,5 +515,38 @@ namespace Private {
   export function frequency(seconds: number): IPoll.Frequency {
     const interval = Math.max(1, Number(seconds) || 1) * 1000;
     return { interval, backoff: true, max: interval * 10 };
+  }
+
+  /** The `data:` events of an event stream, each parsed as JSON, as they arrive. */
+  export async function readEvents(
+    body: ReadableStream<Uint8Array>,
+    onEvent: (event: IProgressEvent) => void
+  ): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        return;
+      }
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, '\n');
+      const blocks = buffer.split('\n\n');
+      buffer = blocks.pop() ?? '';
+      for (const block of blocks) {
+        const data = block
+          .split('\n')
+          .filter(line => line.startsWith('data:'))
+          .map(line => line.slice(5).trim())
+          .join('\n');
+        if (data) {
+          try {
+            onEvent(JSON.parse(data));
+          } catch {
+            // not JSON: skipped, as a browser's EventSource would pass it on unparsed
+          }
+        }
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
+import { EnvironmentSection } from './components/EnvironmentSection';
 import { LaunchSection } from './components/LaunchSection';
 import { LimitsSection } from './components/LimitsSection';
 import { PersistenceSection } from './components/PersistenceSection';
@@ -72,6 +73,7 @@ export class BinderPanel extends ReactWidget {
         <LimitsSection {...props} />
         <PersistenceSection {...props} />
         <WorkSection {...props} />
+        <EnvironmentSection {...props} />
         <SshSection {...props} />
         <ProjectsSection {...props} />
         <ResourcesSection {...props} />

@@ -9,15 +9,18 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
 import type {
+  IEnvironmentAnswer,
   IInstanceDirAnswer,
   ILaunchAnswer,
   ILimitsAnswer,
   IPersistenceAnswer,
   IProjectsAnswer,
   IRelaunchAnswer,
+  IReportAnswer,
   IResourcesAnswer,
   ISshAnswer,
   IStopAnswer,
+  IKeepAnswer,
   ISaveAnswer,
   ISiblingWorkAnswer,
   IWorkAnswer
@@ -45,6 +48,7 @@ export interface ISections {
   ssh: ISshAnswer;
   projects: IProjectsAnswer;
   work: IWorkAnswer;
+  environment: IEnvironmentAnswer;
 }
 export type SectionKey = keyof ISections;
 
@@ -77,7 +81,8 @@ export type ActionKey =
   | 'relaunch'
   | `project:${string}`
   | 'save-work'
-  | `work:${string}`;
+  | `work:${string}`
+  | 'keep-environment';
 
 /** Body of `POST relaunch`. */
 export interface IRelaunchRequest {
@@ -111,8 +116,27 @@ export interface IBinderModel extends IDisposable {
   /** Days ahead in which another project's deletion makes a reminder (a setting). */
   workReminderDays: number;
   saveWork(body: IWorkSaveRequest): Promise<ISaveAnswer>;
+  /** Jupyter saved, created, renamed or deleted a file: "Your work" is read again. */
+  filesChanged(): void;
   /** Another project's own summary: asked only on request (it counts as activity there). */
   projectWork(name: string): Promise<ISiblingWorkAnswer>;
+  /** Pin packages installed since launch in the file repo2docker reads. */
+  keepEnvironment(packages: string[]): Promise<IKeepAnswer>;
+  /** Follow a starting project's progress events; the returned function stops. */
+  followProgress(
+    name: string,
+    onEvent: (event: IProgressEvent) => void
+  ): () => void;
+  /** The service desk's report on a project (`GET projects/{name}/report`). */
+  projectReport(name: string): Promise<IReportAnswer>;
+}
+
+/** One event of the hub's progress stream (JupyterHub's format), as the server relays it. */
+export interface IProgressEvent {
+  progress?: number;
+  message?: string;
+  ready?: boolean;
+  failed?: boolean;
 }
 
 /** Body of `POST work/save`. */

@@ -1,12 +1,17 @@
-"""The shared wording of spans and sizes, the path test and the warning builder."""
+"""The shared wording of spans, moments and sizes, the path test and the warning builder."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from jupyter_binder_ext.common.answers import warning
 from jupyter_binder_ext.common.paths import is_inside
-from jupyter_binder_ext.common.readable import gib, in_days, span
+from jupyter_binder_ext.common.readable import gib, in_days, local_date, moment, relative, span
 
 
 def test_spans_take_their_natural_unit() -> None:
@@ -35,3 +40,27 @@ def test_inside_is_the_folder_or_below_it_never_a_sibling_with_its_prefix() -> N
 def test_a_warning_names_its_figure_only_when_given() -> None:
     assert warning("k", "info", "m") == {"kind": "k", "level": "info", "message": "m"}
     assert warning("k", "error", "m", figure="used")["figure"] == "used"
+
+
+@pytest.fixture
+def utc_here(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time zone set to UTC (the pods' own), then restored."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_moment_reads_as_words_then_the_local_date(utc_here: None) -> None:
+    now = datetime(2026, 12, 2, 3, 11, 2, tzinfo=timezone.utc)
+    assert relative(7 * 86400) == "in 7 days"
+    assert relative(-2 * 3600) == "2 h ago"
+    assert relative(0.4) == "now"
+    assert local_date("2026-12-09T03:11:02.683830Z") == "Wed 9 Dec 2026, 03:11 UTC"
+    assert moment("2026-12-09T03:11:02.683830Z", now) == ("in 7 days (Wed 9 Dec 2026, 03:11 UTC)")
+    assert moment("2026-12-02T01:11:02+00:00", now) == "2 h ago (Wed 2 Dec 2026, 01:11 UTC)"
+    # A naive time is the hub's UTC; nothing known or not a date is said so, never raised.
+    assert moment("2026-12-02T03:11:02", now) == "now (Wed 2 Dec 2026, 03:11 UTC)"
+    assert [moment(None, now), moment("", now)] == ["unknown", "unknown"]
+    assert moment("yesterday", now) == "yesterday"

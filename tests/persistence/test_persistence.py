@@ -393,9 +393,13 @@ def test_the_walk_is_bounded_and_says_so(layout: Layout) -> None:
 
 def test_describe_reads_well(layout: Layout) -> None:
     layout.mount()
-    text = describe_persistence(create_instance_dir(layout.site(), launch_for()))
+    data = create_instance_dir(layout.site(), launch_for())
+    text = describe_persistence(data)
     assert "a mount of its own (tmpfs), writable" in text
     assert "o-r-ab12cd34" in text and "deleted after 7 days of inactivity" in text
+    # When a folder changed: words, then the local date; the ISO form only in the JSON.
+    assert data["instances"][0]["modified"] not in text
+    assert re.search(r"changed (now|\d+ s ago) \(\w{3} \d+ \w{3} \d{4}, \d\d:\d\d", text), text
 
 
 # -- through the server --------------------------------------------------------------------

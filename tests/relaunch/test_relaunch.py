@@ -333,20 +333,28 @@ async def test_when_all_slots_are_taken_nothing_is_started(
     assert status == 201, body  # created, never started: it holds a slot all the same
     before = set(carols_hub.servers())
     state = make_state(carols_hub.home, carols_hub.env(), max_named_servers=len(before))
+    resources = (carols_hub.home / ".resources").read_bytes()
+    head, pushed = git(carols_hub.home, "rev-parse", "HEAD"), carols_hub.bare_head()
     try:
         answer = await relaunch(state, values={"meml": 5})
     finally:
         hub.api("DELETE", f"/users/{CAROL}/servers/{filler}", {"remove": True})
-    assert answer["push"]["ok"] is True
-    assert carols_hub.bare_head() == answer["commit"]["sha"]  # committed and pushed anyway
+    # The slots are checked before anything is written: nothing is committed or pushed
+    # until a slot is free (the panel offers to delete a project, then relaunches).
+    assert (carols_hub.home / ".resources").read_bytes() == resources
+    assert git(carols_hub.home, "rev-parse", "HEAD") == head
+    assert carols_hub.bare_head() == pushed
+    assert answer["commit"] is None and answer["push"] is None and answer["launch"] is None
+    assert answer["resources"]["text"] == resources.decode()
     assert answer["ok"] is False
     assert answer["slots"]["full"] is True
-    assert answer["launch"]["kind"] == "hub"
-    assert answer["launch"]["started"] is False
     assert answer["slots"]["deletable"][0]["name"] == filler
     assert answer["slots"]["deletable"][0]["stopped"] is True
     assert f"All {len(before)} project slots are taken" in answer["message"]
+    assert "nothing was written, committed or pushed" in answer["message"]
+    assert "already pushed" not in answer["message"]
     assert filler in answer["message"]
+    assert f"could delete: {filler} (stopped" in describe_relaunch(answer)
     assert set(carols_hub.servers()) <= before  # the hub holds no new server
 
 

@@ -24,6 +24,7 @@ from jupyter_binder_ext.errors import Conflict
 from jupyter_binder_ext.ssh import status as ssh
 from jupyter_binder_ext.ssh.git_setup import BLOCK_BEGIN, BLOCK_END
 from jupyter_binder_ext.ssh.keys import InvalidKey, parse_public_key
+from jupyter_binder_ext.terminal.overview import _ssh_line
 
 PACKAGED_KNOWN_HOSTS = Path(ssh.__file__).parent / "github_known_hosts"
 # As published on "GitHub's SSH key fingerprints" (docs.github.com, authentication /
@@ -268,6 +269,13 @@ def test_configure_git_is_idempotent_and_keeps_the_users_config(home: Home) -> N
     assert first["configure"]["changed"] and second["configure"]["changed"] == []
     assert second["git_configured"] is True
     assert second["repo"]["push_ready"] is True
+    assert second["git_over_ssh"] == {
+        "state": "ready",
+        "remote": "origin",
+        "message": "set up: pushes to origin go to git@github.com:o/r.git over SSH with this key.",
+    }
+    assert first["git_over_ssh"]["state"] == "ready"
+    assert "Git over SSH: set up: pushes to origin go to git@" in ssh.describe_ssh(second)
     # ssh reads this config through core.sshCommand (it is not the user's ~/.ssh/config).
     assert git(home.repo, "config", "core.sshCommand") == f"ssh -F {config}"
     # ssh itself parses the result and finds our settings for github.com.
@@ -304,6 +312,18 @@ def test_an_origin_off_github_is_left_alone(home: Home) -> None:
     data = ssh.configure_git(home.site())
     assert data["repo"]["is_github"] is False
     assert "not on GitHub" in data["configure"]["message"]
+    # One status for the remote, the same in every face: ssh for github.com is set up, but
+    # this origin's pushes do not use it, so nothing says "set up" about them.
+    assert data["git_over_ssh"] == {
+        "state": "not_on_github",
+        "remote": "origin",
+        "message": "not used: origin (https://gitlab.com/o/r.git) is not on GitHub, so its "
+        "pushes do not go over SSH with this key; its push URL is left as it is.",
+    }
+    text = ssh.describe_ssh(data)
+    assert "Git over SSH: not used: origin (https://gitlab.com/o/r.git) is not on" in text
+    assert "set up" not in text.split("Git over SSH:")[1].splitlines()[0]
+    assert "not used" in _ssh_line(data)
     probe = subprocess.run(
         ["git", "-C", str(home.repo), "config", "remote.origin.pushurl"], capture_output=True
     )

@@ -32,6 +32,8 @@ SUBCOMMANDS = {
     "resources",
     "relaunch",
     "work",
+    "environment",
+    "report",
 }
 CLI = [str(Path(sys.executable).with_name("jupyter-binder"))]
 

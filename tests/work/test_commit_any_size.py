@@ -43,9 +43,8 @@ async def test_a_name_that_is_not_utf8_is_said_and_the_rest_is_committed(
     project: Project,
 ) -> None:
     write(project.repo / "fine.txt", "ok\n")
-    odd = os.fsencode(project.repo) + b"/caf\xe9.txt"
-    with open(odd, "wb") as handle:
-        handle.write(b"latin-1 name\n")
+    # A Latin-1 name: its bytes are no UTF-8 (Python holds them as surrogates).
+    Path(os.fsdecode(os.fsencode(project.repo) + b"/caf\xe9.txt")).write_bytes(b"latin-1\n")
 
     pushed = await project.state().save_work("github", message="Both")
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from jupyter_binder_ext.common.readable import local_date
 from jupyter_binder_ext.demo.runner import DemoHub
+from jupyter_binder_ext.work.text import describe_work
 
 pytest_plugins = ("fixtures.realhub",)
 
@@ -38,6 +40,12 @@ def test_deletion_date_and_a_plain_refusal_for_another_project(
     assert work["deletion"]["known"] is True
     assert work["deletion"]["expires_at"] == here["expires_at"]
     assert work["deletion"]["message"].startswith("If left idle, this project is deleted in 7 days")
+    # One readable form: words in the message, the ISO date only in the JSON field.
+    assert here["expires_at"] not in work["deletion"]["message"]
+    assert here["expires_at"] not in work["message"]
+    text = describe_work(work)
+    assert here["expires_at"] not in text
+    assert f"Deletion date: {local_date(here['expires_at'])}" in text
 
     status, refused = real_hub.server_api(
         two_projects, USER, HERE, f"binder/api/work/projects/{OTHER}"

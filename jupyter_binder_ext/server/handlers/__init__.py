@@ -10,13 +10,22 @@ SERVER_NAME = r"(?P<name>[^/]+)"
 
 def routes() -> list[tuple[str, Any]]:
     # Imported when the server builds its handlers, not at package import.
+    from jupyter_binder_ext.server.handlers.environment import (
+        EnvironmentHandler,
+        KeepHandler,
+    )
     from jupyter_binder_ext.server.handlers.launch import LaunchHandler
     from jupyter_binder_ext.server.handlers.limits import LimitsHandler
     from jupyter_binder_ext.server.handlers.persistence import (
         InstanceDirHandler,
         PersistenceHandler,
     )
-    from jupyter_binder_ext.server.handlers.projects import ProjectHandler, ProjectsHandler
+    from jupyter_binder_ext.server.handlers.projects import (
+        ProjectHandler,
+        ProjectProgressHandler,
+        ProjectReportHandler,
+        ProjectsHandler,
+    )
     from jupyter_binder_ext.server.handlers.relaunch import RelaunchHandler
     from jupyter_binder_ext.server.handlers.resources import ResourcesHandler
     from jupyter_binder_ext.server.handlers.ssh import (
@@ -41,6 +50,8 @@ def routes() -> list[tuple[str, Any]]:
         (f"{API}/ssh/test", SSHTestHandler),
         (f"{API}/projects", ProjectsHandler),
         (f"{API}/projects/{SERVER_NAME}", ProjectHandler),
+        (f"{API}/projects/{SERVER_NAME}/progress", ProjectProgressHandler),
+        (f"{API}/projects/{SERVER_NAME}/report", ProjectReportHandler),
         # The paths of earlier releases keep answering.
         (f"{API}/sessions", ProjectsHandler),
         (f"{API}/sessions/{SERVER_NAME}", ProjectHandler),
@@ -48,4 +59,6 @@ def routes() -> list[tuple[str, Any]]:
         (f"{API}/work", WorkHandler),
         (f"{API}/work/save", WorkSaveHandler),
         (f"{API}/work/projects/{SERVER_NAME}", SiblingWorkHandler),
+        (f"{API}/environment", EnvironmentHandler),
+        (f"{API}/environment/keep", KeepHandler),
     ]

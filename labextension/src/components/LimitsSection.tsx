@@ -94,6 +94,7 @@ function CpuFigure(
     >
       <Bar
         value={percent(used, cpu.limit)}
+        label={trans.__('CPU in use')}
         mark={percent(cpu.guarantee, cpu.limit)}
         level={figureLevel(warnings, 'cpu')}
         title={trans.__(
@@ -161,6 +162,7 @@ function MemoryFigure(
     >
       <Bar
         value={percent(current, memory.limit)}
+        label={trans.__('RAM in use')}
         mark={percent(memory.guarantee, memory.limit)}
         level={figureLevel(warnings, 'memory')}
         title={trans.__(
@@ -225,6 +227,7 @@ function GpuFigure(
           </div>
           <Bar
             value={percent(device.memory_used, device.memory_total)}
+            label={trans.__('GPU memory in use')}
             level={figureLevel(warnings, 'gpu')}
             title={trans.__(
               '%1 of %2 GPU memory in use',

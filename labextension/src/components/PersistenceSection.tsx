@@ -2,7 +2,7 @@
 import * as React from 'react';
 
 import { persistentLink } from '../copy';
-import { formatBytes, formatDate, percent } from '../format';
+import { formatBytes, formatDate, formatRelative, percent } from '../format';
 import { CommandIDs, IInstanceDirAnswer } from '../tokens';
 import {
   ActionButton,
@@ -67,6 +67,12 @@ export function PersistenceSection(props: ISectionProps): JSX.Element {
                 </Row>
                 <Bar
                   value={percent(p.used, p.total)}
+                  label={trans.__('Persistent volume used')}
+                  title={trans.__(
+                    '%1 of %2 used',
+                    formatBytes(p.used),
+                    formatBytes(p.total)
+                  )}
                   level={figureLevel(p.warnings, 'used')}
                 />
               </>
@@ -136,7 +142,17 @@ export function PersistenceSection(props: ISectionProps): JSX.Element {
                     <span className="jp-BinderExt-muted">
                       {formatBytes(folder.size)}
                       {folder.size_complete ? '' : '+'}
-                      {folder.modified && <> · {formatDate(folder.modified)}</>}
+                      {folder.modified && (
+                        <>
+                          {' · '}
+                          <span
+                            title={formatDate(folder.modified)}
+                            data-figure="modified"
+                          >
+                            {formatRelative(folder.modified)}
+                          </span>
+                        </>
+                      )}
                     </span>
                   </div>
                 ))}

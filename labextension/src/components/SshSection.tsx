@@ -61,12 +61,15 @@ export function SshSection(props: ISectionProps): JSX.Element {
               ? trans.__('ready to use')
               : trans.__('cannot be used')}
           </Row>
+          {/* One status of the remote's pushes, the server's words (as in the CLI). */}
           <Row label={trans.__('git over SSH')} name="git-configured">
-            {ssh.git_configured ? trans.__('set up') : trans.__('not set up')}
+            <span
+              data-figure="git-over-ssh"
+              data-state={ssh.git_over_ssh.state}
+            >
+              {ssh.git_over_ssh.message}
+            </span>
           </Row>
-          {ssh.repo.message && (
-            <div className="jp-BinderExt-muted">{ssh.repo.message}</div>
-          )}
           <Warnings warnings={ssh.warnings} />
           <div className="jp-BinderExt-actions">
             <ActionButton

@@ -15,7 +15,7 @@ import type {
   ISaveAnswer,
   ISiblingWorkAnswer
 } from '../answers';
-import { formatBytes, formatDate } from '../format';
+import { formatBytes, formatDate, formatRelative } from '../format';
 import type { IBinderModel } from '../tokens';
 import {
   ActionButton,
@@ -163,8 +163,11 @@ export function WorkSection(props: ISectionProps): JSX.Element {
             </div>
             {work.deletion.known && (
               <Row label={trans.__('Deleted if idle')} name="deletion">
-                <span data-figure="expires-at">
-                  {formatDate(work.deletion.expires_at)}
+                <span
+                  data-figure="expires-at"
+                  title={formatDate(work.deletion.expires_at)}
+                >
+                  {formatRelative(work.deletion.expires_at)}
                 </span>
               </Row>
             )}

@@ -14,19 +14,45 @@ export interface ISectionProps {
   commands: CommandRegistry;
 }
 
-/** Re-render when the model says that one of `keys` changed. */
+/**
+ * Re-render when the model says that one of `keys` changed.
+ *
+ * A passive effect runs a task or a frame after the first draw, and an answer landing in
+ * between emitted to nobody: its section said "Loading…" for good. So the component listens
+ * from the commit itself (a layout effect), and looks once at what changed since it drew.
+ */
 export function useModel(
   model: IBinderModel,
   keys: (SectionKey | 'actions')[]
 ): void {
   const [, setTick] = React.useState(0);
-  React.useEffect(() => {
+  // What this render read of each section.
+  const drawn = keys.map(key =>
+    key === 'actions' ? null : model.section(key)
+  );
+  const drawnRef = React.useRef(drawn);
+  drawnRef.current = drawn;
+  React.useLayoutEffect(() => {
     const onChange = (_: IBinderModel, key: SectionKey | 'actions') => {
       if (keys.includes(key)) {
         setTick(t => t + 1);
       }
     };
     model.changed.connect(onChange);
+    const missed = keys.some((key, i) => {
+      const before = drawnRef.current[i];
+      const now = key === 'actions' ? null : model.section(key);
+      return (
+        before !== null &&
+        now !== null &&
+        (now.data !== before.data ||
+          now.error !== before.error ||
+          now.loading !== before.loading)
+      );
+    });
+    if (missed) {
+      setTick(t => t + 1);
+    }
     return () => {
       model.changed.disconnect(onChange);
     };
@@ -136,34 +162,38 @@ export function Section<T>(props: {
   children: (data: T) => React.ReactNode;
 }): JSX.Element {
   const { id, title, state, trans } = props;
+  // The refresh button sits over the title row, beside the summary and not inside it: a
+  // button inside the summary (itself a control) is a nested control to assistive tools.
   return (
-    <details className="jp-BinderExt-section" data-section={id} open>
-      <summary className="jp-BinderExt-sectionTitle">
-        <span className="jp-BinderExt-sectionName">{title}</span>
-        {props.onRefresh && (
-          <button
-            type="button"
-            className="jp-BinderExt-iconButton"
-            title={trans.__('Refresh %1', title)}
-            aria-label={trans.__('Refresh %1', title)}
-            onClick={event => {
-              event.preventDefault();
-              props.onRefresh?.();
-            }}
-          >
-            <refreshIcon.react tag="span" elementSize="small" />
-          </button>
-        )}
-      </summary>
-      <div className="jp-BinderExt-sectionBody" aria-busy={state.loading}>
-        {state.error && <ErrorBox error={state.error} trans={trans} />}
-        {state.data
-          ? props.children(state.data)
-          : !state.error && (
-              <div className="jp-BinderExt-loading">{trans.__('Loading…')}</div>
-            )}
-      </div>
-    </details>
+    <div className="jp-BinderExt-sectionFrame" data-section={id}>
+      <details className="jp-BinderExt-section" open>
+        <summary className="jp-BinderExt-sectionTitle">
+          <span className="jp-BinderExt-sectionName">{title}</span>
+        </summary>
+        <div className="jp-BinderExt-sectionBody" aria-busy={state.loading}>
+          {state.error && <ErrorBox error={state.error} trans={trans} />}
+          {state.data
+            ? props.children(state.data)
+            : !state.error && (
+                <div className="jp-BinderExt-loading">
+                  {trans.__('Loading…')}
+                </div>
+              )}
+        </div>
+      </details>
+      {props.onRefresh && (
+        <button
+          type="button"
+          className="jp-BinderExt-iconButton jp-BinderExt-sectionRefresh"
+          data-refresh={id}
+          title={trans.__('Refresh %1', title)}
+          aria-label={trans.__('Refresh %1', title)}
+          onClick={() => props.onRefresh?.()}
+        >
+          <refreshIcon.react tag="span" elementSize="small" />
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -206,6 +236,8 @@ export function LongText(props: {
  */
 export function Bar(props: {
   value: number;
+  /** What the bar measures, for assistive tools (a meter needs a name). */
+  label: string;
   mark?: number | null;
   title?: string;
   level?: 'ok' | 'warn' | 'error';
@@ -215,6 +247,8 @@ export function Bar(props: {
     <div
       className={`jp-BinderExt-bar jp-mod-${level}`}
       title={props.title}
+      aria-label={props.label}
+      aria-valuetext={props.title}
       role="meter"
       aria-valuemin={0}
       aria-valuemax={100}

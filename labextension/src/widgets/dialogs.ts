@@ -110,20 +110,3 @@ export class ChooseProject extends Widget {
   }
   private _select: HTMLSelectElement;
 }
-
-/** A text and one checkbox (the relaunch's "stop this server afterwards"). */
-export class CheckboxBody extends Widget {
-  constructor(text: string, checkbox: string) {
-    super();
-    this.addClass('jp-BinderExt-confirm');
-    const label = document.createElement('label');
-    this._box = document.createElement('input');
-    this._box.type = 'checkbox';
-    label.append(this._box, ' ', checkbox);
-    this.node.append(paragraph(text), label);
-  }
-  getValue(): boolean {
-    return this._box.checked;
-  }
-  private _box: HTMLInputElement;
-}
