@@ -403,7 +403,7 @@ def held_back_text(held_back: list[HeldBackFile], skipped: list[SkippedFile]) ->
     parts = []
     files = [entry for entry in held_back if entry["rule"] != "secret"]
     if files:
-        listed = ", ".join(f"{e['path']} ({e['message']})" for e in files[:5])
+        listed = "; ".join(f"{e['path']}: {e['message']}" for e in files[:5])
         more = f" and {len(files) - 5} more" if len(files) > 5 else ""
         parts.append(f" Held back, never saved: {listed}{more}.")
     unsaved = [entry for entry in skipped if entry["reason"] in ("bad_name", "nested_repository")]

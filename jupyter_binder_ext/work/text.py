@@ -60,7 +60,8 @@ def describe_work(data: Mapping[str, Any]) -> str:
     if volume.get("message"):
         lines.append(f"Persistent volume: {volume['message']}")
     deletion = data.get("deletion") or {}
-    if deletion.get("message"):
+    # The summary above already ends with the deletion's words when there is work at risk.
+    if deletion.get("message") and str(deletion["message"]) not in lines[0]:
         lines.append(str(deletion["message"]))
     if deletion.get("expires_at"):
         lines.append(f"  Deletion date: {local_date(deletion['expires_at'])}")
