@@ -102,8 +102,8 @@ RECEIVE_PACK = "git-receive-pack"
 # signatures), nor `ls-files` or `hash-object` (they may run clean filters).
 RUNS_NOTHING = frozenset({"rev-parse", "symbolic-ref", "show-ref", "config", "var"})
 # Commands that run nothing with some arguments only: `remote` listing or naming a URL (not
-# `remote show`, which asks the remote), `rev-list` without a format (a format may check a
-# signature, which runs gpg).
+# `remote show`, which asks the remote), `rev-list` without a format and `for-each-ref` without
+# a signature atom (a format may check a signature, which runs gpg).
 _REMOTE_READS = frozenset({"-v", "--verbose", "get-url"})
 _FORMATS = ("--format", "--pretty", "--show-signature")
 
@@ -118,6 +118,8 @@ def runs_nothing(command: str, rest: Sequence[str]) -> bool:
         return not rest or rest[0] in _REMOTE_READS
     if command == "rev-list":
         return not any(arg.startswith(_FORMATS) for arg in rest)
+    if command == "for-each-ref":  # only a %(signature) atom checks a signature (gpg)
+        return not any("%(signature" in arg for arg in rest)
     return False
 
 

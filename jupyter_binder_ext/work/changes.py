@@ -178,14 +178,15 @@ def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
         target: gitops.PushTarget | None = gitops.push_target(root, launched_branch)
     except gitops.NoPushTarget:
         target = None
+    other_branches, stashes = _local_only(root, branch)
     answer: Unpushed = {
         "count": 0,
         "branch": target.branch if target else branch,
         "remote": target.remote if target else None,
         "compared_with": "every remote branch",
         "url": target.url if target else "",
-        "other_branches": _other_branches(root, branch),
-        "stashes": _stashes(root),
+        "other_branches": other_branches,
+        "stashes": stashes,
     }
     if gitops.head_sha(root) is None:
         return answer
@@ -201,27 +202,20 @@ def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
 MAX_OTHER_BRANCHES = 20
 
 
-def _other_branches(root: Path, current: str | None) -> list[BranchAhead]:
-    """Local branches other than `current` with commits no remote branch has."""
+def _local_only(root: Path, current: str | None) -> tuple[list[BranchAhead], int]:
+    """Local branches other than `current` with commits no remote branch has, and the number
+    of stashes (`git stash list`), which no push sends: one listing of the refs for both."""
     listed = gitops.run_git(
-        root, "for-each-ref", "--format=%(refname)", "refs/heads/", check=False
-    ).stdout
-    names = [ref.removeprefix("refs/heads/") for ref in listed.split()]
+        root, "for-each-ref", "--format=%(refname)", "refs/heads/", "refs/stash", check=False
+    ).stdout.split()
+    names = [ref.removeprefix("refs/heads/") for ref in listed if ref.startswith("refs/heads/")]
     ahead: list[BranchAhead] = []
     for name in [n for n in names if n != current][:MAX_OTHER_BRANCHES]:
         count = _count(root, f"refs/heads/{name}", "--not", "--remotes")
         if count:
             ahead.append({"branch": name, "count": count})
-    return ahead
-
-
-def _stashes(root: Path) -> int:
-    """Stashed changes (`git stash list`), which no push sends."""
-    if gitops.run_git(
-        root, "show-ref", "--verify", "--quiet", "refs/stash", check=False
-    ).returncode:
-        return 0
-    return _count(root, "--walk-reflogs", "refs/stash")
+    stashes = _count(root, "--walk-reflogs", "refs/stash") if "refs/stash" in listed else 0
+    return ahead, stashes
 
 
 # -- files outside the repository ------------------------------------------------------------
