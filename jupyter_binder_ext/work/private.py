@@ -157,8 +157,9 @@ _TOOL_STATE = frozenset(
     }
 )
 # A private key, by what every format's text starts with (PEM, OpenSSH, PuTTY).
+# One pattern for both: a file's start here, and every byte of a commit in work/secret_scan.py.
 PRIVATE_KEY_CONTENT = re.compile(
-    rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d+:"
+    rb"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d{1,2}:"
 )
 # A key file starts with its header; the start of a larger file is read (a key pasted at
 # the top of a log), the rest is left to the commit's credential scan.

@@ -26,6 +26,7 @@ from typing import IO
 
 from jupyter_binder_ext.common import git as gitops
 from jupyter_binder_ext.work.answers import HeldBackFile
+from jupyter_binder_ext.work.private import PRIVATE_KEY_CONTENT
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,10 @@ _KINDS: tuple[_Kind, ...] = (
     _kind("a Databricks token", (b"dapi",), rb"\bdapi[a-f0-9]{32}(?:-\d)?\b"),
     _kind(
         "a private key",
-        (b"PRIVATE KEY",),
-        rb"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----",
+        (b"PRIVATE KEY", b"PuTTY-User-Key-File-"),
+        PRIVATE_KEY_CONTENT.pattern,  # the rule's own (work/private.py)
         before=80,
     ),
-    _kind("a private key", (b"PuTTY-User-Key-File-",), rb"PuTTY-User-Key-File-\d{1,2}:"),
     # scheme://user:password@host, not a placeholder (${X}, {x}, <x>, ***, $VAR).
     _kind(
         "a password in a URL",
