@@ -122,7 +122,8 @@ class Server:
         return times
 
     def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
+        children: list[psutil.Process] = psutil.Process(self.process.pid).children(recursive=True)
+        return children
 
     def count_named(self, name: str) -> int:
         count = 0

@@ -195,7 +195,7 @@ def measure(state_dir: Path, runs: int) -> tuple[list[dict[str, Any]], list[dict
 
 
 def _median(rows: list[dict[str, Any]], key: str) -> float:
-    return round(statistics.median(r[key] for r in rows), 2)
+    return round(statistics.median(float(r[key]) for r in rows), 2)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

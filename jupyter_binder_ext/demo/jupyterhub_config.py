@@ -7,6 +7,7 @@ so that it outlives a hub restart), local processes for the servers.
 """
 
 import os
+from typing import Any
 from pathlib import Path
 
 from jupyter_binder_ext.config import ResourceDefaults
@@ -70,7 +71,7 @@ SERVER_TOKEN_SCOPES = [
 ]
 
 
-def server_token_scopes(spawner):
+def server_token_scopes(spawner: Any) -> list[str]:
     if spawner.user.name in settings.scopeless_users:
         return []  # empty: JupyterHub falls back to the `server` role
     return SERVER_TOKEN_SCOPES

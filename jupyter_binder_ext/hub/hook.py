@@ -9,7 +9,7 @@ below from the hub's configuration, so ``c.BinderResourcesHook.max_gpu = 1`` in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, Unicode
@@ -89,7 +89,7 @@ class BinderResourcesHook(ResourceDefaultsTraits, LoggingConfigurable):
 
     def make_source(self) -> ResourcesSource:
         if self.source is not None:
-            return self.source
+            return cast(ResourcesSource, self.source)
         return GitHubRawSource(
             self.github_raw_base_url,
             timeout=self.fetch_timeout,

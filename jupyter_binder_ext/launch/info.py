@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import quote, unquote, urlparse
@@ -162,7 +162,7 @@ def _parse_git(spec: str, repo_url: str) -> LaunchSpec:
     return LaunchSpec("git", owner, repo, unquote(ref), url, escaped, urlparse(url).hostname or "")
 
 
-def _parse_doi(provider: str) -> Any:
+def _parse_doi(provider: str) -> SpecParser:
     def parse(spec: str, repo_url: str) -> LaunchSpec:
         # Zenodo, Figshare, Dataverse: get_repo_url returns the DOI as given (:293, :372, :442).
         return LaunchSpec(provider, "", spec, "", spec, "", "doi.org")
@@ -189,7 +189,9 @@ def _parse_ckan(spec: str, repo_url: str) -> LaunchSpec:
     return LaunchSpec("ckan", "", dataset or url, "", url, "", parsed.hostname or "")
 
 
-_PARSERS: dict[str, Any] = {
+SpecParser = Callable[[str, str], LaunchSpec]
+
+_PARSERS: dict[str, SpecParser] = {
     "gh": _parse_gh,
     "gist": _parse_gist,
     "gl": _parse_gl,

@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Callable
 from http.client import responses
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
@@ -59,7 +59,7 @@ class BinderAPIHandler(APIHandler):
 
     @property
     def state(self) -> ExtensionState:
-        return self.settings["binder_ext"]
+        return cast(ExtensionState, self.settings["binder_ext"])
 
     def json_body(self, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
         """The request body as a JSON object ({} when empty); 413 over `limit` bytes, 400 when
