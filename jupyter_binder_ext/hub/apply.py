@@ -19,8 +19,9 @@ from typing import Any
 from jupyter_binder_ext.common.units import GB
 from jupyter_binder_ext.config import ResourceDefaults
 from jupyter_binder_ext.hub.sources import FetchResult
+from jupyter_binder_ext.limits.facts import NOTICE_ENV
+from jupyter_binder_ext.resources.model import RESOURCES_OPTION
 
-NOTICE_ENV = "BINDER_RESOURCES_NOTICE"
 GPU_RESOURCE = "nvidia.com/gpu"
 
 
@@ -174,6 +175,26 @@ def apply_plan(spawner: Any, plan: ResourcePlan, *, gpu_resource: str = GPU_RESO
     if notice:
         environment[NOTICE_ENV] = LiteralEnv(notice)
     spawner.environment = environment
+    record_plan(spawner, plan)
+
+
+def record_plan(spawner: Any, plan: ResourcePlan) -> None:
+    """Keep what this spawn got in its ``user_options``: the hub's API lists them (stopped
+    servers' too), so each project's card can say its resources. JupyterHub saves the ORM's
+    copy (committed after ``start()``, jupyterhub ``user.py`` spawn)."""
+    applied = {
+        "cpu_guarantee": plan.cpu_guarantee,
+        "cpu_limit": plan.cpu_limit,
+        "mem_guarantee_gb": plan.mem_guarantee_gb,
+        "mem_limit_gb": plan.mem_limit_gb,
+        "gpu": plan.gpu,
+        "from_file": plan.from_file,
+    }
+    options = {**(getattr(spawner, "user_options", None) or {}), RESOURCES_OPTION: applied}
+    spawner.user_options = options
+    orm_spawner = getattr(spawner, "orm_spawner", None)
+    if orm_spawner is not None:
+        orm_spawner.user_options = options
 
 
 def _set_gpu(spawner: Any, gpu: int, gpu_resource: str) -> None:

@@ -26,6 +26,9 @@ class MemoryFigures(TypedDict):
     limit_source: str
     used: int | None
     working_set: int | None
+    # The figure to show as "in use": the working set where the kernel gives one (what the
+    # kubelet evicts and the kernel kills by), else the usage.
+    in_use: int | None
     oom_kills: int | None
     source: str
 

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_binder_ext.limits.answers import GpuDevice, GpuFigures
+
 NVML_SOURCE = "nvml"
 SMI_SOURCE = "nvidia-smi"
 SMI_TIMEOUT = 5.0
@@ -60,7 +62,7 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _empty(source: str) -> dict[str, Any]:
+def _empty(source: str) -> GpuFigures:
     return {"count": 0, "devices": [], "source": source}
 
 
@@ -141,7 +143,7 @@ def nvml_candidates(nvml: Any) -> list[Candidate]:
     return found
 
 
-def describe_nvml(nvml: Any, device: Candidate) -> dict[str, Any]:
+def describe_nvml(nvml: Any, device: Candidate) -> GpuDevice:
     handle = device.handle
     memory = _attempt(nvml.nvmlDeviceGetMemoryInfo, handle)  # a slice: its own memory
     rates = _attempt(nvml.nvmlDeviceGetUtilizationRates, handle)
@@ -215,7 +217,7 @@ def parse_smi_list(text: str, gpus: list[Candidate]) -> list[Candidate]:
     return found
 
 
-def describe_smi(device: Candidate) -> dict[str, Any]:
+def describe_smi(device: Candidate) -> GpuDevice:
     figures = device.figures or {}
     return {
         "index": device.index,
@@ -286,7 +288,7 @@ class GpuReader:
         thread)."""
         return self._unavailable is None and self.wanted != []
 
-    def read(self) -> dict[str, Any]:
+    def read(self) -> GpuFigures:
         """The GPU section of the limits answer (blocking: the driver answers)."""
         wanted = self.wanted
         if wanted == []:
@@ -306,7 +308,7 @@ class GpuReader:
                 return _empty(f"none: {backend} query failed ({err})")
         return {"count": len(devices), "devices": devices, "source": source}
 
-    def _devices(self, wanted: list[str] | None) -> tuple[list[dict[str, Any]], str]:
+    def _devices(self, wanted: list[str] | None) -> tuple[list[GpuDevice], str]:
         if self._nvml is not None:
             nvml = self._nvml
             chosen = choose(nvml_candidates(nvml), wanted)

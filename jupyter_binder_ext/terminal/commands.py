@@ -80,7 +80,7 @@ def _launch(state: ExtensionState, args: argparse.Namespace) -> Result:
 
 
 def _limits(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from jupyter_binder_ext.limits.reader import describe_limits
+    from jupyter_binder_ext.limits.text import describe_limits
 
     data = run_sync(state.limits())
     return Result(data, describe_limits(data))

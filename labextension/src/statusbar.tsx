@@ -41,8 +41,7 @@ function StatusText(props: {
   ];
   const showMemory = props.showMemory();
   if (showMemory) {
-    const current = memory.working_set ?? memory.used;
-    parts.push(`RAM ${formatGB(current)}/${formatGB(memory.limit)} GB`);
+    parts.push(`RAM ${formatGB(memory.in_use)}/${formatGB(memory.limit)} GB`);
   }
   if (gpu.count > 0) {
     parts.push(`GPU ${gpu.count}`);

@@ -30,7 +30,8 @@ from fixtures.cgroup_trees import (
 
 from jupyter_binder_ext.limits.cgroups import cgroup_mounts, find_cgroup_layout, parse_proc_cgroup
 from jupyter_binder_ext.limits.gpu import GpuReader
-from jupyter_binder_ext.limits.reader import LimitsReader, describe_limits
+from jupyter_binder_ext.limits.reader import LimitsReader
+from jupyter_binder_ext.limits.text import describe_limits
 
 
 class SteppingClock:
@@ -97,6 +98,7 @@ async def test_v2_namespaced_container_view(tmp_path: Path) -> None:
         "limit_source": "cgroup v2",
         "used": 1_500_000_000,
         "working_set": 1_200_000_000,
+        "in_use": 1_200_000_000,
         "oom_kills": 2,
         "source": "cgroup v2",
     }
@@ -412,6 +414,7 @@ async def test_no_cgroup_at_all_reads_the_host(tmp_path: Path) -> None:
         "limit_source": "host",
         "used": 4 * GIB,
         "working_set": 4 * GIB,
+        "in_use": 4 * GIB,
         "oom_kills": None,
         "source": "host",
     }
@@ -540,7 +543,7 @@ async def test_describe_limits_is_readable(tmp_path: Path) -> None:
     assert lines[0] == "CPU"
     assert "limit       1.5 cores" in text
     assert "guaranteed  1 core " in text
-    assert "limit       2.00 GB" in text
+    assert "limit       2.0 GiB" in text
     assert "OOM kills   1" in text
     assert "GPU (none: NVIDIA_VISIBLE_DEVICES='void' gives this server no GPU)" in text
     assert lines[-1].startswith("! 1 process was killed for running out of memory")

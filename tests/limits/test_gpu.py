@@ -14,7 +14,8 @@ from fixtures.nvidia_smi_standin import make_nvidia_smi
 
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.limits.gpu import SMI_QUERY, GpuReader, parse_visible_devices
-from jupyter_binder_ext.limits.reader import LimitsReader, describe_limits
+from jupyter_binder_ext.limits.reader import LimitsReader
+from jupyter_binder_ext.limits.text import describe_limits
 
 GIB = 1024**3
 
@@ -287,7 +288,7 @@ async def test_limits_answer_carries_the_gpus(tmp_path: Path) -> None:
     assert data["gpu"]["source"] == "nvml"
     text = describe_limits(data)
     assert "GPU (nvml)" in text
-    assert "1: NVIDIA A100-SXM4-40GB, memory 1.00 GB of 40.00 GB, 10% busy" in text
+    assert "1: NVIDIA A100-SXM4-40GB, memory 1.0 GiB of 40.0 GiB, 10% busy" in text
 
 
 def test_a_device_lost_mid_run_is_quiet(caplog: pytest.LogCaptureFixture) -> None:

@@ -39,6 +39,7 @@ async def test_limits_answers_the_documented_shape(jp_fetch: Any) -> None:
         "limit_source",
         "used",
         "working_set",
+        "in_use",
         "oom_kills",
         "source",
     }
@@ -105,19 +106,40 @@ async def test_launch_without_a_hub_says_so(jp_fetch: Any, monkeypatch: pytest.M
 
 def test_every_limits_warning_names_its_level_and_figure() -> None:
     """The sidebar colours a bar from `figure` and `level`, never from the wording."""
-    from jupyter_binder_ext.limits.reader import limit_warnings
+    from jupyter_binder_ext.limits.answers import CpuFigures, MemoryFigures
+    from jupyter_binder_ext.limits.builders import limit_warnings
 
     gib = 1024**3
-    cpu = {"limit": 2.0, "throttled": True, "nr_throttled": 3, "throttled_seconds": 1.0}
-    memory = {"limit": 4 * gib, "limit_source": "cgroup v1", "oom_kills": 1}
-    memory["working_set"] = int(3.9 * gib)
+    cpu: CpuFigures = {
+        "guarantee": None,
+        "guarantee_source": "none",
+        "limit": 2.0,
+        "limit_source": "cgroup v1",
+        "used_cores": 2.0,
+        "throttled": True,
+        "nr_throttled": 3,
+        "throttled_seconds": 1.0,
+        "source": "cgroup v1",
+    }
+    memory: MemoryFigures = {
+        "guarantee": None,
+        "guarantee_source": "none",
+        "limit": 4 * gib,
+        "limit_source": "cgroup v1",
+        "used": 4 * gib,
+        "working_set": int(3.9 * gib),
+        "in_use": int(3.9 * gib),
+        "oom_kills": 1,
+        "source": "cgroup v1",
+    }
     found = {w["kind"]: (w["level"], w["figure"]) for w in limit_warnings(cpu, memory)}
     assert found == {
         "cpu_throttled": ("warning", "cpu"),
         "oom_kill": ("warning", "memory"),
         "memory_near_limit": ("warning", "memory"),
     }
-    earlier = limit_warnings({**cpu, "throttled": False}, {"limit": None})
+    no_memory_limit: MemoryFigures = {**memory, "limit": None, "oom_kills": None}
+    earlier = limit_warnings({**cpu, "throttled": False}, no_memory_limit)
     assert [(w["kind"], w["level"], w["figure"]) for w in earlier] == [
         ("cpu_throttled_earlier", "info", "cpu")
     ]

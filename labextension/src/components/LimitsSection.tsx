@@ -129,8 +129,8 @@ function MemoryFigure(
 ): JSX.Element {
   const { trans } = props;
   const { memory, warnings } = props.limits;
-  // The working set is what the kernel compares with the limit; fall back to usage.
-  const current = memory.working_set ?? memory.used;
+  // The server says which figure is "in use" (the working set where the kernel has one).
+  const current = memory.in_use;
   const withCache =
     memory.used !== null && memory.used !== current
       ? trans.__(
