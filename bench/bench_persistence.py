@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,15 +135,15 @@ async def scans(client: Any, server: Server) -> dict[str, int]:
     return dict(json.loads(response.body))
 
 
-async def phase(
-    client: Any,
-    server: Server,
-    path: str,
-    pollers: int,
-    interval: float,
-    duration: float,
-    which: str,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Load:
+    pollers: int  # tabs polling at once
+    interval: float  # seconds between one tab's polls
+    duration: float  # seconds the phase lasts
+
+
+async def phase(client: Any, server: Server, path: str, load: Load, which: str) -> dict[str, Any]:
+    pollers, interval, duration = load.pollers, load.interval, load.duration
     before = (await scans(client, server))[which]
     stop = asyncio.Event()
     answers: list[float] = []
@@ -192,10 +193,9 @@ async def measure(server: Server, pollers: int, interval: float, duration: float
     await asyncio.sleep(3)
     idle_stop.set()
     idle_limits = await idle
-    ours = await phase(
-        client, server, "/binder/api/persistence", pollers, interval, duration, "ours"
-    )
-    anchor = await phase(client, server, ANCHOR_ROUTE, pollers, interval, duration, "anchor")
+    load = Load(pollers, interval, duration)
+    ours = await phase(client, server, "/binder/api/persistence", load, "ours")
+    anchor = await phase(client, server, ANCHOR_ROUTE, load, "anchor")
     return {
         "idle_limits_median_ms": round(statistics.median(idle_limits) * 1000, 1),
         "ours": ours,

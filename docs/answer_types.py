@@ -36,6 +36,16 @@ def _routes() -> dict[tuple[str, str], Any]:
     return ANSWERS
 
 
+def _requests() -> dict[tuple[str, str], Any]:
+    from jupyter_binder_ext.server.answers import REQUESTS
+
+    return REQUESTS
+
+
+def _declared() -> list[Any]:
+    return [*_shared(), *_routes().values(), *_requests().values()]
+
+
 def _shared() -> tuple[Any, ...]:
     from jupyter_binder_ext.server.answers import SHARED_TYPES
 
@@ -63,7 +73,7 @@ def _collect(declared: Any, found: dict[str, Any]) -> None:
 
 
 def ts_type(declared: Any) -> str:
-    if declared is Any:
+    if declared is Any or declared is object:
         return "unknown"
     if declared is None or declared is type(None):
         return "null"
@@ -115,7 +125,7 @@ def _open_types() -> tuple[Any, ...]:
 
 def render_ts() -> str:
     found: dict[str, Any] = {}
-    for declared in [*_shared(), *_routes().values()]:
+    for declared in _declared():
         _collect(declared, found)
     blocks = [TS_HEADER]
     for declared in found.values():
@@ -137,6 +147,11 @@ def render_ts() -> str:
         routes.append(f"  '{method} {route}': {_name(declared)};")
     routes.append("}")
     blocks.append("\n".join(routes) + "\n")
+    bodies = ["/** The request body of each route that takes one. */", "export interface IRequests {"]
+    for (method, route), declared in _requests().items():
+        bodies.append(f"  '{method} {route}': {_name(declared)};")
+    bodies.append("}")
+    blocks.append("\n".join(bodies) + "\n")
     return "\n".join(blocks)
 
 
@@ -146,11 +161,14 @@ def _table_type(declared: Any) -> str:
 
 def rest_tables() -> str:
     found: dict[str, Any] = {}
-    for declared in [*_shared(), *_routes().values()]:
+    for declared in _declared():
         _collect(declared, found)
-    parts = ["| route | answer |", "| --- | --- |"]
+    requests = _requests()
+    parts = ["| route | request | answer |", "| --- | --- | --- |"]
     for (method, route), declared in _routes().items():
-        parts.append(f"| `{method} {route}` | `{_name(declared)}` |")
+        body = requests.get((method, route))
+        request = f"`{_name(body)}`" if body is not None else "—"
+        parts.append(f"| `{method} {route}` | {request} | `{_name(declared)}` |")
     for declared in found.values():
         parts.append("")
         parts.append(f"### `{_name(declared)}`")

@@ -32,7 +32,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden
@@ -143,10 +143,24 @@ def read_bytes(
     """
     path = Path(path)
     folder, name = _resolve(path, links)
+    fd = _open_in(folder, name, path)
+    if fd is None:
+        return None
+    try:
+        _check_open_file(fd, path, limit, hard_links)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        return _read_at_most(handle, path, limit)
+
+
+def _open_in(folder: Path, name: str, path: Path) -> int | None:
+    """`name` in `folder` opened for reading without following a link; None when absent."""
     try:
         with _folder_fd(folder) as dir_fd:
             try:
-                fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
+                return os.open(name, _READ_FLAGS, dir_fd=dir_fd)
             except OSError as err:
                 if err.errno == errno.ELOOP:  # became a link after we looked
                     raise UnsafeFile(
@@ -159,30 +173,32 @@ def read_bytes(
                 raise
     except FileNotFoundError:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _not_regular(path, st.st_mode)
-        # Checked on the open file: a link made after the check leaves these bytes the
-        # file's own, and the other name of a link made before is seen here.
-        if hard_links == "refuse" and st.st_nlink > 1:
-            raise _hard_link(path, st.st_nlink)
-        if st.st_size > limit:
-            raise _too_large(path, st.st_size, limit)
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb", buffering=0) as handle:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            chunk = handle.read(min(65536, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise _too_large(path, total, limit)
+
+
+def _check_open_file(fd: int, path: Path, limit: int, hard_links: HardLinkPolicy) -> None:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path, st.st_mode)
+    # Checked on the open file: a link made after the check leaves these bytes the
+    # file's own, and the other name of a link made before is seen here.
+    if hard_links == "refuse" and st.st_nlink > 1:
+        raise _hard_link(path, st.st_nlink)
+    if st.st_size > limit:
+        raise _too_large(path, st.st_size, limit)
+
+
+def _read_at_most(handle: BinaryIO, path: Path, limit: int) -> bytes:
+    # The size was checked, but a file can grow while it is read.
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = handle.read(min(65536, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(path, total, limit)
     return b"".join(chunks)
 
 
@@ -268,39 +284,11 @@ def write_atomic(path: Path | str, data: bytes | str, *, mode: int | None = None
     dir_fd: int | None = None
     created = False
     try:
-        try:
-            # The folder itself is no link either: a repository can ship `.ssh` as a link
-            # to anywhere (git stores links), and the key copy must not follow it.
-            dir_fd = os.open(path.parent, _DIR_FLAGS | os.O_NOFOLLOW)
-        except OSError as err:
-            if err.errno in (errno.ELOOP, errno.ENOTDIR) and path.parent.is_symlink():
-                raise UnsafeFile(
-                    f"{path.parent} is a symbolic link (to {describe_link(path.parent)}); the "
-                    f"extension never writes through links, so {path.name} was not written "
-                    "there. Replace the link with a folder.",
-                    reason="symlink",
-                    path=str(path.parent),
-                ) from None
-            raise
+        dir_fd = _open_parent(path)
         if mode is None:
-            try:
-                mode = stat.S_IMODE(
-                    os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False).st_mode
-                )
-            except FileNotFoundError:
-                mode = default_file_mode()
-        fd = os.open(
-            tmp_name,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            0o600,
-            dir_fd=dir_fd,
-        )
+            mode = _mode_of(path.name, dir_fd)
+        _write_new(tmp_name, dir_fd, payload, mode)
         created = True
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fchmod(fd, mode)
-            os.fsync(fd)
         # Looked at again just before the rename: a link swapped in meanwhile is refused.
         check_writable_name(path)
         os.rename(tmp_name, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
@@ -308,25 +296,68 @@ def write_atomic(path: Path | str, data: bytes | str, *, mode: int | None = None
         with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
             os.fsync(dir_fd)
     except OSError as err:
-        reason = err.strerror or str(err)
-        if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise Forbidden(
-                f"Cannot write {path}: {reason}. The folder is read-only for this server; "
-                "the file was not changed.",
-                path=str(path),
-            ) from err
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise NoSpace(
-                f"Cannot write {path}: the disk is full or over quota. The file was not "
-                "changed; free some space and try again.",
-                path=str(path),
-            ) from err
-        raise WriteFailed(
-            f"Cannot write {path}: {reason}. The file was not changed.", path=str(path)
-        ) from err
+        raise _write_error(path, err) from err
     finally:
         if created and dir_fd is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name, dir_fd=dir_fd)
         if dir_fd is not None:
             os.close(dir_fd)
+
+
+def _open_parent(path: Path) -> int:
+    try:
+        # The folder itself is no link either: a repository can ship `.ssh` as a link
+        # to anywhere (git stores links), and the key copy must not follow it.
+        return os.open(path.parent, _DIR_FLAGS | os.O_NOFOLLOW)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR) and path.parent.is_symlink():
+            raise UnsafeFile(
+                f"{path.parent} is a symbolic link (to {describe_link(path.parent)}); the "
+                f"extension never writes through links, so {path.name} was not written "
+                "there. Replace the link with a folder.",
+                reason="symlink",
+                path=str(path.parent),
+            ) from None
+        raise
+
+
+def _mode_of(name: str, dir_fd: int) -> int:
+    try:
+        return stat.S_IMODE(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return default_file_mode()
+
+
+def _write_new(name: str, dir_fd: int, payload: bytes, mode: int) -> None:
+    """A new file `name` (never an existing one, never through a link), synced to disk;
+    removed again when writing it fails (a full disk), so no half-written file is left."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=dir_fd)
+        raise
+
+
+def _write_error(path: Path, err: OSError) -> BinderError:
+    reason = err.strerror or str(err)
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Forbidden(
+            f"Cannot write {path}: {reason}. The folder is read-only for this server; "
+            "the file was not changed.",
+            path=str(path),
+        )
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return NoSpace(
+            f"Cannot write {path}: the disk is full or over quota. The file was not "
+            "changed; free some space and try again.",
+            path=str(path),
+        )
+    return WriteFailed(f"Cannot write {path}: {reason}. The file was not changed.", path=str(path))

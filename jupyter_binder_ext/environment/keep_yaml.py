@@ -76,7 +76,7 @@ def _dependencies(text: str, relative: str) -> tuple[str, Any, Any]:
 def _keep_item(text: str, relative: str, spec: str, key: str, edit: Edit, pip: bool) -> str:
     text, document, dependencies = _dependencies(text, relative)
     if pip:
-        return _keep_pip(text, relative, document, dependencies, spec, key, edit)
+        return _keep_pip(text, relative, document, dependencies, (spec, key), edit)
     return _keep_conda(text, document, dependencies, spec, key, edit)
 
 
@@ -96,8 +96,9 @@ def _keep_conda(
 
 
 def _keep_pip(
-    text: str, relative: str, document: Any, dependencies: Any, spec: str, key: str, edit: Edit
+    text: str, relative: str, document: Any, dependencies: Any, pin: tuple[str, str], edit: Edit
 ) -> str:
+    spec, key = pin
     items = list(dependencies or [])
     pip_index = next(
         (i for i, item in enumerate(items) if isinstance(item, dict) and "pip" in item), None

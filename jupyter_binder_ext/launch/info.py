@@ -369,9 +369,7 @@ def read_launch(
     repo_url = given_repo_url or (spec.repo_url if spec else "")
     under_hub = bool(env.get("JUPYTERHUB_API_URL"))
     given_host = env.get("BINDER_LAUNCH_HOST", "") or legacy_host or persistent_host
-    host = launch_host or given_host  # a site's c.BinderExt.launch_host wins
-    if host and not host.endswith("/"):
-        host += "/"
+    host = _with_slash(launch_host or given_host)  # a site's c.BinderExt.launch_host wins
     under_binder = bool(request or persistent or given_host or given_repo_url)
     ref_url = env.get("BINDER_REF_URL", "")
     resolved = _resolved_ref(persistent, ref_url, spec, repo_url)
@@ -405,14 +403,20 @@ def read_launch(
         image_source=image_source,
         message=_message(under_hub, under_binder),
     )
+    return replace(info, launch_url=_launch_url(info, host, persistent, resolved))
+
+
+def _with_slash(host: str) -> str:
+    return host + "/" if host and not host.endswith("/") else host
+
+
+def _launch_url(info: LaunchInfo, host: str, persistent: str, resolved: str) -> str:
     # builder.py:399 + launch host: the link BinderHub itself shows for this launch.
     if host and persistent:
-        launch_url = f"{host}{persistent}"
-    elif resolved:
-        launch_url = info.launch_url_for(resolved)
-    else:
-        launch_url = ""
-    return replace(info, launch_url=launch_url)
+        return f"{host}{persistent}"
+    if resolved:
+        return info.launch_url_for(resolved)
+    return ""
 
 
 def describe_launch(info: LaunchInfo) -> str:

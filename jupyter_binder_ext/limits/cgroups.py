@@ -168,46 +168,48 @@ def layout_from(cgroup_text: str, mountinfo_text: str, cgroup_root: str) -> Cgro
     """The layout described by a ``/proc/self/cgroup`` and a ``/proc/self/mountinfo`` text."""
     v1_paths, v2_path = parse_proc_cgroup(cgroup_text)
     mounts = cgroup_mounts(mountinfo_text)
+    unified = _in_v2(mounts, v2_path, cgroup_root) if v2_path is not None else None
 
-    def in_v1(controller: str) -> Cgroup | None:
+    def find(controller: str) -> Cgroup | None:
         path = v1_paths.get(controller)
-        if path is None:
-            return None
-        for mount in mounts:
-            if mount.version == 1 and controller in mount.controllers:
-                directory = _locate(mount, path, cgroup_root)
-                if directory is not None:
-                    top = _rebase(mount.mount_point, cgroup_root)
-                    return Cgroup(1, path, directory, top)
-        return None
+        in_v1 = _in_v1(mounts, controller, path, cgroup_root) if path is not None else None
+        return in_v1 or _holding(unified, controller)
 
-    unified: Cgroup | None = None
-    if v2_path is not None:
-        for mount in mounts:
-            if mount.version == 2:
-                directory = _locate(mount, v2_path, cgroup_root)
-                if directory is not None:
-                    top = _rebase(mount.mount_point, cgroup_root)
-                    unified = Cgroup(2, v2_path, directory, top)
-                    break
-
-    def in_v2(controller: str) -> Cgroup | None:
-        # In a hybrid layout a controller bound to v1 is absent from v2's cgroup.controllers,
-        # so v1 wins for it; v2 is used only for controllers it really holds.
-        if unified is None:
-            return None
-        try:
-            held = (unified.directory / "cgroup.controllers").read_text().split()
-        except OSError:
-            return None
-        return unified if controller in held else None
-
-    memory = in_v1(MEMORY) or in_v2(MEMORY)
-    cpu = in_v1(CPU) or in_v2(CPU)
     # CPU time is accounted by v1's cpuacct; v2's cpu.stat has usage_usec in every cgroup,
     # with or without the cpu controller.
-    cpuacct = in_v1(CPUACCT) or unified
-    return CgroupLayout(memory=memory, cpu=cpu, cpuacct=cpuacct)
+    cpuacct = v1_paths.get(CPUACCT)
+    in_v1_cpuacct = _in_v1(mounts, CPUACCT, cpuacct, cgroup_root) if cpuacct is not None else None
+    return CgroupLayout(memory=find(MEMORY), cpu=find(CPU), cpuacct=in_v1_cpuacct or unified)
+
+
+def _in_v1(mounts: list[CgroupMount], controller: str, path: str, root: str) -> Cgroup | None:
+    for mount in mounts:
+        if mount.version == 1 and controller in mount.controllers:
+            directory = _locate(mount, path, root)
+            if directory is not None:
+                return Cgroup(1, path, directory, _rebase(mount.mount_point, root))
+    return None
+
+
+def _in_v2(mounts: list[CgroupMount], path: str, root: str) -> Cgroup | None:
+    for mount in mounts:
+        if mount.version == 2:
+            directory = _locate(mount, path, root)
+            if directory is not None:
+                return Cgroup(2, path, directory, _rebase(mount.mount_point, root))
+    return None
+
+
+def _holding(unified: Cgroup | None, controller: str) -> Cgroup | None:
+    # In a hybrid layout a controller bound to v1 is absent from v2's cgroup.controllers,
+    # so v1 wins for it; v2 is used only for controllers it really holds.
+    if unified is None:
+        return None
+    try:
+        held = (unified.directory / "cgroup.controllers").read_text().split()
+    except OSError:
+        return None
+    return unified if controller in held else None
 
 
 # -- reading the files ----------------------------------------------------------------------

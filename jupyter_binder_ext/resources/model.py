@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     pass
 
 Number = Union[int, float]
+# The key of a server's user_options where the hub's hook records what a spawn got
+# (hub/apply.py writes it, projects/apart.py reads it back from the hub's API).
+RESOURCES_OPTION = "binder_resources"
 Severity = Literal["error", "warning"]
 
 KEYS = ("gpu", "cpur", "cpul", "memr", "meml")
@@ -211,23 +214,9 @@ def _unit_problem(key: str, number_text: str, unit: str) -> str:
 def check_value(key: str, raw: str, defaults: ResourceDefaults) -> tuple[Number | None, str | None]:
     """Read one value as the file writes it: (the number, None) or (None, what is wrong)."""
     value = raw.strip()
-    kind = _kind(key)
-    default = defaults_dict(defaults)[key]
-    if not value:
-        return None, (
-            f"{key} has no value: write a number like {key}={EXAMPLES[key]}, or delete the "
-            f"line to use the site default ({format_number(default)})."
-        )
-    if len(value) > MAX_NUMBER_CHARS:
-        return None, f"{key}={value[:12]}… is too long to be a number of {_unit_word(key)}."
-    if "#" in value:
-        before = value.split("#", 1)[0].strip()
-        return None, (
-            f"Comments must be on their own line starting with #: write {key}={before or '…'} "
-            "and put the comment on a line of its own."
-        )
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return None, f"Write the number without quotes: {key}={value[1:-1].strip()}"
+    problem = _form_problem(key, value, defaults)
+    if problem is not None:
+        return None, problem
     negative = value.startswith("-")
     unsigned = value[1:].strip() if negative else value
     unit_match = _UNIT_RE.match(unsigned)
@@ -238,25 +227,54 @@ def check_value(key: str, raw: str, defaults: ResourceDefaults) -> tuple[Number 
         return None, (
             f"{key}={value} is not a number: write {key}={EXAMPLES[key]} ({_meaning(key)})."
         )
-    number_text = odd_form or unsigned
     if negative:
         return None, f"{key}={value}: {_meaning(key)} cannot be negative."
+    return _read_number(key, value, odd_form or unsigned, odd_form is not None)
+
+
+def _form_problem(key: str, value: str, defaults: ResourceDefaults) -> str | None:
+    """What is wrong with the value's form before it is read as a number (empty, too long,
+    a trailing comment, quotes); None when nothing is."""
+    if not value:
+        default = defaults_dict(defaults)[key]
+        return (
+            f"{key} has no value: write a number like {key}={EXAMPLES[key]}, or delete the "
+            f"line to use the site default ({format_number(default)})."
+        )
+    if len(value) > MAX_NUMBER_CHARS:
+        return f"{key}={value[:12]}… is too long to be a number of {_unit_word(key)}."
+    if "#" in value:
+        before = value.split("#", 1)[0].strip()
+        return (
+            f"Comments must be on their own line starting with #: write {key}={before or '…'} "
+            "and put the comment on a line of its own."
+        )
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return f"Write the number without quotes: {key}={value[1:-1].strip()}"
+    return None
+
+
+def _read_number(
+    key: str, value: str, number_text: str, odd_form: bool
+) -> tuple[Number | None, str | None]:
+    """A non-negative decimal `number_text` as `key` counts it (thousandths of a core, whole
+    GB, whole GPUs)."""
     integer, _, decimals = number_text.partition(".")
     decimals = decimals.rstrip("0")
-    if kind == "cpu":
+    if _kind(key) == "cpu":
         if len(decimals) > CPU_DECIMALS:
             smallest = max(0.001, round(float(number_text), CPU_DECIMALS))
             rounded = format_number(tidy_number(smallest))
             return None, f"CPU is counted in thousandths of a core at most: {key}={rounded}"
-        if odd_form is not None:
+        if odd_form:
             return None, f"Write the number in full, with a dot: {key}={number_text}"
         return tidy_number(float(number_text)), None
     if decimals or "." in number_text:
         whole = _whole_up(float(number_text))
-        if kind == "mem":
+        if _kind(key) == "mem":
             return None, f"RAM is in whole GB, without decimals: {key}={whole}"
         return None, f"gpu must be a whole number of GPUs: gpu={whole}"
-    if odd_form is not None:
+    if odd_form:
         return None, f"{key}={value} is not a number: write {key}={integer}"
     return int(integer), None
 
@@ -393,53 +411,61 @@ def _policy_problems(
     defaults: ResourceDefaults,
 ) -> list[Problem]:
     """Limits above 0, requests within limits, ceilings: only for values the file sets."""
+    return [
+        *_zero_limits(values, lines),
+        *_requests_above_limits(values, effective, lines),
+        *_above_ceilings(values, lines, defaults),
+    ]
+
+
+def _zero_limits(values: Mapping[str, Number], lines: Mapping[str, int]) -> list[Problem]:
     problems: list[Problem] = []
     for key in LIMIT_KEYS:
         if key in values and values[key] <= 0:
             what = "CPU" if key == "cpul" else "RAM"
-            problems.append(
-                Problem(
-                    lines.get(key),
-                    key,
-                    f"{key}=0 would leave no {what}: the limit must be above 0.",
-                )
-            )
+            message = f"{key}=0 would leave no {what}: the limit must be above 0."
+            problems.append(Problem(lines.get(key), key, message))
+    return problems
+
+
+def _requests_above_limits(
+    values: Mapping[str, Number], effective: Mapping[str, Number], lines: Mapping[str, int]
+) -> list[Problem]:
+    problems: list[Problem] = []
     for request, limit in PAIRS:
         if request not in values and limit not in values:
             continue  # the site's own defaults are the operator's business
-        if effective[limit] <= 0:
-            continue  # reported above
-        if effective[request] > effective[limit]:
-            what = "CPU" if request == "cpur" else "RAM"
-            limit_text = f"{limit}={format_number(effective[limit])}"
-            if limit not in values:
-                limit_text += " (the site default)"
-            request_text = f"{request}={format_number(effective[request])}"
-            if request not in values:
-                request_text += " (the site default)"
-            line = lines.get(request) if request in values else lines.get(limit)
-            key = request if request in values else limit
-            problems.append(
-                Problem(
-                    line,
-                    key,
-                    f"The {what} request {request_text} is above the {what} limit "
-                    f"{limit_text}: raise {limit} or lower {request}.",
-                )
-            )
-    maximums = maximums_dict(defaults)
-    for key, ceiling in maximums.items():
+        if effective[limit] <= 0 or effective[request] <= effective[limit]:
+            continue  # a zero limit is reported by _zero_limits
+        what = "CPU" if request == "cpur" else "RAM"
+        limit_text = f"{limit}={format_number(effective[limit])}"
+        if limit not in values:
+            limit_text += " (the site default)"
+        request_text = f"{request}={format_number(effective[request])}"
+        if request not in values:
+            request_text += " (the site default)"
+        key = request if request in values else limit
+        message = (
+            f"The {what} request {request_text} is above the {what} limit "
+            f"{limit_text}: raise {limit} or lower {request}."
+        )
+        problems.append(Problem(lines.get(key), key, message))
+    return problems
+
+
+def _above_ceilings(
+    values: Mapping[str, Number], lines: Mapping[str, int], defaults: ResourceDefaults
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for key, ceiling in maximums_dict(defaults).items():
         if ceiling is None or key not in values or values[key] <= ceiling:
             continue
         unit = {"gpu": "GPUs", "cpul": "CPU cores", "meml": "GB of RAM"}[key]
-        problems.append(
-            Problem(
-                lines.get(key),
-                key,
-                f"{key}={format_number(values[key])} is above this site's maximum of "
-                f"{format_number(ceiling)} {unit}: use {key}={format_number(ceiling)} or less.",
-            )
+        message = (
+            f"{key}={format_number(values[key])} is above this site's maximum of "
+            f"{format_number(ceiling)} {unit}: use {key}={format_number(ceiling)} or less."
         )
+        problems.append(Problem(lines.get(key), key, message))
     return problems
 
 
