@@ -110,3 +110,34 @@ def test_a_handful_of_top_level_modules_and_one_folder_per_role() -> None:
     assert top <= TOP_LEVEL_MODULES, top - TOP_LEVEL_MODULES
     folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     assert folders == {*DOMAINS, *FACES, *RUNS_ELSEWHERE, "common"}
+
+
+MAX_FUNCTION_LINES = 60
+LONG_REASON = "# Long on purpose:"
+
+
+def _long_functions(root: Path) -> list[str]:
+    """Functions over MAX_FUNCTION_LINES lines without a ``# Long on purpose: why`` comment
+    right above them (or above their decorators)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "labextension" in path.parts:
+            continue
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            above = [line.strip() for line in lines[max(first - 4, 0) : first - 1]]
+            if length > MAX_FUNCTION_LINES and not any(
+                line.startswith(LONG_REASON) for line in above
+            ):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} {length}")
+    return found
+
+
+def test_no_long_function_without_a_reason() -> None:
+    """Long procedures hide the rules inside them (issue 18): split them, or say why not."""
+    long = _long_functions(PACKAGE) + _long_functions(PACKAGE.parent / "bench")
+    assert not long, "functions over 60 lines: " + ", ".join(long)

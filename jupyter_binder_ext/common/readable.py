@@ -2,13 +2,13 @@
 
 A moment reads the same in every text face: relative words, then the date in this server's
 time zone (``in 7 days (Wed 9 Dec 2026, 03:11 UTC)``); the ISO form is only in the JSON.
+A byte size reads the same everywhere too (:func:`byte_size`): binary units, one decimal.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
-from jupyter_binder_ext.common.units import GB
+from typing import Literal
 
 DAY = 86400.0
 
@@ -71,6 +71,33 @@ def in_days(seconds: float) -> str:
     return f"{days:g} day" + ("" if days == 1 else "s")
 
 
-def gib(size: int | None) -> str:
+# Binary units, as Kubernetes (``Gi``), JupyterHub's ``G`` and the site's `.resources` count.
+ByteUnit = Literal["KiB", "MiB", "GiB", "TiB", "PiB"]
+_UNITS: tuple[ByteUnit, ...] = ("KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def byte_size(size: float | None, unit: ByteUnit | None = None) -> str:
+    """A byte size, the one wording every face uses: binary units with one decimal
+    (``1.2 GiB``, ``340.0 KiB``), whole bytes below 1 KiB (``60 bytes``, ``1 byte``), and
+    ``unknown`` when not known. `unit` fixes the unit (a column of figures, a limit in GiB).
+    """
+    if size is None:
+        return "unknown"
+    if unit is None and abs(size) < 1024:
+        whole = int(size)
+        return f"{whole} byte" + ("" if whole == 1 else "s")
+    chosen = unit or _unit_for(size)
+    return f"{size / 1024 ** (_UNITS.index(chosen) + 1):.1f} {chosen}"
+
+
+def _unit_for(size: float) -> ByteUnit:
+    """The first unit in which `size` reads under 1024 once rounded (never ``1024.0 KiB``)."""
+    for index, name in enumerate(_UNITS, 1):
+        if round(abs(size) / 1024**index, 1) < 1024:
+            return name
+    return _UNITS[-1]
+
+
+def gib(size: float | None) -> str:
     """A byte size in GiB with one decimal (``1.2 GiB``); ``unknown`` when not known."""
-    return "unknown" if size is None else f"{size / GB:.1f} GiB"
+    return byte_size(size, "GiB")

@@ -21,7 +21,6 @@ from typing import Any
 
 from jupyter_binder_ext.hub.apply import (
     GPU_RESOURCE,
-    NOTICE_ENV,
     LiteralEnv,
     ResourcePlan,
     apply_plan,
@@ -48,6 +47,7 @@ from jupyter_binder_ext.hub.sources import (
     ResourcesSource,
     launch_target,
 )
+from jupyter_binder_ext.limits.facts import NOTICE_ENV
 
 SpawnerHook = Callable[[Any], Any]
 

@@ -25,6 +25,7 @@ from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, Forbidden, InvalidInput, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
+from jupyter_binder_ext.persistence.answers import InstanceLink
 
 MARKER_NAME = ".binder-instance.json"
 # A marker is a few hundred bytes; git's exclude file a few lines.
@@ -222,36 +223,28 @@ def _link_name(site: SiteConfig) -> str:
     return name
 
 
-def describe_link(site: SiteConfig, instance_path: Path, volume: Path) -> dict[str, Any]:
+def describe_link(site: SiteConfig, instance_path: Path, volume: Path) -> InstanceLink:
     name = _link_name(site)
     link = site.repo_path() / name
-    info: dict[str, Any] = {
+    exists = os.path.lexists(link)
+    is_symlink = exists and link.is_symlink()
+    real = os.path.realpath(link) if is_symlink else ""
+    return {
         "name": name,
         "path": str(link),
         # Path for the file browser / contents API: the server's root is the repository.
         "browser_path": name,
-        "exists": False,
-        "is_symlink": False,
-        "target": None,
-        "points_to_instance": False,
-        "points_into_volume": False,
-        "blocked": False,
-    }
-    if not os.path.lexists(link):
-        return info
-    info["exists"] = True
-    if link.is_symlink():
-        info["is_symlink"] = True
-        info["target"] = str(link.readlink())
-        info["points_to_instance"] = os.path.realpath(link) == os.path.realpath(instance_path)
+        "exists": exists,
+        "is_symlink": is_symlink,
+        "target": str(link.readlink()) if is_symlink else None,
+        "points_to_instance": is_symlink and real == os.path.realpath(instance_path),
         # A dangling link resolves as far as it can, which still tells where it aims.
-        info["points_into_volume"] = is_inside(os.path.realpath(link), os.path.realpath(volume))
-    else:
-        info["blocked"] = True
-    return info
+        "points_into_volume": is_symlink and is_inside(real, os.path.realpath(volume)),
+        "blocked": exists and not is_symlink,
+    }
 
 
-def make_link(site: SiteConfig, instance: Path, volume: Path) -> tuple[dict[str, Any], bool]:
+def make_link(site: SiteConfig, instance: Path, volume: Path) -> tuple[InstanceLink, bool]:
     info = describe_link(site, instance, volume)
     link = Path(info["path"])
     if info["points_to_instance"]:

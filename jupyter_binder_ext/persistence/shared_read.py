@@ -12,23 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from jupyter_binder_ext.common.coalesce import CoalescedRead
 from jupyter_binder_ext.errors import BinderError
+from jupyter_binder_ext.persistence.answers import PersistenceAnswer
 
 # Seconds a volume read stays fresh (the panel polls every few seconds).
 SCAN_INTERVAL = 10.0
 
 
-class SharedVolumeRead(CoalescedRead[dict[str, Any]]):
+class SharedVolumeRead(CoalescedRead[PersistenceAnswer]):
     """``await shared.read()``: the answer of ``GET binder/api/persistence``, shared.
 
     A :class:`BinderError` (no volume, unreadable) is kept for the interval like an answer;
     a crash reaches the callers of that read only.
     """
 
-    def __init__(self, read: Callable[[], dict[str, Any]], interval: float = SCAN_INTERVAL) -> None:
+    def __init__(
+        self, read: Callable[[], PersistenceAnswer], interval: float = SCAN_INTERVAL
+    ) -> None:
         super().__init__(
             read,
             ttl=interval,

@@ -13,7 +13,6 @@ import stat
 import subprocess
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
 from jupyter_binder_ext.common.git import run_git
@@ -22,7 +21,8 @@ from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import CommandFailed, Conflict
 from jupyter_binder_ext.launch.info import github_owner_repo
-from jupyter_binder_ext.ssh.keys import PrivateKeyState, ensure_usable_key
+from jupyter_binder_ext.ssh.answers import PrivateKeyFacts, RepoConfigured, RepoPushFacts
+from jupyter_binder_ext.ssh.keys import ensure_usable_key
 
 PRIVATE_COPY_NAME = "binder_id"
 KNOWN_HOSTS_NAME = "binder_known_hosts"
@@ -44,8 +44,8 @@ def private_copy_path(site: SiteConfig) -> Path:
     return site.ssh_dir_path() / PRIVATE_COPY_NAME
 
 
-def usable_key(site: SiteConfig) -> PrivateKeyState:
-    """The site's private key as ssh can use it (see :func:`.sshkeys.ensure_usable_key`)."""
+def usable_key(site: SiteConfig) -> PrivateKeyFacts:
+    """The site's private key as ssh can use it (see :func:`.keys.ensure_usable_key`)."""
     return ensure_usable_key(expand(site.ssh_private_key_path), private_copy_path(site))
 
 
@@ -203,19 +203,30 @@ def needed_ssh_command(site: SiteConfig) -> str | None:
     return ssh_command_for(ssh_config_path(site))
 
 
-def _redacted(facts: dict[str, Any]) -> dict[str, Any]:
+def _redacted(facts: RepoPushFacts) -> RepoPushFacts:
     """The facts as answers and logs may show them: no credential from a URL's userinfo."""
-    return {key: redact(value) if isinstance(value, str) else value for key, value in facts.items()}
+
+    def hidden(value: str | None) -> str | None:
+        return None if value is None else redact(value)
+
+    return {
+        **facts,
+        "path": redact(facts["path"]),
+        "origin_url": hidden(facts["origin_url"]),
+        "push_url": hidden(facts["push_url"]),
+        "ssh_push_url": hidden(facts["ssh_push_url"]),
+        "ssh_command": hidden(facts["ssh_command"]),
+        "message": redact(facts["message"]),
+    }
 
 
-def repo_status(site: SiteConfig) -> dict[str, Any]:
+def repo_status(site: SiteConfig) -> RepoPushFacts:
     """The launched repository's origin and how pushes to it would go (credentials hidden)."""
     return _redacted(_repo_status(site))
 
 
-def _repo_status(site: SiteConfig) -> dict[str, Any]:
-    root = site.repo_path()
-    info: dict[str, Any] = {
+def _no_push(root: Path, message: str) -> RepoPushFacts:
+    return {
         "path": str(root),
         "is_git": False,
         "origin_url": None,
@@ -224,63 +235,60 @@ def _repo_status(site: SiteConfig) -> dict[str, Any]:
         "ssh_push_url": None,
         "ssh_command": None,
         "push_ready": False,
-        "message": "",
+        "message": message,
     }
+
+
+def _repo_status(site: SiteConfig) -> RepoPushFacts:
+    root = site.repo_path()
     if not root.is_dir():
-        info["message"] = f"{root} does not exist."
-        return info
+        return _no_push(root, f"{root} does not exist.")
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != "true":
-        info["message"] = f"{root} is not a git repository."
-        return info
-    info["is_git"] = True
+        return _no_push(root, f"{root} is not a git repository.")
     origin = _git_get(root, "remote.origin.url")
-    info["origin_url"] = origin
-    info["push_url"] = _git_get(root, "remote.origin.pushurl")
-    info["ssh_command"] = _git_get(root, "core.sshCommand")
+    info: RepoPushFacts = {
+        **_no_push(root, ""),
+        "is_git": True,
+        "origin_url": origin,
+        "push_url": _git_get(root, "remote.origin.pushurl"),
+        "ssh_command": _git_get(root, "core.sshCommand"),
+    }
     if not origin:
-        info["message"] = "The repository has no remote called origin."
-        return info
+        return {**info, "message": "The repository has no remote called origin."}
     owner_repo = github_owner_repo(origin)
-    already_ssh = _is_ssh_url_for(site, origin)
-    if owner_repo is None and not already_ssh:
-        info["message"] = f"origin ({origin}) is not on GitHub: its push URL is left as it is."
-        return info
-    info["is_github"] = True
-    if owner_repo is not None:
-        info["ssh_push_url"] = ssh_push_url(site, *owner_repo)
+    if owner_repo is None and not _is_ssh_url_for(site, origin):
+        message = f"origin ({origin}) is not on GitHub: its push URL is left as it is."
+        return {**info, "message": message}
     effective = info["push_url"] or origin
     command_ok = needed_ssh_command(site) in (None, info["ssh_command"])
-    info["push_ready"] = _is_ssh_url_for(site, effective) and command_ok
-    info["message"] = (
-        f"Pushes go to {effective} over SSH."
-        if info["push_ready"]
-        else f"Pushes go to {effective}; set up git to push over SSH with the key."
-    )
-    return info
+    ready = _is_ssh_url_for(site, effective) and command_ok
+    return {
+        **info,
+        "is_github": True,
+        "ssh_push_url": ssh_push_url(site, *owner_repo) if owner_repo is not None else None,
+        "push_ready": ready,
+        "message": f"Pushes go to {effective} over SSH."
+        if ready
+        else f"Pushes go to {effective}; set up git to push over SSH with the key.",
+    }
 
 
-def configure_repo(site: SiteConfig) -> dict[str, Any]:
+def configure_repo(site: SiteConfig) -> RepoConfigured:
     """Give an https GitHub origin an ssh push URL (fetch URL untouched)."""
     status = _repo_status(site)
     root = site.repo_path()
     changed: list[str] = []
     if not status["is_github"]:
-        return _redacted({**status, "changed": changed})
+        return {**_redacted(status), "changed": changed}
     push_url = status["push_url"]
     wanted = status["ssh_push_url"]
-    origin = status["origin_url"]
+    origin = status["origin_url"] or ""
     if wanted and not _is_ssh_url_for(site, origin) and push_url != wanted:
         if push_url and github_owner_repo(push_url) is None and not _is_ssh_url_for(site, push_url):
             # A push URL the user chose for somewhere else: not ours to overwrite.
-            return _redacted(
-                {
-                    **status,
-                    "changed": changed,
-                    "message": f"remote.origin.pushurl is already set to {push_url}; "
-                    "left as it is.",
-                }
-            )
+            message = f"remote.origin.pushurl is already set to {push_url}; left as it is."
+            return {**_redacted({**status, "message": message}), "changed": changed}
         _git_set(root, "remote.origin.pushurl", wanted)
         changed.append("remote.origin.pushurl")
     command = needed_ssh_command(site)

@@ -16,12 +16,12 @@ import logging
 import os
 import stat
 import struct
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_bytes, write_atomic
 from jupyter_binder_ext.errors import BinderError, InvalidInput
+from jupyter_binder_ext.ssh.answers import PrivateKeyFacts
 
 log = logging.getLogger(__name__)
 
@@ -143,22 +143,21 @@ def parse_public_key(text: str) -> PublicKey:
 # copied and handed to ssh / ssh-keygen by path, and never returned or logged.
 
 
-@dataclass(frozen=True)
-class PrivateKeyState:
-    path: str
-    exists: bool = False
-    readable: bool = False
-    mode: str | None = None
-    owner_uid: int | None = None
-    owned_by_user: bool = False
-    too_open: bool = False
-    usable: bool = False
-    path_used: str | None = None
-    copied: bool = False
-    reason: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+def _not_there(path: Path, reason: str, *, exists: bool = False) -> PrivateKeyFacts:
+    """The facts of a key file that could not be looked at."""
+    return {
+        "path": str(path),
+        "exists": exists,
+        "readable": False,
+        "mode": None,
+        "owner_uid": None,
+        "owned_by_user": False,
+        "too_open": False,
+        "usable": False,
+        "path_used": None,
+        "copied": False,
+        "reason": reason,
+    }
 
 
 def _copy_private(src: Path, dst: Path) -> bool:
@@ -188,78 +187,64 @@ def _copy_private(src: Path, dst: Path) -> bool:
     return True
 
 
-def ensure_usable_key(private_key: Path, copy_path: Path) -> PrivateKeyState:
+def ensure_usable_key(private_key: Path, copy_path: Path) -> PrivateKeyFacts:
     """Which private key file ssh can use. When the mounted one is too open (ssh refuses a
     key others can read) or not the user's own, a private copy at `copy_path` is made."""
     src = private_key
     try:
         st = src.stat()
     except FileNotFoundError:
-        return PrivateKeyState(str(src), reason=f"There is no private key at {src}.")
+        return _not_there(src, f"There is no private key at {src}.")
     except OSError as err:
-        return PrivateKeyState(
-            str(src), exists=True, reason=f"Cannot look at {src}: {err.strerror}."
-        )
+        return _not_there(src, f"Cannot look at {src}: {err.strerror}.", exists=True)
     mode = stat.S_IMODE(st.st_mode)
-    too_open = bool(mode & 0o077)
-    state = PrivateKeyState(
-        str(src),
-        exists=True,
-        readable=stat.S_ISREG(st.st_mode) and os.access(src, os.R_OK),
-        mode=f"{mode:04o}",
-        owner_uid=st.st_uid,
-        owned_by_user=st.st_uid == os.geteuid(),
-        too_open=too_open,
-    )
+    state: PrivateKeyFacts = {
+        **_not_there(src, "", exists=True),
+        "readable": stat.S_ISREG(st.st_mode) and os.access(src, os.R_OK),
+        "mode": f"{mode:04o}",
+        "owner_uid": st.st_uid,
+        "owned_by_user": st.st_uid == os.geteuid(),
+        "too_open": bool(mode & 0o077),
+    }
     if not stat.S_ISREG(st.st_mode):
-        return replace(state, reason=f"{src} is not a regular file.")
-    if not state.readable:
-        return replace(
-            state,
-            reason=(
-                f"{src} is not readable by this user (it belongs to uid {st.st_uid}, mode "
-                f"{mode:04o}); ask the site's administrators to mount it readable."
-            ),
-        )
-    if state.owned_by_user and not too_open:
-        return replace(
-            state,
-            usable=True,
-            path_used=str(src),
-            reason=f"{src} is yours and only you can read it: ssh uses it as it is.",
-        )
+        return {**state, "reason": f"{src} is not a regular file."}
+    if not state["readable"]:
+        return {
+            **state,
+            "reason": f"{src} is not readable by this user (it belongs to uid {st.st_uid}, "
+            f"mode {mode:04o}); ask the site's administrators to mount it readable.",
+        }
+    if state["owned_by_user"] and not state["too_open"]:
+        return {
+            **state,
+            "usable": True,
+            "path_used": str(src),
+            "reason": f"{src} is yours and only you can read it: ssh uses it as it is.",
+        }
+    return _use_a_copy(state, src, copy_path)
+
+
+def _use_a_copy(state: PrivateKeyFacts, src: Path, copy_path: Path) -> PrivateKeyFacts:
     # Plain words for the panel; the mode and owner are in the answer's own fields.
-    why = "other users can read it" if too_open else "it belongs to another user"
+    why = "other users can read it" if state["too_open"] else "it belongs to another user"
+    refused = f"ssh will not use the key as mounted ({why}), and a copy only you can read"
     try:
         made = _copy_private(src, copy_path)
     except OSError as err:
-        return replace(
-            state,
-            reason=(
-                f"ssh will not use the key as mounted ({why}), and a copy only you can read "
-                f"could not be made at {copy_path}: {err.strerror or err}."
-            ),
-        )
+        reason = f"{refused} could not be made at {copy_path}: {err.strerror or err}."
+        return {**state, "reason": reason}
     except BinderError as err:  # a link or a FIFO where the key or its copy should be
-        return replace(
-            state,
-            reason=(
-                f"ssh will not use the key as mounted ({why}), and a copy only you can read "
-                f"could not be made: {err.message}"
-            ),
-        )
+        return {**state, "reason": f"{refused} could not be made: {err.message}"}
     if made:
         log.info("Made a private 0600 copy of the SSH key at %s (%s: %s)", copy_path, src, why)
-    return replace(
-        state,
-        usable=True,
-        path_used=str(copy_path),
-        copied=True,
-        reason=(
-            f"ssh will not use the key as mounted ({why}), so a copy only you can read is "
-            f"used: {copy_path}."
-        ),
-    )
+    return {
+        **state,
+        "usable": True,
+        "path_used": str(copy_path),
+        "copied": True,
+        "reason": f"ssh will not use the key as mounted ({why}), so a copy only you can read "
+        f"is used: {copy_path}.",
+    }
 
 
 def derive_public_key(private_path: str) -> tuple[PublicKey | None, str | None]:

@@ -64,3 +64,22 @@ def test_a_moment_reads_as_words_then_the_local_date(utc_here: None) -> None:
     assert moment("2026-12-02T03:11:02", now) == "now (Wed 2 Dec 2026, 03:11 UTC)"
     assert [moment(None, now), moment("", now)] == ["unknown", "unknown"]
     assert moment("yesterday", now) == "yesterday"
+
+
+def test_byte_sizes_have_one_wording_in_binary_units() -> None:
+    from jupyter_binder_ext.common.readable import byte_size
+
+    assert [byte_size(None), byte_size(0), byte_size(1), byte_size(60)] == [
+        "unknown",
+        "0 bytes",
+        "1 byte",
+        "60 bytes",
+    ]
+    assert [byte_size(1536), byte_size(128 * 1024**2), byte_size(1288490189)] == [
+        "1.5 KiB",
+        "128.0 MiB",
+        "1.2 GiB",
+    ]
+    # Never "1024.0 KiB": a size that rounds up to the next unit is said in it.
+    assert byte_size(1024**2 - 1) == "1.0 MiB"
+    assert byte_size(512 * 1024**2, "GiB") == "0.5 GiB"
