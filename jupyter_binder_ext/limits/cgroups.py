@@ -12,9 +12,11 @@ Everything here is plain file reading, cheap enough for every poll: no process i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from jupyter_binder_ext.common.mountinfo import parse_mountinfo
+from jupyter_binder_ext.limits.kernel_files import KERNEL_FILES
 
 DEFAULT_CGROUP_ROOT = "/sys/fs/cgroup"
 
@@ -54,14 +56,20 @@ class Cgroup:
     def source(self) -> str:
         return f"cgroup v{self.version}"
 
-    def chain(self) -> list[Path]:
+    @cached_property
+    def folder(self) -> str:
+        """`directory` as text: the files are read on every poll, joined without pathlib."""
+        return str(self.directory)
+
+    @cached_property
+    def chain(self) -> tuple[str, ...]:
         """This cgroup's directory, then each visible ancestor's, up to the mount point."""
         dirs = [self.directory]
         current = self.directory
         while current != self.top and self.top in current.parents:
             current = current.parent
             dirs.append(current)
-        return dirs
+        return tuple(str(folder) for folder in dirs)
 
 
 @dataclass(frozen=True)
@@ -215,14 +223,11 @@ def _holding(unified: Cgroup | None, controller: str) -> Cgroup | None:
 # -- reading the files ----------------------------------------------------------------------
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except OSError:
-        return None
+def _read(path: str) -> str | None:
+    return KERNEL_FILES.read(path)
 
 
-def _read_int(path: Path) -> int | None:
+def _read_int(path: str) -> int | None:
     text = _read(path)
     if text is None:
         return None
@@ -232,11 +237,14 @@ def _read_int(path: Path) -> int | None:
         return None
 
 
-def read_keyed(path: Path) -> dict[str, int]:
+def read_keyed(path: str) -> dict[str, int]:
     """A flat-keyed file (``key value`` per line: memory.stat, cpu.stat, memory.events...)."""
     values: dict[str, int] = {}
     for line in (_read(path) or "").splitlines():
         key, _, value = line.partition(" ")
+        if value.isdigit():  # nearly every line: no exception to pay for
+            values[key] = int(value)
+            continue
         try:
             values[key] = int(value.strip())
         except ValueError:
@@ -259,8 +267,8 @@ class MemoryReading:
         return max(self.usage - (self.inactive_file or 0), 0)
 
 
-def _v2_memory_max(directory: Path) -> int | None:
-    text = _read(directory / "memory.max")
+def _v2_memory_max(directory: str) -> int | None:
+    text = _read(f"{directory}/memory.max")
     if text is None or text.strip() == "max":
         return None
     try:
@@ -269,8 +277,8 @@ def _v2_memory_max(directory: Path) -> int | None:
         return None
 
 
-def _v1_memory_limit(directory: Path) -> int | None:
-    value = _read_int(directory / "memory.limit_in_bytes")
+def _v1_memory_limit(directory: str) -> int | None:
+    value = _read_int(f"{directory}/memory.limit_in_bytes")
     return value if value is not None and value < UNLIMITED_BYTES else None
 
 
@@ -282,28 +290,28 @@ def _lowest(values: list[int | None]) -> int | None:
 def read_memory(cgroup: Cgroup) -> MemoryReading:
     """Memory limit (the lowest on the way up: a parent's limit binds its children), usage,
     inactive file cache and OOM kills of ``cgroup``."""
-    directory = cgroup.directory
+    directory = cgroup.folder
     if cgroup.version == 2:
-        limit = _lowest([_v2_memory_max(d) for d in cgroup.chain()])
-        stat = read_keyed(directory / "memory.stat")
-        events = read_keyed(directory / "memory.events")
+        limit = _lowest([_v2_memory_max(d) for d in cgroup.chain])
+        stat = read_keyed(f"{directory}/memory.stat")
+        events = read_keyed(f"{directory}/memory.events")
         return MemoryReading(
             limit=limit,
-            usage=_read_int(directory / "memory.current"),
+            usage=_read_int(f"{directory}/memory.current"),
             inactive_file=stat.get("inactive_file"),
             oom_kills=events.get("oom_kill"),
         )
-    stat = read_keyed(directory / "memory.stat")
+    stat = read_keyed(f"{directory}/memory.stat")
     # hierarchical_memory_limit also covers ancestors this process cannot see.
     hierarchical = stat.get("hierarchical_memory_limit")
     if hierarchical is not None and hierarchical >= UNLIMITED_BYTES:
         hierarchical = None
-    limit = _lowest([*(_v1_memory_limit(d) for d in cgroup.chain()), hierarchical])
+    limit = _lowest([*(_v1_memory_limit(d) for d in cgroup.chain), hierarchical])
     inactive = stat.get("total_inactive_file", stat.get("inactive_file"))
-    oom_control = read_keyed(directory / "memory.oom_control")
+    oom_control = read_keyed(f"{directory}/memory.oom_control")
     return MemoryReading(
         limit=limit,
-        usage=_read_int(directory / "memory.usage_in_bytes"),
+        usage=_read_int(f"{directory}/memory.usage_in_bytes"),
         inactive_file=inactive,
         oom_kills=oom_control.get("oom_kill"),
     )
@@ -316,9 +324,9 @@ class CpuReading:
     throttled_seconds: float | None
 
 
-def _v2_cpu_max(directory: Path) -> float | None:
+def _v2_cpu_max(directory: str) -> float | None:
     # "max 100000" (no quota) or "150000 100000" (quota and period in microseconds).
-    text = _read(directory / "cpu.max")
+    text = _read(f"{directory}/cpu.max")
     if text is None:
         return None
     parts = text.split()
@@ -331,9 +339,9 @@ def _v2_cpu_max(directory: Path) -> float | None:
     return quota / period if period > 0 else None
 
 
-def _v1_cfs_quota(directory: Path) -> float | None:
-    quota = _read_int(directory / "cpu.cfs_quota_us")
-    period = _read_int(directory / "cpu.cfs_period_us")
+def _v1_cfs_quota(directory: str) -> float | None:
+    quota = _read_int(f"{directory}/cpu.cfs_quota_us")
+    period = _read_int(f"{directory}/cpu.cfs_period_us")
     if quota is None or period is None or quota < 0 or period <= 0:
         return None  # -1: no quota
     return quota / period
@@ -341,13 +349,13 @@ def _v1_cfs_quota(directory: Path) -> float | None:
 
 def read_cpu(cgroup: Cgroup) -> CpuReading:
     """CPU quota in cores (the lowest on the way up) and throttling counters of ``cgroup``."""
-    stat = read_keyed(cgroup.directory / "cpu.stat")
+    stat = read_keyed(f"{cgroup.folder}/cpu.stat")
     if cgroup.version == 2:
-        limits = [_v2_cpu_max(d) for d in cgroup.chain()]
+        limits = [_v2_cpu_max(d) for d in cgroup.chain]
         throttled_usec = stat.get("throttled_usec")
         throttled = throttled_usec / 1e6 if throttled_usec is not None else None
     else:
-        limits = [_v1_cfs_quota(d) for d in cgroup.chain()]
+        limits = [_v1_cfs_quota(d) for d in cgroup.chain]
         throttled_ns = stat.get("throttled_time")
         throttled = throttled_ns / 1e9 if throttled_ns is not None else None
     known = [v for v in limits if v is not None]
@@ -361,7 +369,7 @@ def read_cpu(cgroup: Cgroup) -> CpuReading:
 def read_cpu_seconds(cgroup: Cgroup) -> float | None:
     """CPU time used by everything in ``cgroup`` so far, in seconds."""
     if cgroup.version == 2:
-        usec = read_keyed(cgroup.directory / "cpu.stat").get("usage_usec")
+        usec = read_keyed(f"{cgroup.folder}/cpu.stat").get("usage_usec")
         return usec / 1e6 if usec is not None else None
-    nsec = _read_int(cgroup.directory / "cpuacct.usage")
+    nsec = _read_int(f"{cgroup.folder}/cpuacct.usage")
     return nsec / 1e9 if nsec is not None else None

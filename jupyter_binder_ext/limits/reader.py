@@ -37,6 +37,7 @@ from jupyter_binder_ext.limits.facts import (
     parse_bytes,
 )
 from jupyter_binder_ext.limits.gpu import GpuReader
+from jupyter_binder_ext.limits.kernel_files import KERNEL_FILES
 
 # Two CPU samples closer than this give a noisy rate: the last rate is reused instead, so any
 # number of polling tabs cost the same and see the same figure.
@@ -100,10 +101,7 @@ class LimitsReader:
 
     # The cgroup is looked up again only when /proc/self/cgroup changes (a process moved).
     def layout(self) -> CgroupLayout:
-        try:
-            key = (self._proc / "self" / "cgroup").read_text()
-        except OSError:
-            key = ""
+        key = KERNEL_FILES.read(self._proc / "self" / "cgroup") or ""
         if self._layout is None or key != self._layout_key:
             self._layout = (
                 find_cgroup_layout(self._proc, self.site.cgroup_root) if key else NO_CGROUP
@@ -117,13 +115,13 @@ class LimitsReader:
     async def gather(self) -> LimitFacts:
         # Off the event loop, in one thread hop: pseudo-files usually answer from memory,
         # but a cgroup's memory.stat can take milliseconds on a busy node.
-        files = await asyncio.to_thread(self._read_files)
+        files = await asyncio.to_thread(self.gather_files)
         rate = await self._cpu_rate(files.layout, files.sample)
         cpu = replace(files.cpu, used_cores=rate.cores, throttled_now=rate.throttled)
         gpu = await asyncio.to_thread(self.gpu.read) if self.gpu.needs_io else self.gpu.read()
         return LimitFacts(cpu, files.memory, gpu, SpawnerFigures.from_env(self.env))
 
-    def _read_files(self) -> _Files:
+    def gather_files(self) -> _Files:
         """Every cgroup and /proc file one answer needs (in a thread)."""
         layout = self.layout()
         sample = self._sample(layout)
@@ -141,7 +139,7 @@ class LimitsReader:
     def _sample(self, layout: CgroupLayout) -> _CpuSample:
         nr_throttled = None
         if layout.cpu is not None:
-            nr_throttled = read_keyed(layout.cpu.directory / "cpu.stat").get("nr_throttled")
+            nr_throttled = read_keyed(f"{layout.cpu.folder}/cpu.stat").get("nr_throttled")
         if layout.cpuacct is not None:
             key = str(layout.cpuacct.directory)
             seconds = read_cpu_seconds(layout.cpuacct)
