@@ -34,7 +34,6 @@ import common
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.environment.installed import site_folders
 from jupyter_binder_ext.environment.service import EnvironmentService
-from jupyter_binder_ext.state import ExtensionState
 
 
 def make_site(folder: Path, dists: int, recent: int, since: float) -> None:
@@ -89,10 +88,8 @@ def run(dists: int, recent: int, rounds: int, readers: int) -> dict[str, Any]:
         since = time.time() - 60
         site = base / "site-packages"
         make_site(site, dists, recent, since)
-        state = ExtensionState(
-            SiteConfig(repo_dir=str(repo), environment_paths=str(site)), env={"HOME": tmp}
-        )
-        service = EnvironmentService(state, since=since)
+        settings = SiteConfig(repo_dir=str(repo), environment_paths=str(site))
+        service = EnvironmentService(settings, {"HOME": tmp}, since=since)
         start = time.perf_counter()
         first = service.scan_now()
         first_scan = time.perf_counter() - start

@@ -28,6 +28,7 @@ from typing import (
 from jupyter_binder_ext.errors import InvalidInput
 
 T = TypeVar("T")
+_FITS = object()  # no item is wrong
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Field:
     what: str = ""
     example: str = ""
     max_items: int | None = None
+    item: str = ""  # what one item of a list is, for the error naming a wrong one
 
 
 def check_request(shape: type[T], fields: Mapping[str, object]) -> T:
@@ -64,6 +66,11 @@ def check_request(shape: type[T], fields: Mapping[str, object]) -> T:
 
 def _check_field(key: str, value: object, hint: Any) -> None:
     declared, field = _unwrap(hint)
+    if field.item and get_origin(declared) is list and isinstance(value, list):
+        (item_type,) = get_args(declared)
+        wrong = next((item for item in value if not _fits(item, item_type)), _FITS)
+        if wrong is not _FITS:
+            raise InvalidInput(f"{wrong!r} in {key} is not {field.item}.")
     if not _fits(value, declared):
         raise InvalidInput(f"{key} must be {_describe(hint)}.")
     limit = field.max_items

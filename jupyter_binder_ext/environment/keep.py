@@ -14,11 +14,11 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from jupyter_binder_ext.common.files import write_atomic
+from jupyter_binder_ext.common.requests import check_request as check_fields
 from jupyter_binder_ext.environment.answers import Build, KeepAnswer
 from jupyter_binder_ext.environment.edits import Edit, pin
 from jupyter_binder_ext.environment.envfiles import (
@@ -26,29 +26,27 @@ from jupyter_binder_ext.environment.envfiles import (
     requirement_name,
 )
 from jupyter_binder_ext.environment.installed import Installed
+from jupyter_binder_ext.environment.requests import KeepRequest
 from jupyter_binder_ext.errors import Conflict, InvalidInput
 
-MAX_PACKAGES = 200
-KEEP_FIELDS = {"packages", "file"}
-FILE_CHOICES = ("auto", "environment.yml", "requirements.txt")
+MAX_NAME_LENGTH = 200
 
 
-def check_request(packages: Any, file: Any) -> tuple[list[str], str]:
-    """The package names and file choice of a keep request, or :class:`InvalidInput`."""
-    if not isinstance(packages, list) or not packages:
+def check_request(
+    packages: object, file: object = None, **unknown: object
+) -> tuple[list[str], str]:
+    """The package names and file choice of a keep request, or :class:`InvalidInput`: its
+    fields checked against :class:`KeepRequest`, then what a type cannot say (no empty list,
+    no blank or overlong name)."""
+    request = check_fields(KeepRequest, {"packages": packages, "file": file, **unknown})
+    if not request["packages"]:
         raise InvalidInput("packages must be a non-empty list of package names.")
-    if len(packages) > MAX_PACKAGES:
-        raise InvalidInput(f"packages holds {len(packages)} names; at most {MAX_PACKAGES}.")
     names: list[str] = []
-    for item in packages:
-        if not isinstance(item, str) or not item.strip() or len(item) > 200:
+    for item in request["packages"]:
+        if not item.strip() or len(item) > MAX_NAME_LENGTH:
             raise InvalidInput(f"{item!r} is not a package name.")
         names.append(item.strip())
-    if file is None:
-        file = "auto"
-    if file not in FILE_CHOICES:
-        raise InvalidInput(f"file must be one of {', '.join(FILE_CHOICES)}, not {file!r}.")
-    return names, str(file)
+    return names, request.get("file", "auto")
 
 
 def choose(names: list[str], installed: list[Installed]) -> list[Installed]:

@@ -16,7 +16,10 @@ class _KeepRequired(TypedDict):
     packages: Annotated[
         list[str],
         Field(
-            what="a non-empty list of package names", example='["pandas"]', max_items=MAX_PACKAGES
+            what="a non-empty list of package names",
+            example='["pandas"]',
+            max_items=MAX_PACKAGES,
+            item="a package name",
         ),
     ]
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_binder_ext.common.coalesce import CoalescedRead
+from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.environment.answers import (
     Build,
     EnvironmentAnswer,
@@ -37,9 +39,6 @@ from jupyter_binder_ext.environment.installed import (
 )
 from jupyter_binder_ext.environment.since import since as server_since_env
 
-if TYPE_CHECKING:
-    from jupyter_binder_ext.state import ExtensionState
-
 ENVIRONMENT_CACHE_TTL = 5.0
 
 
@@ -48,11 +47,15 @@ def iso(seconds: float) -> str:
 
 
 class EnvironmentService:
-    def __init__(self, state: ExtensionState, since: float | None = None) -> None:
-        self.state = state
+    """Takes only what it reads: the site's settings and the server's environment."""
+
+    def __init__(
+        self, site: SiteConfig, env: Mapping[str, str], since: float | None = None
+    ) -> None:
+        self.site, self.env = site, env
         # The baseline of "installed since launch": this server's start (an image's files
         # keep the times of its build, earlier than that).
-        self.since = since or server_since_env(state.env, state.site.proc_root)
+        self.since = since or server_since_env(env, site.proc_root)
         self._lock = threading.Lock()
         self._build: tuple[tuple[Any, ...], Build] | None = None
         # pip has no record of removals: the names seen by the first scan stand in.
@@ -63,11 +66,11 @@ class EnvironmentService:
 
     @property
     def repo(self) -> Path:
-        return self.state.site.repo_path()
+        return self.site.repo_path()
 
     @property
     def home(self) -> Path:
-        return Path(self.state.env.get("HOME") or Path.home())
+        return Path(self.env.get("HOME") or Path.home())
 
     @property
     def scans_run(self) -> int:
@@ -93,7 +96,7 @@ class EnvironmentService:
         return build
 
     def folders(self) -> list[Path]:
-        extra = [p for p in self.state.site.environment_paths.split(":") if p]
+        extra = [p for p in self.site.environment_paths.split(":") if p]
         return site_folders(self.home, extra)
 
     def installed(self) -> tuple[list[Installed], list[Removed]]:
@@ -150,10 +153,11 @@ class EnvironmentService:
             build["message"] = with_dockerfile["message"]
         return {**answer, "build": build}
 
-    async def keep(self, packages: Any, file: Any) -> KeepAnswer:
+    async def keep(self, packages: object, file: object = None, **unknown: object) -> KeepAnswer:
+        """``POST environment/keep``'s fields, checked before anything is read or written."""
         from jupyter_binder_ext.environment.keep import check_request
 
-        names, choice = check_request(packages, file)
+        names, choice = check_request(packages, file, **unknown)
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(None, self.keep_now, names, choice)

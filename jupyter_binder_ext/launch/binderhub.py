@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_binder_ext.launch.info import (
+from jupyter_binder_ext.launch.facts import LaunchInfo
+from jupyter_binder_ext.launch.spec import (
     GITHUB_HOST,
     REF_PROVIDERS,
-    LaunchInfo,
     LaunchSpec,
     component_quote,
     github_owner_repo,

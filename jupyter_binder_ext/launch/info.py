@@ -1,355 +1,43 @@
-"""What was launched: the repository, the commit and the links, from the spawner's environment.
+"""What was launched: the entry point of the launch domain.
 
-BinderHub passes the launch through environment variables (``BINDER_*``, set by
-``BinderSpawnerMixin.get_env`` from the ``user_options`` its launcher sends) and JupyterHub adds
-its own (``JUPYTERHUB_*``). Each provider is read the way BinderHub's own provider class
-(``binderhub/repoproviders.py``) reads its spec, so the repository, the refs and the links shown
-here are the ones BinderHub shows. Everything is derived from a plain mapping: cheap to call on
-every request and easy to test.
+:func:`read_launch` gathers this server's :class:`LaunchInfo` from its environment (see
+:mod:`.facts`); :func:`.builders.build_launch` turns it into the answer of
+``GET binder/api/launch`` and :func:`.text.describe_launch` that answer into text. The spec
+parsing the other domains use is re-exported from :mod:`.spec`, where it lives.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
-from typing import Any
-from urllib.parse import quote, unquote, urlparse
-
-from jupyter_binder_ext.common.redact import redact, redact_strings
-from jupyter_binder_ext.common.units import SHA_RE
-
-# BinderHub's repo providers, as they appear in a launch spec (`v2/<provider>/...`).
-PROVIDER_NAMES = {
-    "gh": "GitHub",
-    "gl": "GitLab",
-    "git": "Git repository",
-    "gist": "GitHub Gist",
-    "zenodo": "Zenodo",
-    "figshare": "Figshare",
-    "hydroshare": "HydroShare",
-    "dataverse": "Dataverse",
-    "ckan": "CKAN",
-}
-# Providers whose spec ends in a git ref: BinderHub can launch any commit of them.
-REF_PROVIDERS = ("gh", "gl", "git", "gist")
-GITHUB_HOST = "github.com"
-
-# repoproviders.py: GIT_SSH_PATTERN maps `user@host:path` to `ssh://user@host/path`.
-_GIT_SSH = re.compile(r"([\w\-]+@[\w\-\.]+):(.+)", re.IGNORECASE)
-# repoproviders.py HydroshareProvider.url_regex: the resource id anywhere in the spec.
-_HYDROSHARE_ID = re.compile(r".*([0-9a-f]{32}).*")
-# Characters a browser leaves as they are in a URL path (WHATWG path percent-encode set
-# inverted): BinderHub's link generator puts refs in the path unencoded, `/` included.
-_PATH_SAFE = "/!$&'()*+,;=:@~[]^|%"
-# encodeURIComponent's unreserved set: how BinderHub's UI escapes a gl or git repository.
-_COMPONENT_SAFE = "!*'()"
-
-
-def path_quote(text: str) -> str:
-    """`text` as a browser writes it in a URL path (BinderHub's ``new URL(...)``)."""
-    return quote(text, safe=_PATH_SAFE)
-
-
-def component_quote(text: str) -> str:
-    """`text` as JavaScript's ``encodeURIComponent`` writes it."""
-    return quote(text, safe=_COMPONENT_SAFE)
-
-
-@dataclass(frozen=True)
-class LaunchSpec:
-    """A BinderHub launch spec split into its parts, as BinderHub's provider class splits it.
-
-    ``prefix`` is the spec without its ref as BinderHub writes it into a persistent request
-    (``get_resolved_spec``); empty for providers without a ref. ``host`` is the git host
-    (from the repository URL BinderHub passed, so GitHub Enterprise and self-hosted GitLab
-    keep theirs).
-    """
-
-    provider: str
-    owner: str
-    repo: str
-    ref: str
-    repo_url: str
-    prefix: str = ""
-    host: str = ""
-
-    @property
-    def is_github(self) -> bool:
-        return self.provider == "gh" and self.host == GITHUB_HOST
-
-
-def _strip_suffix(text: str, suffix: str) -> str:
-    return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
-
-
-def _host_of(repo_url: str, default: str) -> str:
-    host = urlparse(repo_url).hostname if "://" in repo_url else None
-    return host or default
-
-
-def _spec_path(request: str) -> tuple[str, str] | None:
-    """(provider, spec) of ``v2/<provider>/<spec>``; the spec raw, as BinderHub reads it."""
-    path = request.split("?", 1)[0].lstrip("/")
-    if path.startswith("v2/"):
-        path = path[3:]
-    provider, _, spec = path.partition("/")
-    # builder.py:306: BinderHub drops trailing slashes from the spec.
-    spec = spec.rstrip("/")
-    if not provider or not spec:
-        return None
-    return provider, spec
-
-
-def parse_spec(request: str, repo_url: str = "") -> LaunchSpec | None:
-    """Parse ``v2/<provider>/<spec>`` as BinderHub's provider for it does; None if not a spec.
-
-    `repo_url` (``BINDER_REPO_URL``) supplies the host BinderHub was configured with for
-    ``gh`` and ``gl`` (``GitHubRepoProvider.hostname``, ``GitLabRepoProvider.hostname``).
-    """
-    parsed = _spec_path(request)
-    if parsed is None:
-        return None
-    provider, spec = parsed
-    parser = _PARSERS.get(provider)
-    if parser is None:
-        return LaunchSpec(provider, "", unquote(spec), "", "")
-    return parser(spec, repo_url)
-
-
-def _parse_gh(spec: str, repo_url: str) -> LaunchSpec:
-    # repoproviders.py tokenize_spec (:39): split("/", 2), so the ref keeps its "/";
-    # GitHubRepoProvider.__init__ (:958) strips ".git" from the repository.
-    user, _, rest = spec.partition("/")
-    repo, _, ref = rest.partition("/")
-    repo = _strip_suffix(repo, ".git")
-    host = _host_of(repo_url, GITHUB_HOST)
-    # :961 get_repo_url
-    url = f"https://{host}/{user}/{repo}"
-    return LaunchSpec("gh", user, repo, unquote(ref), url, f"{user}/{repo}", host)
-
-
-def _parse_gist(spec: str, repo_url: str) -> LaunchSpec:
-    # GistRepoProvider.__init__ (:1155): user/gist_id[/ref]; get_repo_url (:1163) adds .git.
-    parts = spec.split("/")
-    user, gist = parts[0], parts[1] if len(parts) > 1 else ""
-    ref = parts[2] if len(parts) > 2 else ""
-    url = f"https://gist.github.com/{user}/{gist}.git"
-    return LaunchSpec("gist", user, gist, unquote(ref), url, f"{user}/{gist}", "gist.github.com")
-
-
-def _parse_gl(spec: str, repo_url: str) -> LaunchSpec:
-    # GitLabRepoProvider.__init__ (:800): <quoted namespace>/<ref>, both unquoted.
-    quoted, _, ref = spec.partition("/")
-    namespace = unquote(quoted)
-    owner, _, repo = namespace.rpartition("/")
-    host = _host_of(repo_url, "gitlab.com")
-    # :845 get_repo_url
-    url = f"https://{host}/{namespace}.git"
-    return LaunchSpec("gl", owner, _strip_suffix(repo, ".git"), unquote(ref), url, quoted, host)
-
-
-def _parse_git(spec: str, repo_url: str) -> LaunchSpec:
-    # GitRepoProvider.__init__ (:650-665): <quoted URL>/<ref>; ssh shorthand made a URL.
-    escaped, _, ref = spec.partition("/")
-    url = unquote(escaped)
-    ssh = _GIT_SSH.match(url)
-    if ssh and "://" not in url:
-        url = f"ssh://{ssh.group(1)}/{ssh.group(2)}"
-    path = _strip_suffix(urlparse(url).path.strip("/"), ".git")
-    owner, _, repo = path.rpartition("/")
-    return LaunchSpec("git", owner, repo, unquote(ref), url, escaped, urlparse(url).hostname or "")
-
-
-def _parse_doi(provider: str) -> SpecParser:
-    def parse(spec: str, repo_url: str) -> LaunchSpec:
-        # Zenodo, Figshare, Dataverse: get_repo_url returns the DOI as given (:293, :372, :442).
-        return LaunchSpec(provider, "", spec, "", spec, "", "doi.org")
-
-    return parse
-
-
-def _parse_hydroshare(spec: str, repo_url: str) -> LaunchSpec:
-    # HydroshareProvider._parse_resource_id (:469) and get_repo_url (:509-511).
-    match = _HYDROSHARE_ID.match(unquote(spec))
-    resource = match.group(1) if match else unquote(spec)
-    url = f"https://www.hydroshare.org/resource/{resource}"
-    return LaunchSpec("hydroshare", "", resource, "", url, "", "www.hydroshare.org")
-
-
-def _parse_ckan(spec: str, repo_url: str) -> LaunchSpec:
-    # CKANProvider.__init__ (:538): the spec is the quoted dataset URL; the dataset id is
-    # the path segment after /dataset/ (get_resolved_ref, :548-551).
-    url = unquote(spec)
-    parsed = urlparse(url)
-    dataset = (
-        parsed.path.split("/dataset/", 1)[1].split("/")[0] if "/dataset/" in parsed.path else ""
-    )
-    return LaunchSpec("ckan", "", dataset or url, "", url, "", parsed.hostname or "")
-
-
-SpecParser = Callable[[str, str], LaunchSpec]
-
-_PARSERS: dict[str, SpecParser] = {
-    "gh": _parse_gh,
-    "gist": _parse_gist,
-    "gl": _parse_gl,
-    "git": _parse_git,
-    "zenodo": _parse_doi("zenodo"),
-    "figshare": _parse_doi("figshare"),
-    "dataverse": _parse_doi("dataverse"),
-    "hydroshare": _parse_hydroshare,
-    "ckan": _parse_ckan,
-}
-
-
-def github_owner_repo(repo_url: str) -> tuple[str, str] | None:
-    """(owner, repo) when the URL is a repository on github.com itself, else None.
-
-    https, ``git@github.com:`` and ``ssh://git@github.com/`` forms; ``.git`` dropped. Any
-    other host (GitHub Enterprise included) is not github.com.
-    """
-    url = repo_url.strip()
-    ssh = _GIT_SSH.match(url)
-    if ssh and "://" not in url:
-        url = f"ssh://{ssh.group(1)}/{ssh.group(2)}"
-    parsed = urlparse(url)
-    if parsed.scheme not in ("https", "http", "ssh", "git") or parsed.hostname != GITHUB_HOST:
-        return None
-    owner, _, repo = _strip_suffix(parsed.path.strip("/"), ".git").partition("/")
-    if not owner or not repo or "/" in repo:
-        return None
-    return owner, repo
-
-
-def _launch_spec(request: str, persistent: str, repo_url: str) -> LaunchSpec | None:
-    """The launch as asked (the persistent request when that is all there is)."""
-    spec = parse_spec(request or persistent, repo_url) if (request or persistent) else None
-    if spec is None and repo_url:
-        owner_repo = github_owner_repo(repo_url)
-        if owner_repo:
-            owner, repo = owner_repo
-            spec = LaunchSpec("gh", owner, repo, "", repo_url, f"{owner}/{repo}", GITHUB_HOST)
-    return spec
-
-
-def _record_id(spec: str, word: str) -> str:
-    # ZenodoProvider/FigshareProvider.get_resolved_spec (:287, :366):
-    # spec.split(word)[0] + f"{word}." + record_id
-    _, found, tail = spec.partition(word)
-    return tail[1:] if found and tail.startswith(".") else ""
-
-
-def _resolved_ref(persistent: str, ref_url: str, spec: LaunchSpec | None, repo_url: str) -> str:
-    parsed = _spec_path(persistent) if persistent else None
-    if parsed and parsed[0] in REF_PROVIDERS:
-        resolved = parse_spec(persistent, repo_url)
-        if resolved and resolved.ref:
-            return resolved.ref
-    if parsed and parsed[0] in ("zenodo", "figshare"):
-        return _record_id(parsed[1], parsed[0])
-    if spec and spec.provider in ("gh", "gl"):
-        # get_resolved_ref_url: {host}/{user}/{repo}/tree/{sha} (:967, :850)
-        match = re.search(r"/tree/([^/?#]+)", ref_url)
-        if match:
-            return match.group(1)
-    if spec and spec.provider == "gist":
-        # GistRepoProvider.get_resolved_ref_url (:1168): .../{gist_id}/{sha}
-        last = ref_url.rstrip("/").rpartition("/")[2]
-        if SHA_RE.match(last):
-            return last
-    if spec and spec.provider in REF_PROVIDERS and SHA_RE.match(spec.ref):
-        return spec.ref
-    return ""
-
-
-# Before late 2019 BinderHub passed whole URLs (values.yaml get_env at 1ea35dec^, :108-111):
-# BINDER_URL = {proto}://{host}{base_url}v2/{provider}/{spec}, BINDER_PERSISTENT_URL alike.
-_LEGACY_URL = re.compile(r"^(?P<host>[a-z][a-z0-9+.-]*://.*?/)(?P<request>v2/[^/]+/.+)$")
-
-
-def _split_legacy(url: str) -> tuple[str, str]:
-    """(launch host, request) of a pre-2019 ``BINDER_URL``; empty when it is not one."""
-    match = _LEGACY_URL.match(url.strip())
-    return (match.group("host"), match.group("request")) if match else ("", "")
-
-
-IMAGE_VARIABLES = ("JUPYTER_IMAGE_SPEC", "JUPYTER_IMAGE")
-
-
-@dataclass(frozen=True)
-class LaunchInfo:
-    """The answer of ``GET binder/api/launch``."""
-
-    under_hub: bool
-    under_binder: bool
-    user: str
-    server_name: str
-    repo_url: str
-    provider: str
-    provider_name: str
-    owner: str
-    repo: str
-    ref: str
-    resolved_ref: str
-    ref_url: str
-    launch_host: str
-    launch_url: str
-    request: str
-    persistent_request: str
-    is_github: bool
-    hub_url: str
-    hub_api_url: str
-    control_panel_url: str
-    image: str
-    image_source: str
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        # The fields keep what BinderHub passed (a relaunch needs the real URL); what is
-        # shown never holds a credential (a token in a git or gl repository URL).
-        return redact_strings(asdict(self))
-
-    def spec(self) -> LaunchSpec | None:
-        """The launch spec, as BinderHub's provider class splits it."""
-        return _launch_spec(self.request, self.persistent_request, self.repo_url)
-
-    def launch_url_for(self, ref: str, labpath: str = "") -> str:
-        """BinderHub's link that launches `ref` of this repository (empty if none can).
-
-        Only providers whose spec ends in a git ref (gh, gl, git, gist) launch a given commit;
-        the repository part is written as in BinderHub's persistent request, the ref as its
-        link generator writes it (unencoded, ``/`` kept), and a labpath without its leading
-        ``/`` (binderhub-client spec.js: "Ensure no leading /").
-        """
-        spec = self.spec()
-        if not (self.launch_host and spec and spec.provider in REF_PROVIDERS and spec.prefix):
-            return ""
-        url = f"{self.launch_host}v2/{spec.provider}/{spec.prefix}/{path_quote(ref)}"
-        labpath = labpath.lstrip("/")
-        if labpath:
-            url += "?labpath=" + quote(labpath, safe="/")
-        return url
-
-
-def _hub_url(env: Mapping[str, str]) -> str:
-    public = env.get("JUPYTERHUB_PUBLIC_HUB_URL", "")
-    if public:
-        return public if public.endswith("/") else public + "/"
-    base = env.get("JUPYTERHUB_BASE_URL", "")
-    if not base and not env.get("JUPYTERHUB_API_URL"):
-        return ""
-    base = base or "/"
-    return (base if base.endswith("/") else base + "/") + "hub/"
-
-
-def _message(under_hub: bool, under_binder: bool) -> str:
-    if not under_hub:
-        return "Not running under JupyterHub: there is no launch to describe."
-    if not under_binder:
-        return "Running under JupyterHub, but not launched by a BinderHub."
-    return ""
+from collections.abc import Mapping
+
+from jupyter_binder_ext.launch.builders import build_launch
+from jupyter_binder_ext.launch.facts import LaunchInfo, gather_launch
+from jupyter_binder_ext.launch.spec import (
+    GITHUB_HOST,
+    PROVIDER_NAMES,
+    REF_PROVIDERS,
+    LaunchSpec,
+    component_quote,
+    github_owner_repo,
+    parse_spec,
+    path_quote,
+)
+from jupyter_binder_ext.launch.text import describe_launch as describe_answer
+
+__all__ = [
+    "GITHUB_HOST",
+    "PROVIDER_NAMES",
+    "REF_PROVIDERS",
+    "LaunchInfo",
+    "LaunchSpec",
+    "component_quote",
+    "describe_launch",
+    "github_owner_repo",
+    "parse_spec",
+    "path_quote",
+    "read_launch",
+]
 
 
 def read_launch(
@@ -359,85 +47,14 @@ def read_launch(
     control_panel_url: str = "",
 ) -> LaunchInfo:
     """Describe this server's launch from its environment (``os.environ`` by default)."""
-    env = os.environ if env is None else env
-    legacy_host, legacy_request = _split_legacy(env.get("BINDER_URL", ""))
-    persistent_host, legacy_persistent = _split_legacy(env.get("BINDER_PERSISTENT_URL", ""))
-    request = (env.get("BINDER_REQUEST", "") or legacy_request).lstrip("/")
-    persistent = (env.get("BINDER_PERSISTENT_REQUEST", "") or legacy_persistent).lstrip("/")
-    given_repo_url = env.get("BINDER_REPO_URL", "")
-    spec = _launch_spec(request, persistent, given_repo_url)
-    repo_url = given_repo_url or (spec.repo_url if spec else "")
-    under_hub = bool(env.get("JUPYTERHUB_API_URL"))
-    given_host = env.get("BINDER_LAUNCH_HOST", "") or legacy_host or persistent_host
-    host = _with_slash(launch_host or given_host)  # a site's c.BinderExt.launch_host wins
-    under_binder = bool(request or persistent or given_host or given_repo_url)
-    ref_url = env.get("BINDER_REF_URL", "")
-    resolved = _resolved_ref(persistent, ref_url, spec, repo_url)
-    if spec and spec.provider == "gh" and resolved and not ref_url:
-        ref_url = f"https://{spec.host}/{spec.owner}/{spec.repo}/tree/{resolved}"
-    image_source = next((name for name in IMAGE_VARIABLES if env.get(name)), "")
-    hub_url = _hub_url(env)
-    info = LaunchInfo(
-        under_hub=under_hub,
-        under_binder=under_binder,
-        user=env.get("JUPYTERHUB_USER", ""),
-        server_name=env.get("JUPYTERHUB_SERVER_NAME", ""),
-        repo_url=repo_url,
-        provider=spec.provider if spec else "",
-        provider_name=PROVIDER_NAMES.get(spec.provider, spec.provider) if spec else "",
-        owner=spec.owner if spec else "",
-        repo=spec.repo if spec else "",
-        ref=spec.ref if spec else "",
-        resolved_ref=resolved,
-        ref_url=ref_url,
-        launch_host=host,
-        launch_url="",
-        request=request,
-        persistent_request=persistent,
-        is_github=bool(spec and spec.provider in REF_PROVIDERS)
-        and bool(github_owner_repo(repo_url)),
-        hub_url=hub_url,
-        hub_api_url=env.get("JUPYTERHUB_API_URL", ""),
-        control_panel_url=control_panel_url or (hub_url + "home" if hub_url else ""),
-        image=env.get(image_source, "") if image_source else "",
-        image_source=image_source,
-        message=_message(under_hub, under_binder),
+    return gather_launch(
+        os.environ if env is None else env,
+        launch_host=launch_host,
+        control_panel_url=control_panel_url,
     )
-    return replace(info, launch_url=_launch_url(info, host, persistent, resolved))
-
-
-def _with_slash(host: str) -> str:
-    return host + "/" if host and not host.endswith("/") else host
-
-
-def _launch_url(info: LaunchInfo, host: str, persistent: str, resolved: str) -> str:
-    # builder.py:399 + launch host: the link BinderHub itself shows for this launch.
-    if host and persistent:
-        return f"{host}{persistent}"
-    if resolved:
-        return info.launch_url_for(resolved)
-    return ""
 
 
 def describe_launch(info: LaunchInfo) -> str:
-    """Readable text for the magics and the CLI."""
-    if not info.under_hub:
-        return info.message
-    lines = [f"User:        {info.user}", f"Server:      {info.server_name or '(default)'}"]
-    if info.repo_url:
-        lines.append(f"Repository:  {info.repo_url} ({info.provider_name or 'unknown provider'})")
-    if info.ref:
-        lines.append(f"Ref:         {info.ref}")
-    if info.resolved_ref:
-        lines.append(f"Commit:      {info.resolved_ref}")
-    if info.image:
-        lines.append(f"Image:       {info.image}")
-    if info.launch_url:
-        lines.append(f"Relaunch:    {info.launch_url}")
-    if info.control_panel_url:
-        lines.append(f"Projects:    {info.control_panel_url}")
-    if info.repo_url and not info.is_github:
-        lines.append("Note: the site honours .resources only for repositories on github.com.")
-    if info.message:
-        lines.append(info.message)
-    return redact("\n".join(lines))
+    """The launch as text, for a caller holding the facts (the faces hold the answer and call
+    :func:`.text.describe_launch`)."""
+    return describe_answer(build_launch(info))

@@ -16,8 +16,9 @@ Units, as this module accepts them (and documents them to users):
 Requests may be 0; limits (``cpul``, ``meml``) must be above 0. A request may not exceed its
 limit, each counted as the file sets it or, when the file is silent, as the site default.
 
-This module imports only the standard library (the hub-side hook imports it too); the file
-on disk is handled by :mod:`.resources_file`.
+The hub's hook imports this module too, so it imports only the standard library, the site's
+defaults (:mod:`..config`) and the answer types (:mod:`.answers`); the file on disk is read
+and written by :mod:`.file`.
 """
 
 from __future__ import annotations
@@ -28,12 +29,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import Any, Literal, Union
 
 from jupyter_binder_ext.config import ResourceDefaults
-
-if TYPE_CHECKING:
-    pass
+from jupyter_binder_ext.resources.answers import ResourcesProblem
 
 Number = Union[int, float]
 # The key of a server's user_options where the hub's hook records what a spawn got
@@ -103,7 +102,7 @@ class Problem:
     message: str
     severity: Severity = "error"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ResourcesProblem:
         return {
             "line": self.line,
             "key": self.key,
@@ -135,14 +134,6 @@ class ParsedResources:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "values": dict(self.values),
-            "effective": dict(self.effective),
-            "problems": [p.to_json() for p in self.problems],
-            "has_errors": self.has_errors,
-        }
 
 
 # -- numbers ---------------------------------------------------------------------------------

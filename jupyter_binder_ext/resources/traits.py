@@ -2,7 +2,8 @@
 
 The notebook server (``c.BinderExt.*``) shows them and checks `.resources` against them; the
 hub hook (``c.BinderResourcesHook.*``) applies them at spawn. One definition keeps the two
-descriptions and defaults from drifting apart. Imports only traitlets.
+descriptions and defaults from drifting apart. Imports only traitlets and the defaults'
+own declaration (:class:`..config.ResourceDefaults`), which the hub can import.
 """
 
 from __future__ import annotations

@@ -6,33 +6,36 @@ own line instead of hiding the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from jupyter_binder_ext.common.units import GB, short_sha
+from jupyter_binder_ext.common.readable import byte_size
+from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.errors import BinderError
+from jupyter_binder_ext.launch.answers import LaunchAnswer
+from jupyter_binder_ext.launch.builders import build_launch
 from jupyter_binder_ext.state import ExtensionState
 from jupyter_binder_ext.terminal.run_sync import run_sync
 
 HINT = "Details: `jupyter binder COMMAND` (or `%binder COMMAND`); `--help` lists the commands."
 
 
-def _gb(value: Any) -> str:
-    return f"{value / GB:.1f}" if isinstance(value, (int, float)) else "?"
+def _bytes(value: Any) -> str:
+    return byte_size(value, "GiB") if isinstance(value, (int, float)) else "?"
 
 
 def _cores(value: Any) -> str:
     return f"{round(value, 2):g}" if isinstance(value, (int, float)) else "?"
 
 
-def _launch_line(data: dict[str, Any]) -> str:
-    if not data.get("repo_url"):
-        return str(data.get("message") or "not launched from a BinderHub")
-    what = f"{data['owner']}/{data['repo']}" if data.get("owner") else str(data["repo_url"])
-    if data.get("ref"):
-        what += f" @ {data['ref']}"
-    if data.get("resolved_ref"):
-        what += f" ({short_sha(str(data['resolved_ref']))})"
+def _launch_line(answer: LaunchAnswer) -> str:
+    if not answer["repo_url"]:
+        return answer["message"] or "not launched from a BinderHub"
+    what = f"{answer['owner']}/{answer['repo']}" if answer["owner"] else answer["repo_url"]
+    if answer["ref"]:
+        what += f" @ {answer['ref']}"
+    if answer["resolved_ref"]:
+        what += f" ({short_sha(answer['resolved_ref'])})"
     return what
 
 
@@ -41,7 +44,7 @@ def _limits_line(data: dict[str, Any]) -> str:
     ram = memory.get("working_set") if memory.get("working_set") is not None else memory["used"]
     line = (
         f"CPU {_cores(cpu.get('used_cores'))} of {_cores(cpu.get('limit'))} cores, "
-        f"RAM {_gb(ram)} of {_gb(memory.get('limit'))} GB"
+        f"RAM {_bytes(ram)} of {_bytes(memory.get('limit'))}"
     )
     return line + (f", {gpu['count']} GPU" if gpu.get("count") else ", no GPU")
 
@@ -77,8 +80,8 @@ def _projects_line(data: dict[str, Any]) -> str:
 
 
 def overview(state: ExtensionState) -> tuple[dict[str, Any], str]:
-    readers: list[tuple[str, str, Callable[[], dict[str, Any]], Callable[..., str]]] = [
-        ("launch", "Launch", lambda: state.launch().to_json(), _launch_line),
+    readers: list[tuple[str, str, Callable[[], Mapping[str, Any]], Callable[..., str]]] = [
+        ("launch", "Launch", lambda: build_launch(state.launch()), _launch_line),
         ("limits", "Limits", lambda: run_sync(state.limits()), _limits_line),
         ("persistence", "Persistence", state.persistence, _persistence_line),
         ("ssh", "SSH key", state.ssh, _ssh_line),

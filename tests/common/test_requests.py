@@ -20,7 +20,7 @@ from jupyter_binder_ext.work.requests import MAX_PATHS, WorkSaveRequest
         (WorkSaveRequest, {}, 'to is required: "persistent" or "github".'),
         (WorkSaveRequest, {"to": "disk"}, 'to must be "persistent" or "github".'),
         (WorkSaveRequest, {"to": "github", "paths": "a.csv"}, "paths must be a list of file"),
-        (WorkSaveRequest, {"to": "github", "paths": ["a", 1]}, "paths must be a list of file"),
+        (WorkSaveRequest, {"to": "github", "paths": ["a", 1]}, "1 in paths is not a file path."),
         (WorkSaveRequest, {"to": "github", "overwrite": 1}, "overwrite must be true or false."),
         (
             WorkSaveRequest,

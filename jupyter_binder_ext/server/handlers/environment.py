@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.server.handlers.base import SMALL_BODY_BYTES, BinderAPIHandler
-
-_KEEP_FIELDS = {"packages", "file"}
 
 
 class EnvironmentHandler(BinderAPIHandler):
@@ -24,11 +21,5 @@ class KeepHandler(BinderAPIHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body(SMALL_BODY_BYTES)
-        unknown = sorted(set(body) - _KEEP_FIELDS)
-        if unknown:
-            raise InvalidInput(
-                f"Unknown field(s) {', '.join(unknown)}: the fields are packages and file."
-            )
-        data = await self.state.keep_environment(body.get("packages"), body.get("file", "auto"))
-        self.send_json(data)
+        # The fields are checked against KeepRequest by the one request check, for every face.
+        self.send_json(await self.state.keep_environment(**self.json_body(SMALL_BODY_BYTES)))

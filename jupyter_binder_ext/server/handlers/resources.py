@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tornado import web
 
 from jupyter_binder_ext.errors import InvalidInput
+from jupyter_binder_ext.resources.answers import ResourcesAnswer
 from jupyter_binder_ext.server.handlers.base import SMALL_BODY_BYTES, BinderAPIHandler
 
 _PUT_FIELDS = {"values", "text"}
@@ -24,7 +23,7 @@ class ResourcesHandler(BinderAPIHandler):
         # The answer carries live figures (what runs now) besides the file: never a 304.
         return False
 
-    def _send_state(self, data: dict[str, Any]) -> None:
+    def _send_state(self, data: ResourcesAnswer) -> None:
         self.set_header("ETag", f'"{data["etag"]}"')
         self.set_header("Cache-Control", "no-store")
         self.send_json(data)
