@@ -48,7 +48,6 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from jupyter_server.base.handlers import APIHandler
     from tornado import web
-    from tornado.ioloop import IOLoop
 
     class UnsharedPersistence(APIHandler):
         """The persistence read as it was: one full read per request, default thread pool."""
@@ -58,7 +57,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
             global _anchor_scans
             _anchor_scans += 1
             state = self.settings["binder_ext"]
-            data = await IOLoop.current().run_in_executor(None, state.persistence)
+            data = await state.persistence()  # a full read of its own, in a worker thread
             self.finish(json.dumps(data))
 
     class Scans(APIHandler):

@@ -44,6 +44,7 @@ module.exports = {
         'binder.spec.ts',
         'work.spec.ts',
         'panel-daily.spec.ts',
+        'panel-apart.spec.ts',
         'environment.spec.ts',
         'progress.spec.ts'
       ]
@@ -52,7 +53,12 @@ module.exports = {
       // A browser on the real demo hub (with_demo_hub.py starts it and exports its URL):
       // login, launch link, relaunch into a new named server. No Galata page fixtures.
       name: 'demo-hub',
-      testMatch: 'demo-relaunch.spec.ts',
+      testMatch: [
+        'demo-relaunch.spec.ts',
+        'build-progress.spec.ts',
+        'console-clean.spec.ts',
+        'notebook7.spec.ts'
+      ],
       use: { baseURL: process.env.BINDER_UI_TESTS_DEMO_URL }
     }
   ],

@@ -46,3 +46,33 @@ def warning(kind: str, level: Level, message: str, figure: str | None = None) ->
     if figure:
         answer["figure"] = figure
     return answer
+
+
+class CommitFacts(TypedDict):
+    """A commit the extension made (``created``), or the commit already there when nothing
+    differed: built by :meth:`.git_commit.Committed.to_json` only."""
+
+    sha: str
+    short_sha: str
+    message: str
+    branch: str | None
+    created: bool
+    author: str
+    note: str
+    files: list[str]
+
+
+class PushFacts(TypedDict):
+    """A push, tried or held back (``ok: false`` with ``reason`` and a ``hint``): built by
+    :meth:`.git_push.PushResult.to_json` only."""
+
+    ok: bool
+    remote: str
+    url: str
+    ref: str
+    branch: str
+    output: str
+    reason: str
+    hint: str
+    returncode: int | None
+    command: str

@@ -103,3 +103,60 @@ def record_launch(
         }
         records.write(json.dumps(entry) + "\n")
     return not seen
+
+
+# -- the build log ----------------------------------------------------------------------------
+# A requirement of this name fails the demo's build at its line, as pip fails on a package no
+# index has: the demo's way to show a failed BinderHub build (see the README's demo notes).
+FAILING_REQUIREMENT = "demo-build-fails"
+_CONFIG_DIRS = ("binder", ".binder")  # repo2docker reads only these when present
+
+
+def _requirements_file(bare: Path, sha: str) -> tuple[str, list[str]]:
+    """The requirements file repo2docker would read at `sha` and its lines ("" if none)."""
+    top = _git("ls-tree", "--name-only", sha, cwd=bare).splitlines()
+    folder = next((d for d in _CONFIG_DIRS if d in top), "")
+    path = f"{folder}/requirements.txt" if folder else "requirements.txt"
+    try:
+        return path, _git("show", f"{sha}:{path}", cwd=bare).splitlines()
+    except GitError:
+        return "", []
+
+
+def demo_build_log(bare: Path, sha: str) -> tuple[list[tuple[str, str]], str]:
+    """repo2docker's log lines (phase, message) for building `sha`, and the failure message
+    when a requirement named FAILING_REQUIREMENT is in the file ("" when it builds).
+
+    The lines have repo2docker's shapes (its content provider, build pack and Docker steps;
+    pip's own error naming the file and line), as BinderHub relays them (builder.py:598-609).
+    """
+    path, lines = _requirements_file(bare, sha)
+    log = [
+        ("fetching", "Picked Git content provider.\n"),
+        ("fetching", "Cloning into '/tmp/repo2docker'...\n"),
+        ("fetching", f"HEAD is now at {sha[:7]}\n"),
+        ("building", "Using PythonBuildPack builder\n"),
+        ("building", "Step 1/42 : FROM docker.io/library/buildpack-deps:jammy\n"),
+        ("building", "Step 35/42 : COPY --chown=1000:1000 src/ ${REPO_DIR}/\n"),
+    ]
+    pip = f'${{KERNEL_PYTHON_PREFIX}}/bin/pip install --no-cache-dir -r "{path}"'
+    if path:
+        log.append(("building", f"Step 38/42 : RUN {pip}\n"))
+    for number, line in enumerate(lines, start=1):
+        name = line.split("#", 1)[0].strip()
+        if name.split("=")[0].split("<")[0].split(">")[0].strip() == FAILING_REQUIREMENT:
+            log += [
+                (
+                    "building",
+                    f"ERROR: Could not find a version that satisfies the requirement {name} "
+                    f"(from -r {path} (line {number})) (from versions: none)\n",
+                ),
+                ("building", f"ERROR: No matching distribution found for {name}\n"),
+            ]
+            # Docker's error, which repo2docker logs as phase "failed" (its app.py build()).
+            return log, f"The command '/bin/sh -c {pip}' returned a non-zero code: 1"
+    log += [
+        ("building", "Successfully built 5d2c1e0f9a7b\n"),
+        ("pushing", "Pushing image\n"),
+    ]
+    return log, ""

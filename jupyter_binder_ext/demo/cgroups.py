@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,3 +140,45 @@ def remove_server_cgroup(cgroup: ServerCgroup) -> bool:
         except OSError:
             removed = False
     return removed
+
+
+def find_server_cgroup(name: str, layout: CgroupLayout | None = None) -> ServerCgroup | None:
+    """The cgroup `name` where :func:`create_server_cgroup` puts it, if it is there: for a
+    spawner that lost its record of it (a hub restarted between start and stop)."""
+    layout = layout or find_cgroup_layout("/proc", "/sys/fs/cgroup")
+    if layout.memory is None or layout.cpu is None:
+        return None
+    parents = {layout.memory.directory, layout.cpu.directory}
+    if layout.cpuacct is not None:
+        parents.add(layout.cpuacct.directory)
+    found = sorted(parent / PARENT_NAME / name for parent in parents)
+    found = [directory for directory in found if directory.is_dir()]
+    return ServerCgroup(layout.memory.version, tuple(found)) if found else None
+
+
+def _pids_inside(cgroup: ServerCgroup) -> set[int]:
+    pids: set[int] = set()
+    for procs in cgroup.procs_files:
+        try:
+            pids.update(int(line) for line in Path(procs).read_text().split())
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def clear_server_cgroup(cgroup: ServerCgroup, timeout: float = 10.0) -> bool:
+    """End what is still inside (a kernel its server left behind), as deleting a pod ends
+    every process of it, then remove the cgroup. Blocking: call it in a thread. False when
+    a process outlived `timeout` (the cgroup is then left for the next stop)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for pid in _pids_inside(cgroup):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+        if remove_server_cgroup(cgroup):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)

@@ -7,12 +7,14 @@ so that it outlives a hub restart), local processes for the servers.
 """
 
 import os
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from jupyter_binder_ext.config import ResourceDefaults
 from jupyter_binder_ext.demo import gitrepos
+from jupyter_binder_ext.demo.build_stream import ACCESS_SCOPES, BINDER_SERVICE, make_build_handler
 from jupyter_binder_ext.demo.hooks import prepare_binder_launch
+from jupyter_binder_ext.demo.labconfig import write_lab_config
 from jupyter_binder_ext.demo.launcher import make_launch_handler
 from jupyter_binder_ext.demo.settings import SETTINGS_ENV, DemoSettings
 from jupyter_binder_ext.hub import LocalGitSource, chain_hooks, resources_hook
@@ -40,14 +42,29 @@ c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 
 # An API token with the admin role, for the runner, the tests and scripts.
-c.JupyterHub.services = [{"name": "binder-demo-admin", "api_token": settings.admin_token}]
-c.JupyterHub.load_roles = [{"name": "admin", "services": ["binder-demo-admin"]}]
+c.JupyterHub.services = [
+    {"name": "binder-demo-admin", "api_token": settings.admin_token},
+    # BinderHub is a hub service named "binder" (its helm chart); the demo serves its pages
+    # from the hub itself (below), but the service gives its access scope a target.
+    {"name": BINDER_SERVICE},
+]
+# As BinderHub's docs set up an authenticated BinderHub (authentication.rst:38-42): users may
+# reach the binder service; their servers' tokens too (SERVER_TOKEN_SCOPES below).
+BINDER_ACCESS = f"access:services!service={BINDER_SERVICE}"
+assert BINDER_ACCESS in ACCESS_SCOPES
+c.JupyterHub.load_roles = [
+    {"name": "admin", "services": ["binder-demo-admin"]},
+    {"name": "user", "scopes": ["self", BINDER_ACCESS]},
+]
 
 # -- named servers: five projects per user, as on the seed site ------------------------------
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = settings.named_server_limit
 # ...and every server learns it from the variable BinderHub reads (binderhub launcher.py:55-56).
 c.Spawner.environment = {LIMIT_VARIABLE: str(settings.named_server_limit)}
+# ...and JupyterLab leaves off the lab extensions whose server side the demo does not run
+# (jupyter-resource-usage's: its 404s would fill every tab's console), see demo/labconfig.py.
+c.Spawner.environment["JUPYTER_CONFIG_PATH"] = str(write_lab_config(state_dir))
 
 # -- single-user servers ---------------------------------------------------------------------
 c.JupyterHub.spawner_class = "jupyter_binder_ext.demo.spawner.BinderDemoSpawner"
@@ -68,6 +85,7 @@ SERVER_TOKEN_SCOPES = [
     "read:servers!user",
     "servers!user",
     "delete:servers!user",
+    BINDER_ACCESS,  # follow BinderHub's build of a relaunch (jupyter_binder_ext.projects)
 ]
 
 
@@ -106,4 +124,8 @@ c.BinderResourcesHook.max_mem_limit_gb = resource_defaults.max_mem_limit_gb
 c.BinderResourcesHook.max_gpu = resource_defaults.max_gpu
 
 # BinderHub-style launch links: {hub}/hub/binder/v2/gh/owner/repo/ref
-c.JupyterHub.extra_handlers = [make_launch_handler(state_dir, settings.launch_host)]
+# and BinderHub's build event stream: {hub}/hub/binder/build/gh/owner/repo/ref
+c.JupyterHub.extra_handlers = [
+    make_launch_handler(state_dir, settings.launch_host),
+    make_build_handler(state_dir, settings.launch_host, settings.hub_api_url, settings.admin_token),
+]

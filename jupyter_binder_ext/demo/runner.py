@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from jupyter_binder_ext.demo.cgroups import cgroup_name, clear_server_cgroup, find_server_cgroup
 from jupyter_binder_ext.demo.settings import SETTINGS_ENV, DemoSettings
 
 CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
@@ -235,6 +236,7 @@ class DemoHub:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
             pid_file.unlink(missing_ok=True)
+            _clear_leftover_cgroup(pid_file.stem)
 
     def __enter__(self) -> DemoHub:
         return self.start()
@@ -495,6 +497,15 @@ def _port_open(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _clear_leftover_cgroup(pid_file_stem: str) -> None:
+    """The cgroup of a server the hub left running (its pid file's stem is ``user.server``,
+    the cgroup's name): a server stopped here never reaches the spawner's stop."""
+    user, _, server = pid_file_stem.partition(".")
+    cgroup = find_server_cgroup(cgroup_name(user, server))
+    if cgroup is not None:
+        clear_server_cgroup(cgroup)
 
 
 def _alive(pid: int) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
+import shutil
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -25,13 +27,22 @@ from jupyter_binder_ext.demo.cgroups import (
     ServerCgroup,
     ServerLimits,
     cgroup_name,
+    clear_server_cgroup,
     create_server_cgroup,
     enter,
-    remove_server_cgroup,
+    find_server_cgroup,
+)
+from jupyter_binder_ext.demo.serverenv import (
+    ServerEnv,
+    ServerEnvFailed,
+    make_server_env,
+    server_env_folder,
 )
 
 # The demo's stand-in for a namespace LimitRange, read at every start: {"memory_gb": 4, "cpu": 2}.
 NAMESPACE_LIMITS_FILE = "namespace-limits.json"
+# Deleted servers' files being removed (delete_forever): held so that no task is collected.
+_REMOVALS: set[asyncio.Task[None]] = set()
 # The longest image pull a launch may ask the demo to pretend (user_options, see start()).
 MAX_PULL_SECONDS = 120.0
 
@@ -51,6 +62,17 @@ def _read_namespace_limits(state_dir: str) -> dict[str, float]:
     except (OSError, ValueError):
         return {}
     return {k: float(v) for k, v in data.items() if isinstance(v, (int, float)) and v > 0}
+
+
+def _remove_folder(folder: Path) -> None:
+    """Move `folder` aside first (one rename, at once), then remove it: a new server of the
+    same name, made meanwhile, never loses a file to this removal."""
+    aside = folder.with_name(f".deleted-{folder.name}-{secrets.token_hex(4)}")
+    try:
+        folder.rename(aside)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 class PodForbidden(Exception):
@@ -107,6 +129,9 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         self.cgroup: ServerCgroup | None = None
         # What start() has done so far, for progress().
         self._stages: list[dict[str, Any]] = []
+        # The configured command's Python makes each start's own environment (serverenv.py).
+        self._base_cmd: list[str] = list(self.cmd)
+        self.server_env: ServerEnv | None = None
 
     @default("home_dir")
     def _default_home_dir(self) -> str:
@@ -121,9 +146,25 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         env.update(self.binder_env)
         # The server's Python first on PATH, as an image puts its environment there: its
         # terminals then find `jupyter binder` however the demo itself was started.
-        python_bin = str(Path(self.cmd[0]).parent)
-        env["PATH"] = os.pathsep.join([python_bin, env.get("PATH", os.defpath)])
+        # Before it, the server's own environment's: `pip install` there installs into it.
+        python_bin = str(Path(self._base_cmd[0]).parent)
+        own = [self.server_env.bin] if self.server_env else []
+        env["PATH"] = os.pathsep.join([*own, python_bin, env.get("PATH", os.defpath)])
+        if self.server_env:
+            env.update(self.server_env.jupyter_env(env))
         return env
+
+    async def _make_server_env(self) -> None:
+        """A fresh environment of this server's own, and the server run with its Python."""
+        folder = server_env_folder(self.state_dir, self.user.name, self.name)
+        try:
+            self.server_env = await make_server_env(self._base_cmd[0], folder)
+        except (ServerEnvFailed, OSError, ValueError) as err:
+            # As without a cgroup: the server still starts, in the demo's shared environment.
+            self.log.warning("%s shares the demo's environment: %s", self._log_name, err)
+            self.server_env = None
+        python = self.server_env.python if self.server_env else self._base_cmd[0]
+        self.cmd = [python, *self._base_cmd[1:]]
 
     def get_args(self) -> list[str]:
         # Terminals as non-login shells: a login shell resets PATH from /etc/profile, which
@@ -207,6 +248,8 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         self._set_stage(10, "Checking the namespace's limits")
         await self._check_namespace_limits()
         await self._pretend_image_pull()
+        self._set_stage(82, "Making the server's Python environment")
+        await self._make_server_env()
         self._set_stage(85, "Starting the server process")
         self.cgroup = None
         if self.enforce_limits:
@@ -223,5 +266,31 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
         self._pid_file.unlink(missing_ok=True)
-        if self.cgroup is not None and await asyncio.to_thread(remove_server_cgroup, self.cgroup):
+        await self._clear_cgroup()
+
+    async def _clear_cgroup(self) -> None:
+        """Remove this server's cgroup, found by name when a restarted hub lost its record,
+        after ending what its server left inside (a pod's end ends all of it)."""
+        name = cgroup_name(self.user.name, self.name)
+        cgroup = self.cgroup or await asyncio.to_thread(find_server_cgroup, name)
+        if cgroup is not None and await asyncio.to_thread(clear_server_cgroup, cgroup):
             self.cgroup = None
+
+    def delete_forever(self) -> None:
+        """JupyterHub's hook when the named server is deleted (after it stopped): its folder
+        goes, as a deleted pod's files do, and so does every cgroup it made. The user's
+        volume and keys are the user's, not the server's: they stay.
+
+        Started, not awaited, and not a coroutine: the hub forgets the server in the same turn
+        of its loop as before (an awaited coroutine would let a listing in between, which
+        still showed the deleted server), and KubeSpawner's own ``delete_forever`` likewise
+        only asks Kubernetes to delete, which then does."""
+        task = asyncio.create_task(self._remove_server_files())
+        _REMOVALS.add(task)
+        task.add_done_callback(_REMOVALS.discard)
+
+    async def _remove_server_files(self) -> None:
+        await self._clear_cgroup()
+        home = Path(self.home_dir)
+        if home.parent == Path(self.state_dir) / "servers" / self.user.name:
+            await asyncio.to_thread(_remove_folder, home)

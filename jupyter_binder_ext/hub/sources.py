@@ -362,7 +362,7 @@ class LocalGitSource:
         """(exit status, stdout up to max_bytes + 1, stderr); killed (with anything it
         started) when cancelled. Started by the common git runner's rules: no prompt, no
         hooks, none of the hub's secrets in its environment."""
-        from jupyter_binder_ext.common.git import kill_group, start_git_async
+        from jupyter_binder_ext.common.git_runner import kill_group, start_git_async
 
         process = await start_git_async(path, args, git=self.git)
         try:

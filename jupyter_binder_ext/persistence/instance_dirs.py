@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
-from jupyter_binder_ext.common.git import GitFailed, run_git
+from jupyter_binder_ext.common.git_runner import GitFailed, run_git
 from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig

@@ -28,6 +28,47 @@ class SpawnFailure(TypedDict):
     hint: str
 
 
+class StartedResources(TypedDict):
+    """What the hub's `.resources` hook gave the server at its last start (its user_options)."""
+
+    cpu_guarantee: float
+    cpu_limit: float
+    mem_guarantee_gb: int
+    mem_limit_gb: int
+    gpu: int
+    # True when the repository's `.resources` set them, False for the site defaults
+    from_file: bool
+
+
+class BuildProgress(TypedDict):
+    """A BinderHub build a relaunch follows (BinderHub's build event stream, read here)."""
+
+    id: str
+    # BinderHub's launch link of the build
+    link: str
+    started_at: str
+    # BinderHub's phase: waiting, fetching, building, pushing, built, launching, ready,
+    # failed (or connecting before its first event)
+    phase: str
+    # the last line BinderHub sent
+    message: str
+    # the last lines of the log (GET projects/builds/{build_id}/log has all of them)
+    log_tail: list[str]
+    log_lines: int
+    done: bool
+    # the project it launched, once ready (None before)
+    server_name: str | None
+    url: str | None
+    # the build or its launch failed: BinderHub's words and a plain hint (phase "build")
+    failure: SpawnFailure | None
+
+
+class BuildLogAnswer(BuildProgress):
+    """``GET projects/builds/{build_id}/log``: a followed build and its whole log."""
+
+    log: list[str]
+
+
 class Project(TypedDict):
     """One of the user's named servers, as the hub lists it."""
 
@@ -51,6 +92,16 @@ class Project(TypedDict):
     launch_url: str
     image: str
     is_current: bool
+    # None when the hub did not record them (a hub without this extension's hook)
+    resources: StartedResources | None
+    # "1-8 CPU · 1-16 GB · 1 GPU"; "" when not known
+    resources_text: str
+    # the part of the server name that sets it apart ("…-x7k2m9q1" past its repository)
+    short_name: str
+    # what sets this project apart from the user's others: ref @ commit · resources · name
+    tells_apart: str
+    # another project would read the same (repository, ref, commit, resources): show the name
+    name_needed: bool
     # while the hub starts it: its latest progress event (None otherwise)
     starting: StartingProgress | None
     # when it is stopped and its last start failed (None otherwise)
@@ -67,7 +118,11 @@ class DeletableProject(TypedDict):
     commit: str
     state: str
     stopped: bool
+    started: str | None
     last_activity: str | None
+    resources_text: str
+    short_name: str
+    tells_apart: str
 
 
 class ProjectsAnswer(TypedDict):
@@ -86,6 +141,8 @@ class ProjectsAnswer(TypedDict):
     deletable: list[DeletableProject]
     stopped_holding_slots: int
     control_panel_url: str
+    # the BinderHub builds relaunches from this server follow, newest first
+    builds: list[BuildProgress]
 
 
 class StopAnswer(TypedDict):

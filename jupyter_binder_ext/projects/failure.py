@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from jupyter_binder_ext.common.redact import redact
+from jupyter_binder_ext.projects.answers import SpawnFailure
 
 SPAWN_FAILED = "Spawn failed: "
 _K8S_BODY = re.compile(r"HTTP response body:\s*(\{.*\})", re.DOTALL)
@@ -44,7 +44,11 @@ _TIMEOUT = re.compile(
     re.I,
 )
 # BinderHub's build failure ("Failed to build image", builder.py) and repo2docker's errors.
-_BUILD = re.compile(r"Failed to build|build failed|Error during build|repo2docker", re.I)
+# Docker's "The command '...' returned a non-zero code: N", which repo2docker logs as its
+# "failed" phase and BinderHub relays as the build's last event.
+_BUILD = re.compile(
+    r"Failed to build|build failed|Error during build|repo2docker|returned a non-zero code", re.I
+)
 _BUILD_FILE = re.compile(
     r"(requirements\.txt|environment\.ya?ml|postBuild|apt\.txt|Dockerfile|runtime\.txt|"
     r"install\.R|Project\.toml|setup\.py|start)\b(?:[^\n]*?line (\d+))?"
@@ -113,7 +117,9 @@ def _build_hint(text: str) -> str | None:
     if not _BUILD.search(text):
         return None
     where = ""
-    found = _BUILD_FILE.search(text)
+    # The log's line that names a line number (pip's "(from -r file (line N))") says most.
+    matches = list(_BUILD_FILE.finditer(text))
+    found = next((m for m in matches if m.group(2)), matches[0] if matches else None)
     if found:
         where = f" The log points at {found.group(1)}" + (
             f", line {found.group(2)}." if found.group(2) else "."
@@ -156,7 +162,7 @@ def failure_entry(
     phase: str,
     log_lines: Sequence[str] = (),
     deletable: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> SpawnFailure:
     """The ``failure`` of a ``GET projects`` row from the hub's failed event."""
     message = tidy_message(event_message)
     tail = [redact(line) for line in log_lines if line][-20:]

@@ -13,11 +13,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
-from jupyter_binder_ext.common.readable import span
+from jupyter_binder_ext.common.readable import relative, span
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
+from jupyter_binder_ext.projects.apart import (
+    mark_name_needed,
+    resources_of,
+    resources_text,
+    short_name,
+    tells_apart,
+)
 
 # -- times ----------------------------------------------------------------------------------
 
@@ -70,6 +77,36 @@ def _commit_of(options: Mapping[str, Any]) -> str:
     return short_sha(spec.ref) if spec and SHA_RE.fullmatch(spec.ref or "") else ""
 
 
+def _what_was_launched(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a row that come from the launch's ``user_options``: what was launched,
+    with which resources, and the words that set it apart from the user's other projects."""
+    # user_options are the hub's record of the launch: a token in a URL stays there.
+    repo_url = redact(str(options.get("repo_url") or ""))
+    launch_host = str(options.get("binder_launch_host") or "")
+    persistent = redact(str(options.get("binder_persistent_request") or ""))
+    if launch_host and not launch_host.endswith("/"):
+        launch_host += "/"
+    resources = resources_of(options)
+    fields = {
+        "repo_url": repo_url,
+        "repo": _repo_label(repo_url),
+        "ref": _ref_of(options),
+        "commit": _commit_of(options),
+        "ref_url": redact(str(options.get("binder_ref_url") or "")),
+        "launch_url": f"{launch_host}{persistent.lstrip('/')}"
+        if launch_host and persistent
+        else "",
+        "image": str(options.get("image") or ""),
+        "resources": resources,
+        "resources_text": resources_text(resources),
+        "short_name": short_name(name, repo_url),
+    }
+    # The ref as typed (main) says more than the commit that `ref` holds once resolved.
+    typed = parse_spec(str(options.get("binder_request") or ""))
+    fields["tells_apart"] = tells_apart(fields, typed.ref if typed else "")
+    return fields
+
+
 def server_entry(
     name: str,
     server: Mapping[str, Any],
@@ -85,9 +122,7 @@ def server_entry(
     options = server.get("user_options") or {}
     if not isinstance(options, Mapping):
         options = {}
-    # user_options are the hub's record of the launch: a token in a URL stays there.
-    repo_url = redact(str(options.get("repo_url") or ""))
-    ref = _ref_of(options)
+    launched = _what_was_launched(name, options)
     pending = server.get("pending") or None
     ready = bool(server.get("ready"))
     stopped = bool(server.get("stopped")) and not pending
@@ -102,11 +137,7 @@ def server_entry(
     )
     expires_in = None if expires is None else (expires - now).total_seconds()
     hub_display = str(server.get("display_name") or "")
-    label = _repo_label(repo_url)
-    launch_host = str(options.get("binder_launch_host") or "")
-    persistent = redact(str(options.get("binder_persistent_request") or ""))
-    if launch_host and not launch_host.endswith("/"):
-        launch_host += "/"
+    label = launched["repo"]
     return {
         "name": name,
         "display_name": hub_display if hub_display and hub_display != name else (label or name),
@@ -120,16 +151,9 @@ def server_entry(
         "expires_at": format_time(expires),
         "expires_in": expires_in,
         "deletion_near": expires_in is not None and expires_in < DELETION_NEAR_SECONDS,
-        "repo_url": repo_url,
-        "repo": label,
-        "ref": ref,
-        "commit": _commit_of(options),
-        "ref_url": redact(str(options.get("binder_ref_url") or "")),
-        "launch_url": f"{launch_host}{persistent.lstrip('/')}"
-        if launch_host and persistent
-        else "",
-        "image": str(options.get("image") or ""),
+        **launched,
         "is_current": name == launch.server_name,
+        "name_needed": False,  # set once every entry is known (summarize)
         # Filled by the service from the hub's progress stream (projects/progress.py).
         "starting": None,
         "failure": None,
@@ -148,7 +172,10 @@ def deletable(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     others = [e for e in entries if not e["is_current"]]
     others.sort(key=lambda e: e["last_activity"] or e["started"] or "")
     others.sort(key=lambda e: not e["stopped"])
-    keys = ("name", "display_name", "repo", "ref", "commit", "state", "stopped", "last_activity")
+    keys = (
+        *("name", "display_name", "repo", "ref", "commit", "state", "stopped", "started"),
+        *("last_activity", "resources_text", "short_name", "tells_apart"),
+    )
     return [{key: e[key] for key in keys} for e in others]
 
 
@@ -172,6 +199,7 @@ def summarize(
     servers = model.get("servers") or {}
     named = {name: s for name, s in servers.items() if name}  # the default server is free
     entries = _ordered([server_entry(name, s, launch, site, now) for name, s in named.items()])
+    mark_name_needed(entries)
     limit = int(site.max_named_servers)
     used = len(entries)
     full = limit > 0 and used >= limit
@@ -212,10 +240,42 @@ def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[st
 
 
 def _ago(iso: str | None, now: datetime) -> str:
+    """Relative words (the one form every text face uses); ``unknown`` without a time."""
     when = parse_time(iso)
-    if when is None:
-        return "never"
-    return span((now - when).total_seconds()) + " ago"
+    return "unknown" if when is None else relative((when - now).total_seconds())
+
+
+def _times(entry: Mapping[str, Any], now: datetime) -> str:
+    """When it started and was last active; a stopped one only when it was last active, since
+    the hub stamps its stop as activity (jupyterhub ``user.py`` stop): "active now" would lie."""
+    if entry.get("stopped"):
+        return f"last active {_ago(entry.get('last_activity'), now)}"
+    active = f"active {_ago(entry.get('last_activity'), now)}"
+    return f"started {_ago(entry['started'], now)}, {active}" if entry.get("started") else active
+
+
+def _fate(entry: Mapping[str, Any]) -> str:
+    if entry.get("stopped"):
+        return "stopped: holds a slot until deleted"
+    if entry.get("expires_in") is not None:
+        warn = "!" if entry.get("deletion_near") else ""
+        return f"{warn}deleted in {span(float(entry['expires_in']))} if left idle"
+    return ""
+
+
+def _row(entry: Mapping[str, Any], now: datetime) -> str:
+    """``* name  state  repo  main @ 2cad9b8 · 1-8 CPU · 1-16 GB  started …  fate``."""
+    mark = "*" if entry.get("is_current") else " "
+    label = entry.get("display_name") or ""
+    what = entry.get("repo") or (label if label != entry["name"] else "")
+    # The full name leads the row, so the short one in tells_apart would say it twice.
+    apart = str(entry.get("tells_apart") or "")
+    short = str(entry.get("short_name") or "")
+    if short and apart.endswith(short):
+        apart = apart[: -len(short)].rstrip(" ·")
+    parts = [f"{mark} {entry['name']}", str(entry.get("state", "")), what, apart]
+    parts += [_times(entry, now), _fate(entry)]
+    return "  ".join(p for p in parts if p)
 
 
 def describe_projects(data: Mapping[str, Any]) -> str:
@@ -230,28 +290,7 @@ def describe_projects(data: Mapping[str, Any]) -> str:
         head += f" ({data['free']} free)"
     lines = [head]
     for entry in data.get("servers", []):
-        mark = "*" if entry.get("is_current") else " "
-        label = entry.get("display_name") or ""
-        what = entry.get("repo") or (label if label != entry["name"] else "")
-        if entry.get("ref"):
-            what += f" @ {short_sha(str(entry['ref']))}"
-        if entry.get("commit") and not str(entry.get("ref", "")).startswith(entry["commit"]):
-            what += f" ({entry['commit']})"
-        if entry.get("stopped"):
-            fate = "stopped: holds a slot until deleted"
-        elif entry.get("expires_in") is not None:
-            warn = "!" if entry.get("deletion_near") else ""
-            fate = f"{warn}deleted in {span(float(entry['expires_in']))} if left idle"
-        else:
-            fate = ""
-        parts = [
-            f"{mark} {entry['name']}",
-            str(entry.get("state", "")),
-            what,
-            f"active {_ago(entry.get('last_activity'), now)}",
-            fate,
-        ]
-        lines.append("  ".join(p for p in parts if p))
+        lines.append(_row(entry, now))
         starting = entry.get("starting")
         if starting:
             lines.append(f"    starting: {starting['progress']}% {starting['message']}")

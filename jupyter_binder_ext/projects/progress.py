@@ -74,36 +74,35 @@ class StreamAnswer:
 
 
 async def read_hub_stream(
-    api_url: str,
+    url: str,
     token: str,
-    path: str,
     on_event: Callable[[dict[str, Any]], bool],
     *,
     connect_timeout: float,
     keep_going: Callable[[], bool] = lambda: True,
     limit: float = STREAM_LIMIT_SECONDS,
 ) -> StreamAnswer:
-    """Read the hub's event stream at `path`, calling `on_event` for each event until it
-    returns False, `keep_going` turns False (checked on every chunk, keepalives included),
-    the stream ends or `limit` seconds pass. The token goes only into the Authorization
-    header.
+    """Read the event stream at `url` (the hub's, or BinderHub's), calling `on_event` for
+    each event until it returns False, `keep_going` turns False (checked on every chunk,
+    keepalives included), the stream ends or `limit` seconds pass. The token goes only into
+    the Authorization header.
 
     A plain HTTP/1.1 exchange on an asyncio connection rather than tornado's client: that
     one cannot be closed mid-body without raising inside its callback, which it logs as an
     uncaught exception.
     """
     answer = StreamAnswer()
-    url = urlsplit(api_url.rstrip("/") + path)
-    secure = url.scheme == "https"
-    port = url.port or (443 if secure else 80)
+    url_parts = urlsplit(url)
+    secure = url_parts.scheme == "https"
+    port = url_parts.port or (443 if secure else 80)
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(url.hostname, port, ssl=secure or None), connect_timeout
+        asyncio.open_connection(url_parts.hostname, port, ssl=secure or None), connect_timeout
     )
     try:
-        target = url.path + (f"?{url.query}" if url.query else "")
+        target = url_parts.path + (f"?{url_parts.query}" if url_parts.query else "")
         writer.write(
             (
-                f"GET {target} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                f"GET {target} HTTP/1.1\r\nHost: {url_parts.netloc}\r\n"
                 f"Authorization: token {token}\r\nUser-Agent: {USER_AGENT}\r\n"
                 "Accept: text/event-stream\r\nConnection: close\r\n\r\n"
             ).encode("latin-1")

@@ -10,19 +10,18 @@ might appear.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from jupyter_binder_ext.common.readable import moment
 from jupyter_binder_ext.common.redact import HIDDEN, redact
-from jupyter_binder_ext.errors import BinderError, NotFound
-from jupyter_binder_ext.projects.listing import format_time
+from jupyter_binder_ext.errors import NotFound
+from jupyter_binder_ext.launch.facts import LaunchInfo
+from jupyter_binder_ext.projects.answers import ReportAnswer, SpawnFailure
+from jupyter_binder_ext.projects.build_progress import BuildFeed, with_failed_build
 from jupyter_binder_ext.projects.names import validate_server_name
-
-if TYPE_CHECKING:
-    from jupyter_binder_ext.launch.info import LaunchInfo
-    from jupyter_binder_ext.state import ExtensionState
 
 RESOURCE_KEYS = ("cpur", "cpul", "memr", "meml", "gpu")
 
@@ -59,6 +58,11 @@ def resources_line(resources: Mapping[str, Any] | None, same_repository: bool) -
     return f"{asked or '(nothing set)'} (this notebook's copy of the file)"
 
 
+def _when(value: str | None, now: datetime) -> str:
+    """Relative words and the local date, as every text face writes a moment."""
+    return moment(value, now) if value else "(unknown)"
+
+
 def report_text(
     project: Mapping[str, Any] | None,
     launch: LaunchInfo,
@@ -75,7 +79,7 @@ def report_text(
         same_repository = True
     lines = [
         f"Binder launch report (jupyter-binder-ext {_version()})",
-        f"Time: {format_time(now)}",
+        f"Time: {moment(now, now)}",
         f"Site: {launch.hub_url or '(not under a hub)'}",
         f"Launch host: {launch.launch_host or '(unknown)'}",
         f"User: {launch.user or '(unknown)'}",
@@ -87,14 +91,17 @@ def report_text(
         f"Commit: {project.get('commit') or launch.resolved_ref or '(unknown)'}",
         f"Image: {project.get('image') or launch.image or '(unknown)'}",
         f".resources asked for: {resources_line(resources, same_repository)}",
-        f"Started: {project.get('started') or '(unknown)'}",
-        f"Last activity: {project.get('last_activity') or '(unknown)'}",
+        f"Resources at start: {project.get('resources_text') or '(not recorded by the hub)'}",
+        f"Started: {_when(project.get('started'), now)}",
+        f"Last activity: {_when(project.get('last_activity'), now)}",
     ]
     if starting:
         lines.append(f"Starting: {starting.get('progress')}% {starting.get('message')}")
+    if project.get("build_link"):  # projects/build_progress.py with_failed_build
+        lines.append(f"BinderHub build: {project['build_link']}")
     if failure:
         lines += [
-            f"Failed at: {failure.get('at') or '(unknown)'} ({failure.get('phase')})",
+            f"Failed at: {_when(failure.get('at'), now)} ({failure.get('phase')})",
             f"Hub's message: {failure.get('message')}",
             f"Likely cause: {failure.get('hint')}",
             "Last log lines:",
@@ -106,32 +113,35 @@ def report_text(
     return text.replace(token, HIDDEN) if token else text
 
 
-async def build_report(state: ExtensionState, name: str = "") -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReportFacts:
+    """What the report is made of, gathered by the service layer (state.project_report)."""
+
+    name: str  # the project asked about ("" for the last failed one, else this one)
+    launch: LaunchInfo
+    servers: Sequence[Mapping[str, Any]]  # GET projects' rows; empty when not under a hub
+    failed_build: BuildFeed | None  # the newest build this server followed that failed
+    resources: Mapping[str, Any] | None  # GET resources, None when it could not be read
+    now: datetime
+    token: str  # this server's hub token: blanked wherever it might appear
+
+
+def check_report_name(name: str) -> str:
+    return validate_server_name(name) if name else ""
+
+
+def build_report(facts: ReportFacts) -> ReportAnswer:
     """``GET projects/{name}/report``: the report on `name` (see :func:`pick_project`)."""
-    name = validate_server_name(name) if name else ""
-    launch = state.launch()
-    try:
-        servers = (await state.projects())["servers"]
-    except BinderError:
-        if name and name != launch.server_name:
-            raise
-        servers = []  # not under a hub: a report on this notebook alone
-    project = pick_project(servers, name)
+    name, launch = facts.name, facts.launch
+    project = pick_project(facts.servers, name)
+    if not name or name == launch.server_name:
+        project = with_failed_build(project, facts.failed_build)
     if name and project is None and name != launch.server_name:
         raise NotFound(f"You have no project named {name!r}; `projects` lists them.", name=name)
-    try:
-        resources: dict[str, Any] | None = await asyncio.to_thread(state.resources)
-    except BinderError:
-        resources = None
-    text = report_text(
-        project,
-        launch,
-        resources,
-        datetime.now(timezone.utc),
-        token=state.env.get("JUPYTERHUB_API_TOKEN", ""),
-    )
+    text = report_text(project, launch, facts.resources, facts.now, token=facts.token)
+    failure: SpawnFailure | None = (project or {}).get("failure")
     return {
         "name": str((project or {}).get("name") or launch.server_name),
         "text": text,
-        "failure": (project or {}).get("failure"),
+        "failure": failure,
     }

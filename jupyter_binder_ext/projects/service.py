@@ -34,6 +34,8 @@ from jupyter_binder_ext.errors import (
     NotUnderHub,
 )
 from jupyter_binder_ext.launch.info import LaunchInfo
+from jupyter_binder_ext.projects.answers import BuildLogAnswer, SpawnFailure
+from jupyter_binder_ext.projects.build_progress import BuildFeeds
 from jupyter_binder_ext.projects.failure import failure_entry
 from jupyter_binder_ext.projects.hub_api import HubClient, HubResponse, user_path
 from jupyter_binder_ext.projects.listing import (
@@ -135,10 +137,16 @@ class ProjectsService:
         self.progress_feeds = ProgressFeeds(self._read_progress_into, log=self.log)
         # Why each stopped server's last start failed, asked of the hub once per attempt:
         # name -> ((last_activity, started), failure or None). See _failure_of.
-        self._failures: dict[str, tuple[tuple[Any, Any], dict[str, Any] | None]] = {}
-        self._failure_checks: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._failures: dict[str, tuple[tuple[Any, Any], SpawnFailure | None]] = {}
+        self._failure_checks: dict[str, asyncio.Future[SpawnFailure | None]] = {}
         # How many failure checks reached the hub (the tests read it).
         self.failure_checks_sent = 0
+        # BinderHub builds that relaunches follow (projects/build_progress.py).
+        self.build_feeds = BuildFeeds(
+            lambda: self.env.get("JUPYTERHUB_API_TOKEN", ""),
+            lambda: float(self.site.hub_request_timeout),
+            log=self.log,
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -247,7 +255,15 @@ class ProjectsService:
             await self._add_progress_and_failures(data, model["servers"], launch)
         data["limit_source"] = slots.source
         data["hub_version"] = self.hub_version
+        data["builds"] = self.build_feeds.entries()
         return data
+
+    def build_log(self, build_id: str) -> BuildLogAnswer:
+        """``GET projects/builds/{build_id}/log``: a followed build's whole log."""
+        feed = self.build_feeds.get(build_id)
+        if feed is None or feed.refused:
+            raise NotFound(f"No BinderHub build {build_id!r} is followed here.", id=build_id)
+        return feed.log_answer()
 
     # -- progress and failures ---------------------------------------------------------------
     async def _read_progress_into(self, feed: ProgressFeed) -> None:
@@ -259,9 +275,8 @@ class ProjectsService:
             return not is_final(event)
 
         answer = await read_hub_stream(
-            self.client.api_url,
+            self.client.api_url.rstrip("/") + progress_path(launch.user, feed.name),
             self.env.get("JUPYTERHUB_API_TOKEN", ""),
-            progress_path(launch.user, feed.name),
             on_event,
             connect_timeout=float(self.site.hub_request_timeout),
             keep_going=lambda: self.progress_feeds.wanted(feed),
@@ -309,7 +324,7 @@ class ProjectsService:
 
     async def _failure_of(
         self, launch: LaunchInfo, name: str, server: Mapping[str, Any], deletable: Sequence[str]
-    ) -> dict[str, Any] | None:
+    ) -> SpawnFailure | None:
         """Why the last start of stopped `name` failed (None if it did not), asked of the hub
         once per attempt: each start sets the server's last_activity and started anew
         (jupyterhub user.py:962-964), so they tell one attempt from the next."""
@@ -331,7 +346,7 @@ class ProjectsService:
 
     async def _ask_failure(
         self, launch: LaunchInfo, name: str, server: Mapping[str, Any], deletable: Sequence[str]
-    ) -> dict[str, Any] | None:
+    ) -> SpawnFailure | None:
         # A feed that followed the start saw the failed event itself, with the messages
         # before it: no need to ask.
         feed = self.progress_feeds.peek(name)
@@ -351,9 +366,8 @@ class ProjectsService:
             # the failed spawn, else 400 "not starting" (users.py:1067-1081).
             answer = await asyncio.wait_for(
                 read_hub_stream(
-                    self.client.api_url,
+                    self.client.api_url.rstrip("/") + progress_path(launch.user, name),
                     self.env.get("JUPYTERHUB_API_TOKEN", ""),
-                    progress_path(launch.user, name),
                     first_event,
                     connect_timeout=timeout,
                     limit=timeout,
@@ -371,7 +385,7 @@ class ProjectsService:
     @staticmethod
     def _failure(
         message: str, server: Mapping[str, Any], log_lines: Sequence[str], deletable: Sequence[str]
-    ) -> dict[str, Any]:
+    ) -> SpawnFailure:
         return failure_entry(
             message,
             at=format_time(parse_time(server.get("last_activity"))),

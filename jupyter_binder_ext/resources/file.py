@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_binder_ext.common.files import write_atomic
+from jupyter_binder_ext.common.requests import check_request
 from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import Conflict, InvalidInput
@@ -33,6 +34,7 @@ from jupyter_binder_ext.resources.model import (
     parse_resources,
     render_resources,
 )
+from jupyter_binder_ext.resources.requests import ResourcesWriteRequest
 from jupyter_binder_ext.resources.text import describe_resources
 
 __all__ = [
@@ -71,27 +73,25 @@ def _clean_etag(value: str | None) -> str | None:
     return value.strip('"') or None
 
 
-def check_write_request(values: object, text: object) -> None:
+def check_write_request(values: object, text: object) -> ResourcesWriteRequest:
     """Refuse a request no face may pass on (REST, CLI and ``%binder`` alike), before any
-    file is read: the wrong types, or text no UTF-8 file can hold (a lone surrogate, NUL)."""
-    if values is not None and not isinstance(values, Mapping):
-        raise InvalidInput('values must be an object, such as {"meml": 8}.')
-    if text is not None and not isinstance(text, str):
-        raise InvalidInput("text must be a string: the whole content of the file.")
-    if text is not None:
-        check_text("text", text)
-    for key, value in (values or {}).items():
-        if isinstance(key, str):  # other keys are unknown keys, named by normalize_values
-            check_text("a key of values", key)
+    file is read: fields that do not fit :class:`ResourcesWriteRequest` (the one request
+    check), or text no UTF-8 file can hold (a lone surrogate, NUL)."""
+    request = check_request(ResourcesWriteRequest, {"values": values, "text": text})
+    if "text" in request:
+        check_text("text", request["text"])
+    for key, value in request.get("values", {}).items():
+        check_text("a key of values", key)
         if isinstance(value, str):
             check_text(f"values.{key}", value)
+    return request
 
 
 def write_resources(
     site: SiteConfig,
     launch: LaunchInfo,
-    values: Mapping[str, Any] | None = None,
-    text: str | None = None,
+    values: object = None,
+    text: object = None,
     if_match: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ResourcesAnswer:
@@ -102,7 +102,8 @@ def write_resources(
     Any error-severity problem raises :class:`InvalidInput` with ``problems``; warnings do
     not block. Returns the new state, as :func:`read_resources`.
     """
-    check_write_request(values, text)
+    request = check_write_request(values, text)
+    values, text = request.get("values"), request.get("text")
     if (values is None) == (text is None):
         raise InvalidInput('Send either values (an object such as {"meml": 8}) or text, not both.')
     path = resources_path(site)

@@ -12,14 +12,23 @@ from typing import Any
 
 from jupyter_binder_ext.common.answers import ErrorAnswer, Warning
 from jupyter_binder_ext.environment.answers import EnvironmentAnswer, KeepAnswer
+from jupyter_binder_ext.environment.requests import KeepRequest
 from jupyter_binder_ext.launch.answers import LaunchAnswer
 from jupyter_binder_ext.limits.answers import LimitsAnswer
 from jupyter_binder_ext.persistence.answers import InstanceDirAnswer, PersistenceAnswer
-from jupyter_binder_ext.projects.answers import ProjectsAnswer, ReportAnswer, StopAnswer
+from jupyter_binder_ext.projects.answers import (
+    BuildLogAnswer,
+    ProjectsAnswer,
+    ReportAnswer,
+    StopAnswer,
+)
 from jupyter_binder_ext.relaunch.answers import RelaunchAnswer
+from jupyter_binder_ext.relaunch.requests import RelaunchRequest
 from jupyter_binder_ext.resources.answers import ResourcesAnswer
+from jupyter_binder_ext.resources.requests import ResourcesWriteRequest
 from jupyter_binder_ext.ssh.answers import ConfigureGitAnswer, SshAnswer, SshTestAnswer
 from jupyter_binder_ext.work.answers import SaveAnswer, SiblingWorkAnswer, WorkAnswer
+from jupyter_binder_ext.work.requests import WorkSaveRequest
 
 # (method, route) -> the answer's type; `{name}` stands for one path segment.
 ANSWERS: dict[tuple[str, str], Any] = {
@@ -33,6 +42,7 @@ ANSWERS: dict[tuple[str, str], Any] = {
     ("GET", "projects"): ProjectsAnswer,
     ("DELETE", "projects/{name}"): StopAnswer,
     ("GET", "projects/{name}/report"): ReportAnswer,
+    ("GET", "projects/builds/{build_id}/log"): BuildLogAnswer,
     ("GET", "resources"): ResourcesAnswer,
     ("PUT", "resources"): ResourcesAnswer,
     ("POST", "relaunch"): RelaunchAnswer,
@@ -41,6 +51,15 @@ ANSWERS: dict[tuple[str, str], Any] = {
     ("GET", "work/projects/{name}"): SiblingWorkAnswer,
     ("GET", "environment"): EnvironmentAnswer,
     ("POST", "environment/keep"): KeepAnswer,
+}
+
+# (method, route) -> the type of the request's JSON body, for the routes that take one;
+# `common/requests.check_request` checks every body against it before anything is done.
+REQUESTS: dict[tuple[str, str], Any] = {
+    ("PUT", "resources"): ResourcesWriteRequest,
+    ("POST", "relaunch"): RelaunchRequest,
+    ("POST", "work/save"): WorkSaveRequest,
+    ("POST", "environment/keep"): KeepRequest,
 }
 
 # Routes that answer with an event stream (``text/event-stream``, JupyterHub's progress

@@ -17,7 +17,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from jupyter_binder_ext.common.git import git_env, kill_group
+from jupyter_binder_ext.common.git_runner import git_env, kill_group
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.ssh.answers import SshOutcome, SshTestAnswer
 from jupyter_binder_ext.ssh.builders import build_ssh_test

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from jupyter_binder_ext.common.files import UnsafeFile, read_text, write_atomic
-from jupyter_binder_ext.common.git import run_git
+from jupyter_binder_ext.common.git_runner import run_git
 from jupyter_binder_ext.common.git_safety import ssh_command_for
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig

@@ -252,7 +252,7 @@ def derive_public_key(private_path: str) -> tuple[PublicKey | None, str | None]:
     that subprocess reads); (None, reason) when it cannot, e.g. behind a passphrase."""
     import subprocess
 
-    from jupyter_binder_ext.common.git import git_env
+    from jupyter_binder_ext.common.git_runner import git_env
 
     try:
         proc = subprocess.run(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from jupyter_binder_ext.state import ExtensionState
@@ -20,7 +20,7 @@ T = TypeVar("T")
 class Result(dict[str, Any]):
     """A command's data (a dict, for code) that displays as readable text in IPython."""
 
-    def __init__(self, data: dict[str, Any], text: str) -> None:
+    def __init__(self, data: Mapping[str, Any], text: str) -> None:
         super().__init__(data)
         self.text = text
 
@@ -73,10 +73,10 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 
 def _launch(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from jupyter_binder_ext.launch.info import describe_launch
+    from jupyter_binder_ext.launch.text import describe_launch
 
-    info = state.launch()
-    return Result(info.to_json(), describe_launch(info))
+    answer = run_sync(state.launch_answer())
+    return Result(answer, describe_launch(answer))
 
 
 def _limits(state: ExtensionState, args: argparse.Namespace) -> Result:
@@ -90,8 +90,8 @@ def _persistence(state: ExtensionState, args: argparse.Namespace) -> Result:
     from jupyter_binder_ext.persistence.volume import describe_persistence
 
     if args.create:
-        state.create_instance_dir()
-    data = state.persistence()
+        run_sync(state.create_instance_dir())
+    data = run_sync(state.persistence())
     return Result(data, describe_persistence(data))
 
 
@@ -99,12 +99,13 @@ def _ssh(state: ExtensionState, args: argparse.Namespace) -> Result:
     from jupyter_binder_ext.ssh.status import describe_ssh, describe_ssh_test
 
     if args.configure_git:
-        state.configure_git()
-    data = state.ssh()
-    text = describe_ssh(data)
+        run_sync(state.configure_git())
+    answer = run_sync(state.ssh())
+    text = describe_ssh(answer)
+    data: dict[str, Any] = {**answer}
     if args.test:
         outcome = run_sync(state.ssh_test())
-        data = {**data, "test": outcome}
+        data["test"] = outcome
         text += "\n\n" + describe_ssh_test(outcome)
     return Result(data, text)
 
@@ -132,14 +133,15 @@ def _report(state: ExtensionState, args: argparse.Namespace) -> Result:
 
 
 def _resources(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from jupyter_binder_ext.resources.file import describe_resources
+    from jupyter_binder_ext.resources.text import describe_resources
 
     if args.action == "set":
-        current = state.resources()
-        state.write_resources(values=parse_assignments(args.values), if_match=current["etag"])
+        current = run_sync(state.resources())
+        values = parse_assignments(args.values)
+        run_sync(state.write_resources(values=values, if_match=current["etag"]))
     elif args.values:
         raise_usage("resources takes KEY=VALUE pairs only after 'set'.")
-    data = state.resources()
+    data = run_sync(state.resources())
     return Result(data, describe_resources(data))
 
 
@@ -171,10 +173,10 @@ def _work(state: ExtensionState, args: argparse.Namespace) -> Result:
     if args.paths or args.to or args.message or args.overwrite:
         raise_usage("paths, --to, -m and --overwrite go with `work save`.")
     if args.project:
-        data = run_sync(state.sibling_work(args.project))
-        return Result(data, describe_sibling(data))
-    data = run_sync(state.work(args.remind_days))
-    return Result(data, describe_work(data))
+        sibling = run_sync(state.sibling_work(args.project))
+        return Result(sibling, describe_sibling(sibling))
+    work = run_sync(state.work(args.remind_days))
+    return Result(work, describe_work(work))
 
 
 def _environment(state: ExtensionState, args: argparse.Namespace) -> Result:
@@ -213,6 +215,8 @@ def _overview(state: ExtensionState, args: argparse.Namespace) -> Result:
     return Result(data, text)
 
 
+# Long on purpose: every subcommand's arguments in one place, read top to bottom like the
+# help it prints.
 def build_parser(prog: str = "jupyter binder") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,

@@ -16,6 +16,7 @@ from jupyter_binder_ext.terminal.commands import (
     execute,
     parse_command,
 )
+from jupyter_binder_ext.terminal.run_sync import run_sync
 
 
 @magics_class
@@ -59,12 +60,12 @@ class BinderMagics(Magics):
         from jupyter_binder_ext.resources.file import describe_resources
 
         try:
-            current = self.state.resources()
-            self.state.write_resources(text=cell, if_match=current["etag"])
+            current = run_sync(self.state.resources())
+            run_sync(self.state.write_resources(text=cell, if_match=current["etag"]))
         except BinderError as err:
             print(f"Error: {err.message}")
             for problem in err.details.get("problems", []):
                 print(f"  line {problem.get('line')}: {problem.get('message')}")
             return None
-        data = self.state.resources()
+        data = run_sync(self.state.resources())
         return Result(data, describe_resources(data))

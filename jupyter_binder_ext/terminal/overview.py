@@ -6,14 +6,13 @@ own line instead of hiding the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from jupyter_binder_ext.common.readable import byte_size
 from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.errors import BinderError
 from jupyter_binder_ext.launch.answers import LaunchAnswer
-from jupyter_binder_ext.launch.builders import build_launch
 from jupyter_binder_ext.state import ExtensionState
 from jupyter_binder_ext.terminal.run_sync import run_sync
 
@@ -80,18 +79,20 @@ def _projects_line(data: dict[str, Any]) -> str:
 
 
 def overview(state: ExtensionState) -> tuple[dict[str, Any], str]:
-    readers: list[tuple[str, str, Callable[[], Mapping[str, Any]], Callable[..., str]]] = [
-        ("launch", "Launch", lambda: build_launch(state.launch()), _launch_line),
-        ("limits", "Limits", lambda: run_sync(state.limits()), _limits_line),
+    readers: list[
+        tuple[str, str, Callable[[], Awaitable[Mapping[str, Any]]], Callable[..., str]]
+    ] = [
+        ("launch", "Launch", state.launch_answer, _launch_line),
+        ("limits", "Limits", state.limits, _limits_line),
         ("persistence", "Persistence", state.persistence, _persistence_line),
         ("ssh", "SSH key", state.ssh, _ssh_line),
-        ("projects", "Projects", lambda: run_sync(state.projects()), _projects_line),
+        ("projects", "Projects", state.projects, _projects_line),
     ]
     data: dict[str, Any] = {}
     lines: list[str] = []
     for key, title, read, line in readers:
         try:
-            answer = read()
+            answer = run_sync(read())
         except BinderError as err:
             data[key] = err.to_json()
             lines.append(f"{title + ':':<13}{err.message}")

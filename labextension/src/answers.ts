@@ -65,6 +65,7 @@ export interface IMemoryFigures {
   limit_source: string;
   used: number | null;
   working_set: number | null;
+  in_use: number | null;
   oom_kills: number | null;
   source: string;
 }
@@ -352,6 +353,16 @@ export interface ISshTestAnswer {
   elapsed_s: number | null;
 }
 
+/** What the hub's `.resources` hook gave the server at its last start (its user_options). */
+export interface IStartedResources {
+  cpu_guarantee: number;
+  cpu_limit: number;
+  mem_guarantee_gb: number;
+  mem_limit_gb: number;
+  gpu: number;
+  from_file: boolean;
+}
+
 /** The latest event of the hub's progress stream for a starting server. */
 export interface IStartingProgress {
   progress: number;
@@ -389,6 +400,11 @@ export interface IProject {
   launch_url: string;
   image: string;
   is_current: boolean;
+  resources: IStartedResources | null;
+  resources_text: string;
+  short_name: string;
+  tells_apart: string;
+  name_needed: boolean;
   starting: IStartingProgress | null;
   failure: ISpawnFailure | null;
 }
@@ -402,7 +418,26 @@ export interface IDeletableProject {
   commit: string;
   state: string;
   stopped: boolean;
+  started: string | null;
   last_activity: string | null;
+  resources_text: string;
+  short_name: string;
+  tells_apart: string;
+}
+
+/** A BinderHub build a relaunch follows (BinderHub's build event stream, read here). */
+export interface IBuildProgress {
+  id: string;
+  link: string;
+  started_at: string;
+  phase: string;
+  message: string;
+  log_tail: string[];
+  log_lines: number;
+  done: boolean;
+  server_name: string | null;
+  url: string | null;
+  failure: ISpawnFailure | null;
 }
 
 export interface IProjectsAnswer {
@@ -420,6 +455,7 @@ export interface IProjectsAnswer {
   deletable: IDeletableProject[];
   stopped_holding_slots: number;
   control_panel_url: string;
+  builds: IBuildProgress[];
 }
 
 export interface IStopAnswer {
@@ -435,6 +471,22 @@ export interface IReportAnswer {
   name: string;
   text: string;
   failure: ISpawnFailure | null;
+}
+
+/** `GET projects/builds/{build_id}/log`: a followed build and its whole log. */
+export interface IBuildLogAnswer {
+  id: string;
+  link: string;
+  started_at: string;
+  phase: string;
+  message: string;
+  log_tail: string[];
+  log_lines: number;
+  done: boolean;
+  server_name: string | null;
+  url: string | null;
+  failure: ISpawnFailure | null;
+  log: string[];
 }
 
 /** The keys a file sets (any of the five). */
@@ -520,7 +572,14 @@ export interface IPushFacts {
   command: string;
 }
 
-/** The link that makes BinderHub build and start the new commit. `reason` says why the relaunch did not start it without a rebuild; `reason_code` is one of `not_a_git_provider`, `no_image`, `image_commit_unknown`, `other_files_changed`, `too_large`, `no_start_scope`. */
+/** Whether this server follows BinderHub's build of the relaunch (and why not). */
+export interface IBuildFollow {
+  id: string | null;
+  followed: boolean;
+  message: string;
+}
+
+/** The link that makes BinderHub build and start the new commit. `reason` says why the relaunch did not start it without a rebuild; `reason_code` is one of `not_a_git_provider`, `no_image`, `image_commit_unknown`, `other_files_changed`, `environment_changed`, `too_large`, `no_start_scope`. `environment_files` lists the files repo2docker reads that changed since the running image's commit (`environment_changed`; empty otherwise). */
 export interface IBinderHubLaunch {
   kind: 'binderhub';
   url: string;
@@ -531,6 +590,8 @@ export interface IBinderHubLaunch {
   rebuild: boolean;
   reason_code: string;
   reason: string;
+  environment_files: string[];
+  build: IBuildFollow;
 }
 
 /** What BinderHub puts in a named server's `user_options` (never its token; the carried commit objects are left out here). */
@@ -563,6 +624,7 @@ export interface IHubLaunch {
   rebuild: boolean;
   reason_code: string;
   reason: string;
+  environment_files: string[];
   catch_up: ICatchUpFacts | null;
 }
 
@@ -685,6 +747,21 @@ export interface IHeldBackFile {
   message: string;
 }
 
+export interface IRuntimeInstall {
+  name: string;
+  version: string;
+  manager: 'pip' | 'conda' | 'other';
+}
+
+/** Packages installed since launch that the environment files do not ask for (from `GET environment`): a relaunch or the idle deletion loses them. */
+export interface IRuntimeInstalls {
+  known: boolean;
+  count: number;
+  packages: IRuntimeInstall[];
+  keep_file: string | null;
+  message: string;
+}
+
 export interface IWorkAnswer {
   repository: string | null;
   branch: string | null;
@@ -701,6 +778,7 @@ export interface IWorkAnswer {
   unsaved_files: number;
   incomplete: string;
   held_back: IHeldBackFile[];
+  runtime_installs: IRuntimeInstalls;
   scanned_in: number;
   warnings: string[];
   message: string;
@@ -822,6 +900,34 @@ export interface IKeepAnswer {
   message: string;
 }
 
+/** Body of `PUT resources`: new values (merged into the file, its comments kept), or the whole text of the file. */
+export interface IResourcesWriteRequest {
+  values?: Record<string, unknown>;
+  text?: string;
+}
+
+/** Body of `POST relaunch`: new `.resources` values (default: the file as it is), the commit message, whether to stop this server once the new one is ready, and the path the new server opens. */
+export interface IRelaunchRequest {
+  values?: Record<string, unknown>;
+  message?: string;
+  stop_current?: boolean;
+  labpath?: string;
+}
+
+/** Body of `POST work/save`: where to, which files (default: all at risk), whether a copy replaces a different file, the commit message (github). */
+export interface IWorkSaveRequest {
+  to: 'persistent' | 'github';
+  paths?: string[];
+  overwrite?: boolean;
+  message?: string;
+}
+
+/** Body of `POST environment/keep`: the packages installed since launch to pin, and the file to pin them in (`auto`: the one repo2docker reads). */
+export interface IKeepRequest {
+  packages: string[];
+  file?: 'auto' | 'environment.yml' | 'requirements.txt';
+}
+
 /** The answer type of each route: `METHOD route`. */
 export interface IRoutes {
   'GET launch': ILaunchAnswer;
@@ -834,6 +940,7 @@ export interface IRoutes {
   'GET projects': IProjectsAnswer;
   'DELETE projects/{name}': IStopAnswer;
   'GET projects/{name}/report': IReportAnswer;
+  'GET projects/builds/{build_id}/log': IBuildLogAnswer;
   'GET resources': IResourcesAnswer;
   'PUT resources': IResourcesAnswer;
   'POST relaunch': IRelaunchAnswer;
@@ -842,4 +949,12 @@ export interface IRoutes {
   'GET work/projects/{name}': ISiblingWorkAnswer;
   'GET environment': IEnvironmentAnswer;
   'POST environment/keep': IKeepAnswer;
+}
+
+/** The request body of each route that takes one. */
+export interface IRequests {
+  'PUT resources': IResourcesWriteRequest;
+  'POST relaunch': IRelaunchRequest;
+  'POST work/save': IWorkSaveRequest;
+  'POST environment/keep': IKeepRequest;
 }

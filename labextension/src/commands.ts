@@ -19,7 +19,8 @@ import {
   notifyError,
   notifyErrorUnlessShown,
   notifyUnlessShown,
-  openInNewTab
+  openInNewTab,
+  REMOVED_PROJECT
 } from './notify';
 import {
   CommandIDs,
@@ -29,6 +30,7 @@ import {
   PANEL_ID
 } from './tokens';
 import { ChooseProject, TypeToConfirm } from './widgets/dialogs';
+import { RelaunchConfirm } from './widgets/relaunchChecks';
 
 export interface ICommandsOptions {
   app: JupyterFrontEnd;
@@ -237,9 +239,13 @@ export function addCommands(options: ICommandsOptions): void {
           remove,
           force: current
         });
-        // The row changes or goes away, so its outcome is a toast, told once.
+        // Told once: in the panel while it is open (a stopped row says it; a deleted
+        // row is gone, so the list says it), else as a toast.
         if (!current) {
-          notify(result.message);
+          if (remove) {
+            await model.runAction(REMOVED_PROJECT, async () => result);
+          }
+          notifyUnlessShown(model, result.message);
         }
         return result;
       } catch (error) {
@@ -270,11 +276,19 @@ export function addCommands(options: ICommandsOptions): void {
     execute: async args => {
       const values =
         (args.values as Record<string, unknown> | undefined) ?? undefined;
+      // The environment's checks, read again: what would fail the new commit's build.
+      await model.refresh('environment');
+      const environment = model.section('environment');
       // The choice sits in the dialog's footer, beside the buttons, as JupyterLab's own.
       const answer = await showDialog({
         title: trans.__('Relaunch with new resources?'),
-        body: trans.__(
-          'The .resources file will be written and committed on its own on the current branch, then pushed, and the new commit launched in a new tab. Other changes are left as they are.'
+        body: new RelaunchConfirm(
+          trans.__(
+            'The .resources file will be written and committed on its own on the current branch, then pushed, and the new commit launched in a new tab. Other changes are left as they are.'
+          ),
+          environment.error ? null : (environment.data?.checks ?? null),
+          environment.error?.message ?? '',
+          trans
         ),
         checkbox: {
           label: trans.__('Stop this server once the new one is ready'),

@@ -7,7 +7,13 @@
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IBinderModel } from './tokens';
+import { ActionKey, IBinderModel } from './tokens';
+
+/**
+ * The action under which the Projects list keeps the outcome of the last deletion: the
+ * deleted project's row is gone, so the list itself tells it (an empty project name).
+ */
+export const REMOVED_PROJECT: ActionKey = 'project:';
 
 /** A toast for an outcome: success, or a warning when `ok` is false. */
 export function notify(message: string | null | undefined, ok = true): void {

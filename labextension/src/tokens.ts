@@ -16,6 +16,7 @@ import type {
   IPersistenceAnswer,
   IProjectsAnswer,
   IRelaunchAnswer,
+  IRelaunchRequest,
   IReportAnswer,
   IResourcesAnswer,
   ISshAnswer,
@@ -23,7 +24,8 @@ import type {
   IKeepAnswer,
   ISaveAnswer,
   ISiblingWorkAnswer,
-  IWorkAnswer
+  IWorkAnswer,
+  IWorkSaveRequest
 } from './answers';
 import type { BinderAPIError } from './handler';
 
@@ -84,14 +86,6 @@ export type ActionKey =
   | `work:${string}`
   | 'keep-environment';
 
-/** Body of `POST relaunch`. */
-export interface IRelaunchRequest {
-  values?: Record<string, unknown>;
-  message?: string;
-  stop_current?: boolean;
-  labpath?: string;
-}
-
 /** The Binder model: fetches the REST answers, holds them, and says when they change. */
 export interface IBinderModel extends IDisposable {
   readonly changed: ISignal<IBinderModel, SectionKey | 'actions'>;
@@ -137,14 +131,6 @@ export interface IProgressEvent {
   message?: string;
   ready?: boolean;
   failed?: boolean;
-}
-
-/** Body of `POST work/save`. */
-export interface IWorkSaveRequest {
-  to: 'persistent' | 'github';
-  paths?: string[];
-  overwrite?: boolean;
-  message?: string;
 }
 
 export const IBinderModel = new Token<IBinderModel>(

@@ -3,15 +3,13 @@ written in the wheel format (no network, no build backend), and real `pip instal
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.wheels import make_wheel, pip_install
+
+__all__ = ["make_wheel", "pip_install", "write_layout"]
 
 
 def write_layout(repo: Path, files: dict[str, str]) -> Path:
@@ -22,53 +20,6 @@ def write_layout(repo: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return repo
-
-
-def _record_line(name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
-
-
-def make_wheel(folder: Path, name: str = "tinypkg", version: str = "1.0") -> Path:
-    """A pure-Python wheel `name` `version`, written as the wheel format says (PEP 427)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    dist_info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}/__init__.py": f'VERSION = "{version}"\n'.encode(),
-        f"{dist_info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        ).encode(),
-        f"{dist_info}/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = [_record_line(path, data) for path, data in files.items()]
-    record.append(f"{dist_info}/RECORD,,")
-    wheel = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, data in files.items():
-            archive.writestr(path, data)
-        archive.writestr(f"{dist_info}/RECORD", "\n".join(record) + "\n")
-    return wheel
-
-
-def pip_install(target: Path, *requirement: str, find_links: Path | None = None) -> None:
-    """A real `pip install --target`, offline."""
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--no-index",
-        "--no-deps",
-        "--disable-pip-version-check",
-        "--quiet",
-        "--target",
-        str(target),
-    ]
-    if find_links is not None:
-        command += ["--find-links", str(find_links)]
-    subprocess.run([*command, *requirement], check=True, capture_output=True)
 
 
 @pytest.fixture

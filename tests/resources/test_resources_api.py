@@ -301,7 +301,7 @@ BAD_WRITES: list[tuple[dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("request_fields", "words"), BAD_WRITES)
-def test_the_core_refuses_what_rest_refuses(
+async def test_the_core_refuses_what_rest_refuses(
     repo: Path, request_fields: dict[str, Any], words: str
 ) -> None:
     from jupyter_binder_ext.config import SiteConfig
@@ -310,7 +310,7 @@ def test_the_core_refuses_what_rest_refuses(
 
     state = ExtensionState(SiteConfig(repo_dir=str(repo)), env={})
     with pytest.raises(InvalidInput) as caught:
-        state.write_resources(**request_fields)
+        await state.write_resources(**request_fields)
     assert words in caught.value.message
     assert not os.path.lexists(repo / ".resources")
 

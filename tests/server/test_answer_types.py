@@ -10,6 +10,7 @@ import copy
 import json
 import os
 import subprocess
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ CLI = Path(sys.executable).with_name("jupyter-binder")
 def _route_patterns() -> set[str]:
     found = set()
     for pattern, _handler in routes():
-        route = pattern.removeprefix(f"{API}/").replace(r"(?P<name>[^/]+)", "{name}")
+        # A named group stands for one segment: `(?P<name>[^/]+)` is `{name}` in the table.
+        route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern.removeprefix(f"{API}/"))
         head, _, rest = route.partition("/")
         found.add("/".join(filter(None, [ROUTE_ALIASES.get(head, head), rest])))
     return found

@@ -98,4 +98,46 @@ test.describe('Environment', () => {
     const after = await environment(request);
     expect(ours(after).in_files.spec).toBe('uitinypkg==1.0');
   });
+
+  test('the relaunch dialog shows the environment checks before it commits', async ({
+    page,
+    request
+  }) => {
+    // An environment file the next build would trip on: `-e .` in requirements.txt.
+    const put = await request.put('/api/contents/requirements.txt', {
+      data: { type: 'file', format: 'text', content: 'numpy\n-e .\n' }
+    });
+    expect(put.ok()).toBeTruthy();
+    await expect
+      .poll(async () => (await environment(request)).checks.length)
+      .toBeGreaterThan(0);
+    const checks = (await environment(request)).checks;
+    const check = checks.find((c: any) => c.file === 'requirements.txt');
+    expect(check.line).toBe(2);
+    const head = await request.get('/binder/api/ssh');
+    const bare: string = (await head.json()).repo.push_url;
+    const remoteHead = () =>
+      execFileSync('git', ['--git-dir', bare, 'rev-parse', 'main'], {
+        encoding: 'utf-8'
+      }).trim();
+    const before = remoteHead();
+
+    await page.goto();
+    await page.sidebar.openTab('binder-ext-panel');
+    const form = page.locator(`${PANEL} [data-section="resources"]`);
+    await form.locator('[data-action="relaunch"]').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Relaunch with new resources?');
+    const shown = dialog.locator(
+      '[data-part="environment-checks"] [data-list="checks"] [data-file="requirements.txt"]'
+    );
+    await expect(shown).toContainText('requirements.txt:2');
+    await expect(shown).toContainText(check.message);
+    await expect(shown).toHaveAttribute('data-level', check.level);
+
+    // Shown before anything is done: cancelling commits and pushes nothing.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+    expect(remoteHead()).toBe(before);
+  });
 });

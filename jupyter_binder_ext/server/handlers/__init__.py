@@ -21,6 +21,7 @@ def routes() -> list[tuple[str, Any]]:
         PersistenceHandler,
     )
     from jupyter_binder_ext.server.handlers.projects import (
+        ProjectBuildLogHandler,
         ProjectHandler,
         ProjectProgressHandler,
         ProjectReportHandler,
@@ -52,6 +53,7 @@ def routes() -> list[tuple[str, Any]]:
         (f"{API}/projects/{SERVER_NAME}", ProjectHandler),
         (f"{API}/projects/{SERVER_NAME}/progress", ProjectProgressHandler),
         (f"{API}/projects/{SERVER_NAME}/report", ProjectReportHandler),
+        (f"{API}/projects/builds/(?P<build_id>[a-z0-9-]+)/log", ProjectBuildLogHandler),
         # The paths of earlier releases keep answering.
         (f"{API}/sessions", ProjectsHandler),
         (f"{API}/sessions/{SERVER_NAME}", ProjectHandler),

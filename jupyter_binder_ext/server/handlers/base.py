@@ -12,6 +12,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 from tornado.ioloop import IOLoop
 
+from jupyter_binder_ext.common.requests import check_request
 from jupyter_binder_ext.common.text import check_text
 from jupyter_binder_ext.errors import BinderError, InvalidInput
 from jupyter_binder_ext.state import ExtensionState
@@ -52,6 +53,7 @@ def _depth_ok(value: Any, depth: int = 0) -> bool:
 __all__ = ["SMALL_BODY_BYTES", "BinderAPIHandler", "BodyTooLarge", "check_text"]
 
 T = TypeVar("T")
+R = TypeVar("R")  # a request type (a TypedDict)
 
 
 class BinderAPIHandler(APIHandler):
@@ -85,6 +87,12 @@ class BinderAPIHandler(APIHandler):
                 f"The request body nests objects or arrays more than {MAX_BODY_DEPTH} deep."
             )
         return body
+
+    def request_fields(self, shape: type[R], limit: int = MAX_BODY_BYTES) -> R:
+        """The body's fields as `shape` (its declared request type), checked by the one
+        request check (common/requests.py): an unknown, missing or mistyped field is a 400
+        naming it."""
+        return check_request(shape, self.json_body(limit))
 
     def no_body(self) -> None:
         """For actions that take no parameters: nothing, or ``{}``; anything else is a 400

@@ -19,7 +19,7 @@ class InstanceDirHandler(BinderAPIHandler):
     async def post(self) -> None:
         self.no_body()
         try:
-            data = await self.in_thread(self.state.create_instance_dir)
+            data = await self.state.create_instance_dir()
         finally:
             self.state.volume_read.invalidate()  # the volume changed: the next read is fresh
         self.send_json(data, status=201 if data["action"]["created"] else 200)

@@ -96,3 +96,12 @@ class ProjectReportHandler(BinderAPIHandler):
     @web.authenticated
     async def get(self, name: str) -> None:
         self.send_json(await self.state.project_report(name))
+
+
+class ProjectBuildLogHandler(BinderAPIHandler):
+    """``GET projects/builds/{build_id}/log``: the whole log of a BinderHub build a relaunch
+    follows (``builds`` in ``GET projects`` has its last lines)."""
+
+    @web.authenticated
+    async def get(self, build_id: str) -> None:
+        self.send_json(await self.state.build_log(build_id))

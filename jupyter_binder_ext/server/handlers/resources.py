@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.resources.answers import ResourcesAnswer
+from jupyter_binder_ext.resources.requests import ResourcesWriteRequest
 from jupyter_binder_ext.server.handlers.base import SMALL_BODY_BYTES, BinderAPIHandler
-
-_PUT_FIELDS = {"values", "text"}
 
 
 class ResourcesHandler(BinderAPIHandler):
@@ -30,22 +28,11 @@ class ResourcesHandler(BinderAPIHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        # Off the event loop: the file may sit on a slow disk (and is never a FIFO we wait on).
-        self._send_state(await self.in_thread(self.state.resources))
+        self._send_state(await self.state.resources())
 
     @web.authenticated
     async def put(self) -> None:
-        body = self.json_body(SMALL_BODY_BYTES)
-        unknown = sorted(set(body) - _PUT_FIELDS)
-        if unknown:
-            raise InvalidInput(
-                f'Unknown field(s) {", ".join(unknown)}: send {{"values": {{...}}}} or '
-                '{"text": "..."}.'
-            )
-        values, text = body.get("values"), body.get("text")
+        request = self.request_fields(ResourcesWriteRequest, SMALL_BODY_BYTES)
         if_match = self.request.headers.get("If-Match")
         # The core checks the values and the text (resources/file.py), for every face alike.
-        data = await self.in_thread(
-            lambda: self.state.write_resources(values=values, text=text, if_match=if_match)
-        )
-        self._send_state(data)
+        self._send_state(await self.state.write_resources(**request, if_match=if_match))

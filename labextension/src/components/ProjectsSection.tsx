@@ -3,7 +3,11 @@ import { Clipboard } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { formatDate, formatRelative, formatSpan } from '../format';
-import { notify, notifyError } from '../notify';
+import {
+  notifyErrorUnlessShown,
+  notifyUnlessShown,
+  REMOVED_PROJECT
+} from '../notify';
 import {
   CommandIDs,
   IBinderModel,
@@ -20,15 +24,39 @@ import {
   Section,
   useModel
 } from './common';
+import { BuildProgress } from './BuildProgress';
 
-/** "main @ 0123abcd": what was launched, so two projects of one repository tell apart. */
-function launched(project: IProject): string {
-  const ref = project.ref;
-  const commit = project.commit;
-  if (commit && ref && !ref.startsWith(commit)) {
-    return `${ref} @ ${commit}`;
-  }
-  return commit || ref;
+/**
+ * When it started and was last active. A stopped one says so: the hub stamps a stop as
+ * activity, so "active now" would read as if it still ran.
+ */
+function ProjectTimes(
+  props: ISectionProps & { project: IProject }
+): JSX.Element {
+  const { project, trans } = props;
+  const active = (
+    <span title={formatDate(project.last_activity)} data-figure="last-active">
+      {project.stopped
+        ? trans.__(
+            'stopped, last active %1',
+            formatRelative(project.last_activity)
+          )
+        : trans.__('active %1', formatRelative(project.last_activity))}
+    </span>
+  );
+  return (
+    <div className="jp-BinderExt-muted" data-figure="times">
+      {project.started && !project.stopped && (
+        <>
+          <span title={formatDate(project.started)} data-figure="started">
+            {trans.__('started %1', formatRelative(project.started))}
+          </span>
+          {' · '}
+        </>
+      )}
+      {active}
+    </div>
+  );
 }
 
 /**
@@ -61,29 +89,38 @@ function useStarting(
 function CopyReport(props: ISectionProps & { project: IProject }): JSX.Element {
   const { model, trans, project } = props;
   const [busy, setBusy] = React.useState(false);
+  const [copied, setCopied] = React.useState('');
   const copy = async (): Promise<void> => {
     setBusy(true);
     try {
       const report = await model.projectReport(project.name);
       Clipboard.copyToSystem(report.text);
-      notify(
-        trans.__(
-          'Report copied: paste it into your message to the service desk.'
-        )
+      const message = trans.__(
+        'Report copied: paste it into your message to the service desk.'
       );
+      // Told once: beside the button while the panel is open, else as a toast.
+      setCopied(message);
+      notifyUnlessShown(model, message);
     } catch (error) {
-      notifyError(error);
+      notifyErrorUnlessShown(model, error);
     } finally {
       setBusy(false);
     }
   };
   return (
-    <ActionButton
-      name="copy-report"
-      label={trans.__('Copy report')}
-      disabled={busy}
-      onClick={() => void copy()}
-    />
+    <>
+      <ActionButton
+        name="copy-report"
+        label={trans.__('Copy report')}
+        disabled={busy}
+        onClick={() => void copy()}
+      />
+      {copied && (
+        <span className="jp-BinderExt-muted" data-outcome="copy-report">
+          {copied}
+        </span>
+      )}
+    </>
   );
 }
 
@@ -98,7 +135,8 @@ function ProjectItem(
   const atRisk = model
     .section('work')
     .data?.reminder.projects.find(p => p.name === project.name);
-  const which = launched(project);
+  // The server's words for what sets this project apart: ref @ commit · resources · name.
+  const which = project.tells_apart;
   const starting = useStarting(model, project);
   const failure = project.failure;
   const label =
@@ -118,6 +156,11 @@ function ProjectItem(
         <span className="jp-BinderExt-listName" title={project.name}>
           {label}
         </span>
+        {project.name_needed && (
+          <span className="jp-BinderExt-muted" data-figure="server-name">
+            {project.name}
+          </span>
+        )}
         {project.is_current && (
           <span className="jp-BinderExt-badge">{trans.__('this server')}</span>
         )}
@@ -136,15 +179,7 @@ function ProjectItem(
           )}
         </div>
       )}
-      <div className="jp-BinderExt-muted">
-        {project.started && (
-          <span title={formatDate(project.started)} data-figure="started">
-            {trans.__('started %1', formatRelative(project.started))}
-          </span>
-        )}
-        {project.started && ' · '}
-        {trans.__('active %1', formatRelative(project.last_activity))}
-      </div>
+      <ProjectTimes {...props} />
       {starting && (
         <div className="jp-BinderExt-starting" data-figure="starting">
           <progress
@@ -236,7 +271,6 @@ function ProjectItem(
       </div>
       <ActionOutcome
         {...action}
-        result={null}
         trans={trans}
         name={`project:${project.name}`}
       />
@@ -273,6 +307,12 @@ export function ProjectsSection(props: ISectionProps): JSX.Element {
           ) : (
             <Notice text={projects.message} />
           )}
+          <ActionOutcome
+            {...model.action(REMOVED_PROJECT)}
+            trans={trans}
+            name="project-removed"
+          />
+          <BuildProgress {...props} builds={projects.builds ?? []} />
           {projects.servers.map(project => (
             <ProjectItem key={project.name} {...props} project={project} />
           ))}

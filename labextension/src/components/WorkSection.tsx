@@ -12,6 +12,7 @@ import type {
   IChangedFile,
   IHeldBackFile,
   IProjectAtRisk,
+  IRuntimeInstalls,
   ISaveAnswer,
   ISiblingWorkAnswer
 } from '../answers';
@@ -93,6 +94,55 @@ function HeldBackList(props: {
       ))}
     </details>
   );
+}
+
+/**
+ * Packages installed since launch that the environment files lack (the environment's own
+ * scan): lost with the container, kept by the Environment section's action.
+ */
+function RuntimeInstalls(props: {
+  installs: IRuntimeInstalls;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { installs, trans } = props;
+  if (installs.count === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-BinderExt-list" data-list="runtime-installs">
+      <div className="jp-BinderExt-listTitle">{installs.message}</div>
+      {installs.packages.map(item => (
+        <div
+          key={item.name}
+          className="jp-BinderExt-listItem"
+          data-package={item.name}
+        >
+          <span className="jp-BinderExt-listName">{item.name}</span>
+          <span className="jp-BinderExt-muted">
+            {item.version} · {item.manager}
+          </span>
+        </div>
+      ))}
+      <ActionButton
+        name="go-to-environment"
+        label={trans.__('Keep them: open Environment')}
+        onClick={showEnvironmentSection}
+      />
+    </div>
+  );
+}
+
+/** Open the panel's Environment section and bring it into view. */
+function showEnvironmentSection(): void {
+  const frame = document.querySelector<HTMLElement>(
+    '.jp-BinderExt-panel [data-section="environment"]'
+  );
+  const details = frame?.querySelector('details');
+  if (details) {
+    details.open = true;
+  }
+  frame?.scrollIntoView({ block: 'start' });
+  frame?.querySelector<HTMLElement>('summary')?.focus();
 }
 
 function ProjectAtRisk(
@@ -195,6 +245,7 @@ export function WorkSection(props: ISectionProps): JSX.Element {
             )}
             <FileList files={work.outside.files} name="outside" trans={trans} />
             <HeldBackList files={work.held_back} trans={trans} />
+            <RuntimeInstalls installs={work.runtime_installs} trans={trans} />
             <Notice text={work.volume.message} />
             {work.warnings.map(warning => (
               <Notice key={warning} text={warning} />

@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { formatRelative } from '../format';
 import { IDeletableProject } from '../tokens';
 
 function paragraph(text: string): HTMLParagraphElement {
@@ -95,11 +96,17 @@ export class ChooseProject extends Widget {
     for (const project of projects) {
       const option = document.createElement('option');
       option.value = project.name;
-      const which = project.commit || project.ref;
+      // The server's words for what sets it apart (ref @ commit · resources · name).
+      const started = project.stopped
+        ? trans.__(
+            'stopped, last active %1',
+            formatRelative(project.last_activity)
+          )
+        : trans.__('started %1', formatRelative(project.started));
       option.textContent =
         `${project.display_name || project.name}` +
-        (which ? ` @ ${which}` : '') +
-        (project.stopped ? ` (${trans.__('stopped')})` : '');
+        (project.tells_apart ? ` — ${project.tells_apart}` : '') +
+        ` (${started})`;
       option.title = project.name;
       this._select.append(option);
     }

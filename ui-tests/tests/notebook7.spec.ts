@@ -1,0 +1,74 @@
+/**
+ * The Binder panel in Jupyter Notebook 7 (issue 21, item 10), in headless Chromium on the
+ * real demo hub: a launched server's Notebook interface (`/user/{user}/{server}/tree`, which
+ * a single-user server with the `notebook` package serves), View → Left Sidebar → Show
+ * Binder, and the panel filled by the same server answers as in JupyterLab.
+ *
+ * Plain Playwright, as demo-relaunch.spec.ts: the browser logs into the hub itself.
+ */
+import { APIRequestContext, expect, test } from '@playwright/test';
+
+const HUB = process.env.BINDER_UI_TESTS_DEMO_URL ?? '';
+const ADMIN_TOKEN = process.env.BINDER_UI_TESTS_DEMO_ADMIN_TOKEN ?? '';
+const USER = 'notebook-user';
+const PANEL = '#binder-ext-panel';
+
+async function serverNames(request: APIRequestContext): Promise<string[]> {
+  const response = await request.get(
+    `${HUB}hub/api/users/${USER}?include_stopped_servers=1`,
+    { headers: { Authorization: `token ${ADMIN_TOKEN}` } }
+  );
+  if (response.status() === 404) {
+    return [];
+  }
+  const model = await response.json();
+  return Object.keys(model.servers ?? {}).filter(name => name !== '');
+}
+
+test.describe('Jupyter Notebook 7', () => {
+  test.use({ viewport: { width: 1280, height: 1200 } });
+
+  test.afterEach(async ({ request }) => {
+    for (const name of await serverNames(request)) {
+      await request.delete(`${HUB}hub/api/users/${USER}/servers/${name}`, {
+        headers: { Authorization: `token ${ADMIN_TOKEN}` },
+        data: { remove: true }
+      });
+    }
+    await expect
+      .poll(() => serverNames(request), { timeout: 60_000 })
+      .toEqual([]);
+  });
+
+  test('View → Left Sidebar → Show Binder opens the panel', async ({
+    page
+  }) => {
+    test.setTimeout(5 * 60 * 1000);
+    await page.goto('hub/login');
+    await page.locator('#username_input').fill(USER);
+    await page.locator('#login_submit').click();
+    await page.waitForURL(`${HUB}hub/home`);
+    // BinderHub's `urlpath=tree` opens the Notebook interface of the new server.
+    await page.goto('hub/binder/v2/gh/binder-demo/sample/main?urlpath=tree');
+    await page.waitForURL(/\/user\/notebook-user\/[^/]+\/tree/, {
+      timeout: 180_000
+    });
+
+    // Lumino's menus: the bar's items are menuitems; a menu's items are found by label.
+    const item = (label: string) =>
+      page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${label}$`) });
+    await page.getByRole('menuitem', { name: 'View' }).click();
+    await item('Left Sidebar').hover();
+    await item('Show Binder').click();
+
+    const panel = page.locator(PANEL);
+    await expect(panel).toBeVisible();
+    const launch = panel.locator('[data-section="launch"]');
+    await expect(launch.locator('[data-row="repository"]')).toContainText(
+      'binder-demo/sample'
+    );
+    await expect(panel.locator('.jp-BinderExt-loading')).toHaveCount(0, {
+      timeout: 30_000
+    });
+  });
+});
