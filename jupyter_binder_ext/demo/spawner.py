@@ -294,3 +294,6 @@ class BinderDemoSpawner(SimpleLocalProcessSpawner):
         home = Path(self.home_dir)
         if home.parent == Path(self.state_dir) / "servers" / self.user.name:
             await asyncio.to_thread(_remove_folder, home)
+        # Its own Python environment (serverenv.py) goes with it, as the pod's image layer.
+        environment = server_env_folder(self.state_dir, self.user.name, self.name)
+        await asyncio.to_thread(_remove_folder, environment)

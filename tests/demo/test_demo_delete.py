@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jupyter_binder_ext.demo.cgroups import cgroup_name, find_server_cgroup
 from jupyter_binder_ext.demo.runner import DemoHub
+from jupyter_binder_ext.demo.serverenv import server_env_folder
 
 pytest_plugins = ("fixtures.realhub",)
 
@@ -44,13 +45,17 @@ def test_stop_keeps_the_files_and_leaves_no_cgroup(real_hub: DemoHub) -> None:
         assert find_server_cgroup(cgroup_name(USER, NAME)) is None
         assert child.wait(timeout=10) == -9  # ended with its server, as in a pod
 
-        # Delete: the folder and every cgroup go, as a deleted pod's files do.
+        # Delete: the folder, its own Python environment and every cgroup go, as a deleted
+        # pod's files and image layer do.
         real_hub.start_server(USER, NAME, real_hub.binder_options("o", "deleted"))
+        environment = server_env_folder(real_hub.state_dir, USER, NAME)
+        assert (environment / "pyvenv.cfg").is_file()
         real_hub.stop_server(USER, NAME, remove=True)
         deadline = time.monotonic() + 30
-        while folder.exists() and time.monotonic() < deadline:
+        while (folder.exists() or environment.exists()) and time.monotonic() < deadline:
             time.sleep(0.2)  # the hub calls delete_forever after it answered
         assert not folder.exists()
+        assert not environment.exists()
         assert find_server_cgroup(cgroup_name(USER, NAME)) is None
     finally:
         real_hub.remove_servers(USER)
