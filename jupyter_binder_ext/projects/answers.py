@@ -69,7 +69,28 @@ class BuildLogAnswer(BuildProgress):
     log: list[str]
 
 
-class Project(TypedDict):
+class LaunchedProject(TypedDict):
+    """What a project was launched from and with, from the hub's record of its launch (its
+    ``user_options``)."""
+
+    repo_url: str
+    repo: str
+    ref: str
+    commit: str
+    ref_url: str
+    launch_url: str
+    image: str
+    # None when the hub did not record them (a hub without this extension's hook)
+    resources: StartedResources | None
+    # "1-8 CPU · 1-16 GB · 1 GPU"; "" when not known
+    resources_text: str
+    # the part of the server name that sets it apart ("…-x7k2m9q1" past its repository)
+    short_name: str
+    # what sets this project apart from the user's others: ref @ commit · resources · name
+    tells_apart: str
+
+
+class Project(LaunchedProject):
     """One of the user's named servers, as the hub lists it."""
 
     name: str
@@ -84,22 +105,7 @@ class Project(TypedDict):
     expires_at: str | None
     expires_in: float | None
     deletion_near: bool
-    repo_url: str
-    repo: str
-    ref: str
-    commit: str
-    ref_url: str
-    launch_url: str
-    image: str
     is_current: bool
-    # None when the hub did not record them (a hub without this extension's hook)
-    resources: StartedResources | None
-    # "1-8 CPU · 1-16 GB · 1 GPU"; "" when not known
-    resources_text: str
-    # the part of the server name that sets it apart ("…-x7k2m9q1" past its repository)
-    short_name: str
-    # what sets this project apart from the user's others: ref @ commit · resources · name
-    tells_apart: str
     # another project would read the same (repository, ref, commit, resources): show the name
     name_needed: bool
     # while the hub starts it: its latest progress event (None otherwise)

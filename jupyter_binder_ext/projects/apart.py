@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jupyter_binder_ext.common.units import short_sha
-from jupyter_binder_ext.projects.answers import StartedResources
+from jupyter_binder_ext.projects.answers import Project, StartedResources
 from jupyter_binder_ext.projects.names import binderhub_server_name, new_server_name
 from jupyter_binder_ext.resources.model import RESOURCES_OPTION
 
@@ -96,12 +96,17 @@ def tells_apart(entry: Mapping[str, Any], typed_ref: str = "") -> str:
     return " · ".join(part for part in parts if part)
 
 
-def mark_name_needed(entries: list[dict[str, Any]]) -> None:
+def mark_name_needed(entries: list[Project]) -> None:
     """Set ``name_needed`` where another project reads the same but for its name."""
 
-    def reads_as(entry: Mapping[str, Any]) -> tuple[str, ...]:
-        keys = ("display_name", "repo", "ref", "commit", "resources_text")
-        return tuple(str(entry[key]) for key in keys)
+    def reads_as(entry: Project) -> tuple[str, ...]:
+        return (
+            entry["display_name"],
+            entry["repo"],
+            entry["ref"],
+            entry["commit"],
+            entry["resources_text"],
+        )
 
     counts = Counter(reads_as(entry) for entry in entries)
     for entry in entries:

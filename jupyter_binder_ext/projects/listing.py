@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
@@ -18,6 +19,13 @@ from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
+from jupyter_binder_ext.projects.answers import (
+    BuildProgress,
+    DeletableProject,
+    LaunchedProject,
+    Project,
+    ProjectsAnswer,
+)
 from jupyter_binder_ext.projects.apart import (
     mark_name_needed,
     resources_of,
@@ -77,7 +85,7 @@ def _commit_of(options: Mapping[str, Any]) -> str:
     return short_sha(spec.ref) if spec and SHA_RE.fullmatch(spec.ref or "") else ""
 
 
-def _what_was_launched(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
+def _what_was_launched(name: str, options: Mapping[str, Any]) -> LaunchedProject:
     """The fields of a row that come from the launch's ``user_options``: what was launched,
     with which resources, and the words that set it apart from the user's other projects."""
     # user_options are the hub's record of the launch: a token in a URL stays there.
@@ -87,7 +95,7 @@ def _what_was_launched(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
     if launch_host and not launch_host.endswith("/"):
         launch_host += "/"
     resources = resources_of(options)
-    fields = {
+    fields: LaunchedProject = {
         "repo_url": repo_url,
         "repo": _repo_label(repo_url),
         "ref": _ref_of(options),
@@ -100,6 +108,7 @@ def _what_was_launched(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
         "resources": resources,
         "resources_text": resources_text(resources),
         "short_name": short_name(name, repo_url),
+        "tells_apart": "",
     }
     # The ref as typed (main) says more than the commit that `ref` holds once resolved.
     typed = parse_spec(str(options.get("binder_request") or ""))
@@ -113,7 +122,7 @@ def server_entry(
     launch: LaunchInfo,
     site: SiteConfig,
     now: datetime,
-) -> dict[str, Any]:
+) -> Project:
     """One row of ``GET projects`` from one entry of the hub's ``servers`` dict.
 
     ``state`` is one of running, starting, stopping, stopped; ``commit`` the short commit
@@ -160,23 +169,36 @@ def server_entry(
     }
 
 
-def _ordered(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ordered(entries: list[Project]) -> list[Project]:
     """This notebook first, then running before stopped, most recently active first."""
     entries = sorted(entries, key=lambda e: e["last_activity"] or e["started"] or "", reverse=True)
     return sorted(entries, key=lambda e: (not e["is_current"], e["stopped"]))
 
 
-def deletable(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def deletable(entries: list[Project]) -> list[DeletableProject]:
     """The projects that may be deleted to free a slot, in the order to offer them: stopped
     ones first (nothing running is lost), then the longest idle; never this notebook."""
     others = [e for e in entries if not e["is_current"]]
     others.sort(key=lambda e: e["last_activity"] or e["started"] or "")
     others.sort(key=lambda e: not e["stopped"])
-    keys = (
-        *("name", "display_name", "repo", "ref", "commit", "state", "stopped", "started"),
-        *("last_activity", "resources_text", "short_name", "tells_apart"),
-    )
-    return [{key: e[key] for key in keys} for e in others]
+    return [_deletable(entry) for entry in others]
+
+
+def _deletable(entry: Project) -> DeletableProject:
+    return {
+        "name": entry["name"],
+        "display_name": entry["display_name"],
+        "repo": entry["repo"],
+        "ref": entry["ref"],
+        "commit": entry["commit"],
+        "state": entry["state"],
+        "stopped": entry["stopped"],
+        "started": entry["started"],
+        "last_activity": entry["last_activity"],
+        "resources_text": entry["resources_text"],
+        "short_name": entry["short_name"],
+        "tells_apart": entry["tells_apart"],
+    }
 
 
 def full_message(limit: int, control_panel_url: str) -> str:
@@ -188,12 +210,23 @@ def full_message(limit: int, control_panel_url: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ListingFacts:
+    """What the answer says besides the hub's servers: where the limit came from, the hub's
+    version, the BinderHub builds this server follows."""
+
+    limit_source: str = "default"
+    hub_version: str = ""
+    builds: tuple[BuildProgress, ...] = ()
+
+
 def summarize(
     model: Mapping[str, Any],
     launch: LaunchInfo,
     site: SiteConfig,
     now: datetime | None = None,
-) -> dict[str, Any]:
+    facts: ListingFacts = ListingFacts(),
+) -> ProjectsAnswer:
     """The ``GET projects`` answer from the hub's user model (``include_stopped_servers``)."""
     now = now or datetime.now(timezone.utc)
     servers = model.get("servers") or {}
@@ -216,10 +249,15 @@ def summarize(
         "deletable": deletable(entries),
         "stopped_holding_slots": sum(1 for e in entries if e["stopped"]),
         "control_panel_url": launch.control_panel_url,
+        "limit_source": facts.limit_source,
+        "hub_version": facts.hub_version,
+        "builds": list(facts.builds),
     }
 
 
-def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[str, Any]:
+def not_available(
+    launch: LaunchInfo, site: SiteConfig, message: str, facts: ListingFacts = ListingFacts()
+) -> ProjectsAnswer:
     return {
         "available": False,
         "message": message,
@@ -233,6 +271,9 @@ def not_available(launch: LaunchInfo, site: SiteConfig, message: str) -> dict[st
         "deletable": [],
         "stopped_holding_slots": 0,
         "control_panel_url": launch.control_panel_url,
+        "limit_source": facts.limit_source,
+        "hub_version": facts.hub_version,
+        "builds": list(facts.builds),
     }
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from jupyter_binder_ext.common.coalesce import CoalescedRead
@@ -34,11 +34,17 @@ from jupyter_binder_ext.errors import (
     NotUnderHub,
 )
 from jupyter_binder_ext.launch.info import LaunchInfo
-from jupyter_binder_ext.projects.answers import BuildLogAnswer, SpawnFailure
+from jupyter_binder_ext.projects.answers import (
+    BuildLogAnswer,
+    ProjectsAnswer,
+    SpawnFailure,
+    StopAnswer,
+)
 from jupyter_binder_ext.projects.build_progress import BuildFeeds
 from jupyter_binder_ext.projects.failure import failure_entry
 from jupyter_binder_ext.projects.hub_api import HubClient, HubResponse, user_path
 from jupyter_binder_ext.projects.listing import (
+    ListingFacts,
     format_time,
     full_message,
     not_available,
@@ -241,22 +247,22 @@ class ProjectsService:
         image = options.get("image") if isinstance(options, Mapping) else None
         return (str(image), "hub user_options") if image else ("", "")
 
-    async def list(self) -> dict[str, Any]:
+    async def list(self) -> ProjectsAnswer:
         """``GET projects``: the user's named servers, slots used and the limit."""
         launch = self._launch_provider()
         reason = self._not_under_hub_reason(launch)
         slots = self.slot_limit()
         site = replace(self.site, max_named_servers=slots.limit)
         if reason:
-            data = not_available(launch, site, reason)
-        else:
-            model = await self._user_model()
-            data = summarize(model, launch, site)
-            await self._add_progress_and_failures(data, model["servers"], launch)
-        data["limit_source"] = slots.source
-        data["hub_version"] = self.hub_version
-        data["builds"] = self.build_feeds.entries()
+            return not_available(launch, site, reason, self._listing_facts(slots.source))
+        model = await self._user_model()  # also learns the hub's version
+        data = summarize(model, launch, site, facts=self._listing_facts(slots.source))
+        await self._add_progress_and_failures(data, model["servers"], launch)
         return data
+
+    def _listing_facts(self, limit_source: str) -> ListingFacts:
+        builds = tuple(self.build_feeds.entries())
+        return ListingFacts(limit_source, self.hub_version, builds)
 
     def build_log(self, build_id: str) -> BuildLogAnswer:
         """``GET projects/builds/{build_id}/log``: a followed build's whole log."""
@@ -290,7 +296,7 @@ class ProjectsService:
         return self.progress_feeds.feed(validate_server_name(name))
 
     async def _add_progress_and_failures(
-        self, data: dict[str, Any], servers: Mapping[str, Any], launch: LaunchInfo
+        self, data: ProjectsAnswer, servers: Mapping[str, Any], launch: LaunchInfo
     ) -> None:
         """``starting`` for each starting server, ``failure`` for each stopped one whose
         last start failed; feeds and remembered failures of vanished servers are dropped."""
@@ -394,11 +400,11 @@ class ProjectsService:
             deletable=deletable,
         )
 
-    async def stop(self, name: str, remove: bool = False, force: bool = False) -> dict[str, Any]:
+    async def stop(self, name: str, remove: bool = False, force: bool = False) -> StopAnswer:
         """Stop one server; with `remove`, delete it too (which frees its slot)."""
         launch = self._context()
         name = validate_server_name(name)
-        verb = "delete" if remove else "stop"
+        verb: Literal["stop", "delete"] = "delete" if remove else "stop"
         if name == launch.server_name and not force:
             raise Conflict(
                 f"{name} is the server this notebook runs in: to {verb} it anyway, confirm "

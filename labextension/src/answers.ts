@@ -380,6 +380,17 @@ export interface ISpawnFailure {
 
 /** One of the user's named servers, as the hub lists it. */
 export interface IProject {
+  repo_url: string;
+  repo: string;
+  ref: string;
+  commit: string;
+  ref_url: string;
+  launch_url: string;
+  image: string;
+  resources: IStartedResources | null;
+  resources_text: string;
+  short_name: string;
+  tells_apart: string;
   name: string;
   display_name: string;
   url: string;
@@ -392,18 +403,7 @@ export interface IProject {
   expires_at: string | null;
   expires_in: number | null;
   deletion_near: boolean;
-  repo_url: string;
-  repo: string;
-  ref: string;
-  commit: string;
-  ref_url: string;
-  launch_url: string;
-  image: string;
   is_current: boolean;
-  resources: IStartedResources | null;
-  resources_text: string;
-  short_name: string;
-  tells_apart: string;
   name_needed: boolean;
   starting: IStartingProgress | null;
   failure: ISpawnFailure | null;
@@ -548,6 +548,7 @@ export interface IResourcesAnswer {
   etag: string;
 }
 
+/** A commit the extension made (`created`), or the commit already there when nothing differed: built by :meth:`.git_commit.Committed.to_json` only. */
 export interface ICommitFacts {
   sha: string;
   short_sha: string;
@@ -559,6 +560,7 @@ export interface ICommitFacts {
   files: string[];
 }
 
+/** A push, tried or held back (`ok: false` with `reason` and a `hint`): built by :meth:`.git_push.PushResult.to_json` only. */
 export interface IPushFacts {
   ok: boolean;
   remote: string;
@@ -641,6 +643,8 @@ export interface ISlotFacts {
 
 export interface IStopCurrent {
   message?: string;
+  server_name?: string;
+  delay_s?: number;
   requested: boolean;
   scheduled: boolean;
   done: boolean;
