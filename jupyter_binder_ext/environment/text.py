@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from jupyter_binder_ext.environment.answers import EnvironmentAnswer, InstalledPackage, KeepAnswer
 
 
-def describe_environment(data: Mapping[str, Any]) -> str:
+def describe_environment(data: EnvironmentAnswer) -> str:
     build = data["build"]
     lines = [data["message"], ""]
     if build["available"]:
@@ -22,20 +21,21 @@ def describe_environment(data: Mapping[str, Any]) -> str:
         lines.append("  nothing")
     for package in data["installed"]:
         lines.append("  " + _package_line(package))
-    for package in data["removed"]:
-        lines.append(f"  removed: {package['name']} {package['version']} ({package['manager']})")
+    for gone in data["removed"]:
+        lines.append(f"  removed: {gone['name']} {gone['version']} ({gone['manager']})")
     if data["checks"]:
         lines.append("")
         lines.append("Checks:")
     for item in data["checks"]:
         where = item["file"] + (f":{item['line']}" if item["line"] else "")
         lines.append(f"  {item['level']}: {where}: {item['message']}")
-    if build.get("dockerfile"):
-        lines += ["", "Dockerfile repo2docker would render:", build["dockerfile"]]
+    dockerfile = build.get("dockerfile")
+    if dockerfile:
+        lines += ["", "Dockerfile repo2docker would render:", dockerfile]
     return "\n".join(lines).strip()
 
 
-def _package_line(package: Mapping[str, Any]) -> str:
+def _package_line(package: InstalledPackage) -> str:
     text = f"{package['name']} {package['version']} ({package['manager']}, {package['source']})"
     request = package["in_files"]
     if request:
@@ -45,7 +45,7 @@ def _package_line(package: Mapping[str, Any]) -> str:
     return f"{text}: not in your environment files (keep it: jupyter binder environment keep NAME)"
 
 
-def describe_keep(data: Mapping[str, Any]) -> str:
+def describe_keep(data: KeepAnswer) -> str:
     lines = [data["message"]]
     if data["diff"]:
         lines += ["", data["diff"].rstrip()]

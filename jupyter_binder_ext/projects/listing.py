@@ -319,32 +319,35 @@ def _row(entry: Mapping[str, Any], now: datetime) -> str:
     return "  ".join(p for p in parts if p)
 
 
-def describe_projects(data: Mapping[str, Any]) -> str:
+def describe_projects(data: ProjectsAnswer) -> str:
     """Readable text for ``%binder projects`` and ``jupyter binder projects``."""
-    if not data.get("available", True):
-        return str(data.get("message") or "Projects are not available here.")
+    if not data["available"]:
+        return data["message"] or "Projects are not available here."
     now = datetime.now(timezone.utc)
-    limit = data.get("limit") or 0
-    used = data.get("used", 0)
+    limit, used = data["limit"], data["used"]
     head = f"Projects: {used} of {limit} slots used" if limit else f"Projects: {used}"
-    if limit and data.get("free") is not None:
+    if limit and data["free"] is not None:
         head += f" ({data['free']} free)"
     lines = [head]
-    for entry in data.get("servers", []):
-        lines.append(_row(entry, now))
-        starting = entry.get("starting")
-        if starting:
-            lines.append(f"    starting: {starting['progress']}% {starting['message']}")
-        failure = entry.get("failure")
-        if failure:
-            lines.append(f"    last start failed: {failure['message']}")
-            lines.append(f"    likely cause: {failure['hint']} (`report {entry['name']}`)")
-    if not data.get("servers"):
+    for entry in data["servers"]:
+        lines += [_row(entry, now), *_progress_lines(entry)]
+    if not data["servers"]:
         lines.append("  (no named servers)")
-    if data.get("current"):
+    if data["current"]:
         lines.append("* = this notebook")
-    if data.get("message"):
-        lines.append(str(data["message"]))
-    if data.get("control_panel_url"):
+    if data["message"]:
+        lines.append(data["message"])
+    if data["control_panel_url"]:
         lines.append(f"Control panel: {data['control_panel_url']}")
     return "\n".join(lines)
+
+
+def _progress_lines(entry: Project) -> list[str]:
+    lines = []
+    starting, failure = entry["starting"], entry["failure"]
+    if starting:
+        lines.append(f"    starting: {starting['progress']}% {starting['message']}")
+    if failure:
+        lines.append(f"    last start failed: {failure['message']}")
+        lines.append(f"    likely cause: {failure['hint']} (`report {entry['name']}`)")
+    return lines
