@@ -97,8 +97,7 @@ def limits_rows(r: dict[str, Any]) -> list[Row]:
                 f"jupyter-resource-usage's `/api/metrics/v1`, {r['rounds']} alternating requests "
                 f"each in one `jupyter server` holding both extensions, {extra} `sleep` "
                 f"processes started under the server ({phase['descendants_of_server']} "
-                "descendants in all)."
-                + (_hop_text(r["kernel_reads"]) if extra == many else ""),
+                "descendants in all)." + (_hop_text(r["kernel_reads"]) if extra == many else ""),
             )
         )
     return rows

@@ -147,7 +147,8 @@ def render_ts() -> str:
         routes.append(f"  '{method} {route}': {_name(declared)};")
     routes.append("}")
     blocks.append("\n".join(routes) + "\n")
-    bodies = ["/** The request body of each route that takes one. */", "export interface IRequests {"]
+    bodies = ["/** The request body of each route that takes one. */"]
+    bodies.append("export interface IRequests {")
     for (method, route), declared in _requests().items():
         bodies.append(f"  '{method} {route}': {_name(declared)};")
     bodies.append("}")

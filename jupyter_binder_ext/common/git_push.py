@@ -5,10 +5,10 @@ said in plain words. A refused push is not an exception but a :class:`PushResult
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from jupyter_binder_ext.common.answers import PushFacts
 from jupyter_binder_ext.common.git_repo import (
     current_branch,
     default_branch,
@@ -117,15 +117,22 @@ class PushResult:
     output: str
     reason: str = ""
     hint: str = ""
-    returncode: int = 0
+    returncode: int | None = 0  # None: git was not run (nowhere to push, or held back)
     command: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("extra")
-        data["branch"] = self.ref.removeprefix("refs/heads/")
-        return {**data, **self.extra}
+    def to_json(self) -> PushFacts:
+        return {
+            "ok": self.ok,
+            "remote": self.remote,
+            "url": self.url,
+            "ref": self.ref,
+            "branch": self.ref.removeprefix("refs/heads/"),
+            "output": self.output,
+            "reason": self.reason,
+            "hint": self.hint,
+            "returncode": self.returncode,
+            "command": self.command,
+        }
 
 
 _REASONS = (

@@ -144,4 +144,3 @@ def status(repo: Path) -> dict[str, Any]:
         "changes": changed_paths(repo),
         "in_progress": operation_in_progress(repo),
     }
-

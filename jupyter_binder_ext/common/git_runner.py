@@ -412,17 +412,22 @@ def run_git(
         raise
     done = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
     if check and done.returncode != 0:
-        details: dict[str, Any] = {}
-        if "index.lock" in done.stderr and "File exists" in done.stderr:
-            details["reason"] = "index_locked"
-        raise GitFailed(
-            f"git {args[0]} failed: {redact(_last_line(done.stderr or done.stdout))}",
-            command=shown_command(args),
-            returncode=done.returncode,
-            stderr=redact(done.stderr.strip()),
-            **details,
-        )
+        raise _failed(args, done)
     return done
+
+
+def _failed(args: Sequence[str], done: subprocess.CompletedProcess[str]) -> GitFailed:
+    """git's refusal, in its own last words (credentials hidden)."""
+    details: dict[str, Any] = {}
+    if "index.lock" in done.stderr and "File exists" in done.stderr:
+        details["reason"] = "index_locked"
+    return GitFailed(
+        f"git {args[0]} failed: {redact(_last_line(done.stderr or done.stdout))}",
+        command=shown_command(args),
+        returncode=done.returncode,
+        stderr=redact(done.stderr.strip()),
+        **details,
+    )
 
 
 async def start_git_async(

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 # mountinfo escapes space, tab, newline and backslash in paths as octal (\040 ...).
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -36,12 +35,6 @@ class Mount:
     root: str = "/"
     # The file system's own options (for a cgroup v1 mount: its controllers).
     super_options: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """What the persistence answer reports of it."""
-        data = asdict(self)
-        del data["root"], data["super_options"]
-        return data
 
 
 def parse_mountinfo(text: str) -> list[Mount]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from jupyter_binder_ext.errors import InvalidInput
 
+# The longest commit message a request may carry (a save to GitHub, a relaunch's commit).
+MAX_MESSAGE_LENGTH = 10_000
+
 
 def check_text(
     field: str, value: str, *, nul_allowed: bool = False, max_length: int | None = None

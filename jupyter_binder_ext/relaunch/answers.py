@@ -9,33 +9,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from jupyter_binder_ext.common.answers import ErrorAnswer
+from jupyter_binder_ext.common.answers import CommitFacts, ErrorAnswer, PushFacts
 from jupyter_binder_ext.projects.answers import DeletableProject
 from jupyter_binder_ext.resources.answers import ResourcesAnswer
-
-
-class CommitFacts(TypedDict):
-    sha: str
-    short_sha: str
-    message: str
-    branch: str | None
-    created: bool
-    author: str
-    note: str
-    files: list[str]
-
-
-class PushFacts(TypedDict):
-    ok: bool
-    remote: str
-    url: str
-    ref: str
-    branch: str
-    output: str
-    reason: str
-    hint: str
-    returncode: int | None
-    command: str
 
 
 class SlotFacts(TypedDict):
@@ -64,12 +40,23 @@ class HubUserOptions(_RunningImage):
     binder_persistent_request: str
 
 
+class BuildFollow(TypedDict):
+    """Whether this server follows BinderHub's build of the relaunch (and why not)."""
+
+    # the build's id in GET projects' ``builds`` (None when not followed)
+    id: str | None
+    followed: bool
+    message: str
+
+
 class BinderHubLaunch(TypedDict):
     """The link that makes BinderHub build and start the new commit.
 
     ``reason`` says why the relaunch did not start it without a rebuild; ``reason_code`` is
     one of ``not_a_git_provider``, ``no_image``, ``image_commit_unknown``,
-    ``other_files_changed``, ``too_large``, ``no_start_scope``.
+    ``other_files_changed``, ``environment_changed``, ``too_large``, ``no_start_scope``.
+    ``environment_files`` lists the files repo2docker reads that changed since the running
+    image's commit (``environment_changed``; empty otherwise).
     """
 
     kind: Literal["binderhub"]
@@ -81,6 +68,9 @@ class BinderHubLaunch(TypedDict):
     rebuild: bool  # always true: BinderHub builds
     reason_code: str
     reason: str
+    environment_files: list[str]
+    # followed here (then ``open`` is false: the link would launch a second server)
+    build: BuildFollow
 
 
 class CatchUpFacts(TypedDict):
@@ -114,11 +104,14 @@ class HubLaunch(_LaunchError):
     rebuild: bool
     reason_code: str
     reason: str
+    environment_files: list[str]  # as in BinderHubLaunch
     catch_up: CatchUpFacts | None
 
 
 class _StopMessage(TypedDict, total=False):
     message: str
+    server_name: str  # this server, when a stop was tried
+    delay_s: float  # when ``scheduled``: seconds after the answer
 
 
 class StopCurrent(_StopMessage):

@@ -17,15 +17,14 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.git_repo import current_branch, head_sha, repo_root, upstream_of
+from jupyter_binder_ext.common.git_runner import GitFailed, run_git
 from jupyter_binder_ext.common.units import short_sha
+from jupyter_binder_ext.relaunch.context import RelaunchContext
 from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION, changed_files, image_commit
 from jupyter_binder_ext.relaunch.objects import FULL_SHA, ObjectsFailed, write_objects
-
-if TYPE_CHECKING:
-    from jupyter_binder_ext.state import ExtensionState
 
 _background: set[asyncio.Task[Any]] = set()
 # Seconds between tries when the hub cannot be asked (restarting, busy).
@@ -40,29 +39,29 @@ class CatchUp:
     message: str
 
 
-def schedule_catch_up(state: ExtensionState) -> asyncio.Task[CatchUp] | None:
+def schedule_catch_up(context: RelaunchContext) -> asyncio.Task[CatchUp] | None:
     """Start :func:`catch_up` in the background (the server's start-up does not wait)."""
-    launch = state.launch()
+    launch = context.launch()
     if not (launch.under_hub and launch.server_name and launch.user):
         return None  # only a named server started by a relaunch has anything to catch up
     if launch.image and image_commit(launch.image, launch) == launch.resolved_ref:
         return None  # the image is the launched commit's own: no need to ask the hub
-    task = asyncio.get_running_loop().create_task(catch_up(state))
+    task = asyncio.get_running_loop().create_task(catch_up(context))
     _background.add(task)
     task.add_done_callback(_background.discard)
     return task
 
 
-async def catch_up(state: ExtensionState) -> CatchUp:
+async def catch_up(context: RelaunchContext) -> CatchUp:
     """Read this server's user_options from the hub and apply the carried commit, if any."""
     from jupyter_binder_ext.errors import BinderError
     from jupyter_binder_ext.projects.hub_api import user_path
 
-    launch = state.launch()
-    log = state.log
+    launch = context.launch()
+    log = context.log
     for delay in (*HUB_RETRY_DELAYS, None):
         try:
-            response = await state.projects_service.client.request("GET", user_path(launch.user))
+            response = await context.projects_service.client.request("GET", user_path(launch.user))
             model = response.json() if response.ok else None
             break
         except (BinderError, ValueError) as err:
@@ -90,7 +89,7 @@ async def catch_up(state: ExtensionState) -> CatchUp:
         return CatchUp("none", "this server was not started by a relaunch without a rebuild")
     from jupyter_binder_ext.resources.file import resources_path
 
-    result = await asyncio.to_thread(apply_catch_up, resources_path(state.site), payload)
+    result = await asyncio.to_thread(apply_catch_up, resources_path(context.site), payload)
     level = log.info if result.status in ("done", "already") else log.warning
     level("Relaunch catch-up: %s", result.message)
     return result
@@ -100,8 +99,18 @@ def _refused(why: str) -> CatchUp:
     return CatchUp("refused", f"the repository was left as it is: {why}")
 
 
-def apply_catch_up(resources_file: Path, payload: Any) -> CatchUp:
-    """Write the carried objects and fast-forward to the new commit (blocking; a thread)."""
+@dataclass(frozen=True)
+class Carried:
+    """The commit a relaunch carried in the server's user_options."""
+
+    old: str  # the image's commit
+    new: str
+    objects: list[Any]
+    branch: str
+
+
+def carried(payload: object) -> Carried | CatchUp:
+    """The carried commit, or why it cannot be applied."""
     if not isinstance(payload, Mapping):
         return _refused("the carried commit is not an object")
     old, new = payload.get("from"), payload.get("to")
@@ -112,38 +121,35 @@ def apply_catch_up(resources_file: Path, payload: Any) -> CatchUp:
     objects = payload.get("objects")
     if not isinstance(objects, list):
         return _refused("the carried commit has no objects")
-    root = gitops.repo_root(resources_file.parent)
+    return Carried(old, new, objects, str(payload.get("branch") or ""))
+
+
+def apply_catch_up(resources_file: Path, payload: Any) -> CatchUp:
+    """Write the carried objects and fast-forward to the new commit (blocking; a thread)."""
+    commit = carried(payload)
+    if isinstance(commit, CatchUp):
+        return commit
+    root = repo_root(resources_file.parent)
     if root is None:
         return _refused(f"{resources_file.parent} is not in a git repository")
-    head = gitops.head_sha(root)
+    old, new = commit.old, commit.new
+    head = head_sha(root)
     if head == new:
         return CatchUp("already", f"the repository is already at {short_sha(new)}")
     if head != old:
         return _refused(
             f"HEAD is {short_sha(head or '(none)')}, not the image's commit {short_sha(old)}"
         )
-    try:
-        write_objects(root, objects)
-    except ObjectsFailed as err:
-        return _refused(str(err))
-    try:
-        kind = gitops.run_git(root, "cat-file", "-t", new).stdout.strip()
-        changed = changed_files(root, old, new)
-    except gitops.GitFailed as err:
-        return _refused(f"the new commit {short_sha(new)} is incomplete ({err.message})")
-    if kind != "commit":
-        return _refused(f"{short_sha(new)} is a {kind}, not a commit")
     allowed = resources_file.resolve().relative_to(root.resolve()).as_posix()
-    if any(name != allowed for name in changed):
-        return _refused(f"{short_sha(new)} changes more than {allowed}: {', '.join(changed)}")
-    if gitops.run_git(root, "status", "--porcelain", "--", allowed).stdout.strip():
-        return _refused(f"{allowed} has local changes")
+    refusal = _write_and_check(root, commit, allowed)
+    if refusal is not None:
+        return refusal
     try:
         # A fast-forward: refuses rather than overwrite anything, runs no hook.
-        gitops.run_git(root, "merge", "--ff-only", "--quiet", new)
-    except gitops.GitFailed as err:
+        run_git(root, "merge", "--ff-only", "--quiet", new)
+    except GitFailed as err:
         return _refused(err.message)
-    tracking = _update_tracking(root, old, new, str(payload.get("branch") or ""))
+    tracking = _update_tracking(root, old, new, commit.branch)
     return CatchUp(
         "done",
         f"moved the repository from the image's commit {short_sha(old)} to {short_sha(new)} "
@@ -151,19 +157,41 @@ def apply_catch_up(resources_file: Path, payload: Any) -> CatchUp:
     )
 
 
+def _write_and_check(root: Path, commit: Carried, allowed: str) -> CatchUp | None:
+    """Write the objects; a refusal unless they make a commit that changes `allowed` only,
+    which has no local changes."""
+    new = commit.new
+    try:
+        write_objects(root, commit.objects)
+    except ObjectsFailed as err:
+        return _refused(str(err))
+    try:
+        kind = run_git(root, "cat-file", "-t", new).stdout.strip()
+        changed = changed_files(root, commit.old, new)
+    except GitFailed as err:
+        return _refused(f"the new commit {short_sha(new)} is incomplete ({err.message})")
+    if kind != "commit":
+        return _refused(f"{short_sha(new)} is a {kind}, not a commit")
+    if any(name != allowed for name in changed):
+        return _refused(f"{short_sha(new)} changes more than {allowed}: {', '.join(changed)}")
+    if run_git(root, "status", "--porcelain", "--", allowed).stdout.strip():
+        return _refused(f"{allowed} has local changes")
+    return None
+
+
 def _update_tracking(root: Path, old: str, new: str, pushed_branch: str) -> str:
     """The relaunch pushed `new` to its branch: the image's remote-tracking ref says so too,
     so the commit does not show as unpushed. Only when that ref was at or before `new`."""
-    branch = gitops.current_branch(root)
-    upstream = gitops.upstream_of(root, branch) if branch else None
+    branch = current_branch(root)
+    upstream = upstream_of(root, branch) if branch else None
     if upstream is None or upstream[1] != f"refs/heads/{pushed_branch}":
         return ""
     ref = f"refs/remotes/{upstream[0]}/{pushed_branch}"
-    at = gitops.run_git(root, "rev-parse", "--verify", "--quiet", ref, check=False).stdout.strip()
+    at = run_git(root, "rev-parse", "--verify", "--quiet", ref, check=False).stdout.strip()
     if not at:
         return ""
-    ancestor = gitops.run_git(root, "merge-base", "--is-ancestor", at, new, check=False)
+    ancestor = run_git(root, "merge-base", "--is-ancestor", at, new, check=False)
     if ancestor.returncode != 0:
         return ""
-    gitops.run_git(root, "update-ref", ref, new, at)
+    run_git(root, "update-ref", ref, new, at)
     return f"; {upstream[0]}/{pushed_branch} too, where the relaunch pushed it"

@@ -12,7 +12,7 @@ image is at the image's commit; the few git objects the new commit adds travel a
 
 :func:`plan_direct_start` says whether that applies, and if not, why (the relaunch then falls
 back to BinderHub's link). A start the hub refuses for want of scopes is the last fallback,
-decided in :mod:`.flow`.
+decided in :mod:`.hub_start`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.git_runner import GitFailed, run_git
 from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.launch.binderhub import spec_for_repository
 from jupyter_binder_ext.launch.info import REF_PROVIDERS, LaunchInfo
+from jupyter_binder_ext.relaunch.build_needed import (
+    ENVIRONMENT_CHANGED,
+    environment_files,
+    environment_reason,
+)
+from jupyter_binder_ext.relaunch.context import RelaunchContext
 from jupyter_binder_ext.relaunch.objects import (
     FULL_SHA,
     MAX_PAYLOAD_BYTES,
@@ -33,9 +39,6 @@ from jupyter_binder_ext.relaunch.objects import (
     objects_between,
     payload_size,
 )
-
-if TYPE_CHECKING:
-    from jupyter_binder_ext.state import ExtensionState
 
 # The user_options key carrying the new commit's objects to the new server.
 CATCH_UP_OPTION = "binder_ext_catch_up"
@@ -64,6 +67,8 @@ class NoDirectStart:
 
     code: str
     reason: str
+    # The environment files (relaunch/build_needed.py) that changed, when those are why.
+    environment_files: tuple[str, ...] = ()
 
 
 def image_commit(image: str, launch: LaunchInfo) -> str:
@@ -77,7 +82,7 @@ def image_commit(image: str, launch: LaunchInfo) -> str:
 
 def changed_files(root: Path, old: str, new: str) -> list[str]:
     """The paths that differ between two commits (``git diff --name-only``, renames split)."""
-    out = gitops.run_git(root, "diff", "--name-only", "--no-renames", "-z", old, new, "--").stdout
+    out = run_git(root, "diff", "--name-only", "--no-renames", "-z", old, new, "--").stdout
     return [name for name in out.split("\0") if name]
 
 
@@ -87,7 +92,7 @@ def _plan_in_repo(
     """The git part of the plan (blocking: run in a thread)."""
     try:
         changed = changed_files(root, old, new)
-    except gitops.GitFailed as err:
+    except GitFailed as err:
         return NoDirectStart(
             IMAGE_COMMIT_UNKNOWN,
             f"the running image's commit {short_sha(old)} is not in this repository "
@@ -95,6 +100,10 @@ def _plan_in_repo(
         )
     allowed = resources_file.resolve().relative_to(root.resolve()).as_posix()
     others = [name for name in changed if name != allowed]
+    environment = environment_files(others)
+    if environment:
+        reason = environment_reason(environment, old)
+        return NoDirectStart(ENVIRONMENT_CHANGED, reason, tuple(environment))
     if others:
         shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
         return NoDirectStart(
@@ -117,7 +126,7 @@ def _plan_in_repo(
 
 
 async def plan_direct_start(
-    state: ExtensionState,
+    context: RelaunchContext,
     launch: LaunchInfo,
     root: Path,
     resources_file: Path,
@@ -132,7 +141,7 @@ async def plan_direct_start(
             "this launch is not of a git repository (gh, gl, git or gist), so the hub cannot "
             "be given BinderHub's options for a commit",
         )
-    image, _ = await state.projects_service.current_image()
+    image, _ = await context.projects_service.current_image()
     if not image:
         return NoDirectStart(
             NO_IMAGE,

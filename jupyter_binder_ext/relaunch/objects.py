@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common import git_runner
 
 OBJECT_TYPES = ("blob", "tree", "commit")
 FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 and SHA-256 repositories
@@ -35,7 +35,7 @@ class ObjectsFailed(Exception):
 
 def run_git_bytes(repo: Path, *args: str, stdin: bytes = b"") -> bytes:
     """``git -C repo args...`` with bytes in and out; raises :class:`ObjectsFailed`."""
-    command = gitops.git_command(repo, *args)
+    command = git_runner.git_command(repo, *args)
     try:
         proc = subprocess.Popen(
             command,
@@ -43,20 +43,20 @@ def run_git_bytes(repo: Path, *args: str, stdin: bytes = b"") -> bytes:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            env=gitops.git_env(),
+            env=git_runner.git_env(),
         )
     except FileNotFoundError as err:
         raise ObjectsFailed("git is not installed in this image.") from err
     try:
-        out, errors = proc.communicate(stdin, timeout=gitops.GIT_TIMEOUT)
+        out, errors = proc.communicate(stdin, timeout=git_runner.GIT_TIMEOUT)
     except subprocess.TimeoutExpired:
-        gitops.kill_group(proc.pid)
+        git_runner.kill_group(proc.pid)
         proc.communicate()
         raise ObjectsFailed(
-            f"git {args[0]} did not finish within {gitops.GIT_TIMEOUT:g} s"
+            f"git {args[0]} did not finish within {git_runner.GIT_TIMEOUT:g} s"
         ) from None
     except BaseException:
-        gitops.kill_group(proc.pid)
+        git_runner.kill_group(proc.pid)
         proc.wait()
         raise
     if proc.returncode != 0:

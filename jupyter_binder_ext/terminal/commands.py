@@ -146,7 +146,7 @@ def _resources(state: ExtensionState, args: argparse.Namespace) -> Result:
 
 
 def _relaunch(state: ExtensionState, args: argparse.Namespace) -> Result:
-    from jupyter_binder_ext.relaunch.flow import describe_relaunch
+    from jupyter_binder_ext.relaunch.text import describe_relaunch
 
     data = run_sync(
         state.relaunch(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
+from jupyter_binder_ext.common.answers import CommitFacts, PushFacts
+from jupyter_binder_ext.environment.answers import Manager
 
 FileStatus = Literal[
     "modified", "added", "deleted", "renamed", "copied", "untracked", "conflicted", "type_changed"
@@ -93,7 +94,27 @@ class Sibling(TypedDict):
     message: str
 
 
-class WorkAnswer(TypedDict):
+class RuntimeInstall(TypedDict):
+    name: str
+    version: str
+    manager: Manager
+
+
+class RuntimeInstalls(TypedDict):
+    """Packages installed since launch that the environment files do not ask for (from
+    ``GET environment``): a relaunch or the idle deletion loses them."""
+
+    known: bool  # false when the environment could not be scanned (message says why)
+    count: int
+    packages: list[RuntimeInstall]
+    keep_file: str | None  # where Environment's keep action would pin them
+    message: str
+
+
+class WorkScan(TypedDict):
+    """What ``GET work`` knows by the server's own files and git (work/scan.py); the hub's
+    facts and the runtime installs are added by :func:`.builders.build_work`."""
+
     repository: str | None
     branch: str | None
     changed: list[ChangedFile]
@@ -102,9 +123,6 @@ class WorkAnswer(TypedDict):
     unpushed: Unpushed
     outside: OutsideFiles
     volume: Volume
-    deletion: Deletion
-    reminder: Reminder
-    sibling: Sibling
     at_risk: bool  # idle deletion would lose something
     unsaved_files: int  # changed and outside files not yet on the volume (at least)
     # Why the scan could not look at every file ("" when it did): the counts are then lower
@@ -115,6 +133,13 @@ class WorkAnswer(TypedDict):
     held_back: list[HeldBackFile]
     scanned_in: float  # seconds
     warnings: list[str]
+
+
+class WorkAnswer(WorkScan):
+    deletion: Deletion
+    reminder: Reminder
+    sibling: Sibling
+    runtime_installs: RuntimeInstalls
     message: str
 
 

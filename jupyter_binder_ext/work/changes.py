@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import re
 import stat
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.git_push import NoPushTarget, PushTarget, push_target
+from jupyter_binder_ext.common.git_repo import current_branch, has_remote_branch, head_sha
+from jupyter_binder_ext.common.git_runner import GitFailed, run_git
 from jupyter_binder_ext.common.paths import is_inside
 from jupyter_binder_ext.common.redact import redact
+from jupyter_binder_ext.common.walk import Walk, WalkBudget
 from jupyter_binder_ext.work.answers import BranchAhead, ChangedFile, FileStatus, OnVolume, Unpushed
 
 MAX_CHANGED = 1000
@@ -91,7 +93,7 @@ def parse_porcelain(output: str) -> GitStatus:
 def git_changes(root: Path) -> GitStatus:
     """Every modified, added, deleted and untracked file (untracked folders file by file,
     .gitignore honoured), and the branch, in one ``git status``."""
-    done = gitops.run_git(
+    done = run_git(
         root,
         "status",
         "--porcelain=v2",
@@ -157,11 +159,11 @@ def file_size(path: Path) -> int | None:
 def _count(root: Path, *args: str) -> int:
     """``git rev-list --count``; raises :class:`GitFailed` when git cannot count (a missing
     object, a broken ref): an unknown count is never 0."""
-    done = gitops.run_git(root, "rev-list", "--count", *args)
+    done = run_git(root, "rev-list", "--count", *args)
     try:
         return int(done.stdout.strip())
     except ValueError:
-        raise gitops.GitFailed(
+        raise GitFailed(
             f"git rev-list gave no count: {done.stdout.strip()[:80]!r}", command="rev-list"
         ) from None
 
@@ -173,10 +175,10 @@ def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
     or the launched branch repo2docker left behind). When that branch is not on the remote,
     the commits on no remote branch at all are counted.
     """
-    branch = gitops.current_branch(root)
+    branch = current_branch(root)
     try:
-        target: gitops.PushTarget | None = gitops.push_target(root, launched_branch)
-    except gitops.NoPushTarget:
+        target: PushTarget | None = push_target(root, launched_branch)
+    except NoPushTarget:
         target = None
     other_branches, stashes = _local_only(root, branch)
     answer: Unpushed = {
@@ -188,9 +190,9 @@ def unpushed_commits(root: Path, launched_branch: str | None) -> Unpushed:
         "other_branches": other_branches,
         "stashes": stashes,
     }
-    if gitops.head_sha(root) is None:
+    if head_sha(root) is None:
         return answer
-    if target and gitops.has_remote_branch(root, target.remote, target.branch):
+    if target and has_remote_branch(root, target.remote, target.branch):
         answer["compared_with"] = f"{target.remote}/{target.branch}"
         answer["count"] = _count(root, f"refs/remotes/{target.remote}/{target.branch}..HEAD")
     else:
@@ -205,7 +207,7 @@ MAX_OTHER_BRANCHES = 20
 def _local_only(root: Path, current: str | None) -> tuple[list[BranchAhead], int]:
     """Local branches other than `current` with commits no remote branch has, and the number
     of stashes (`git stash list`), which no push sends: one listing of the refs for both."""
-    listed = gitops.run_git(
+    listed = run_git(
         root, "for-each-ref", "--format=%(refname)", "refs/heads/", "refs/stash", check=False
     ).stdout.split()
     names = [ref.removeprefix("refs/heads/") for ref in listed if ref.startswith("refs/heads/")]
@@ -230,19 +232,63 @@ class OutsideScan:
     unreadable: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class OutsideBounds:
+    """How far the walk outside the repository goes: the panel's list is capped (`limit`
+    files, `time_budget` seconds); a save passes None for both, to act on every file."""
+
+    limit: int | None = OUTSIDE_LIMIT
+    visit_limit: int = OUTSIDE_VISIT_LIMIT
+    time_budget: float | None = OUTSIDE_TIME_BUDGET
+
+
+@dataclass
+class _OutsideFound:
+    """What the walk outside the repository found so far."""
+
+    root: str
+    skipped: set[str]  # folders never entered (the repository, the volume)
+    files: list[tuple[str, int]] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    left: str = ""  # the folder left early (listed but not searchable)
+
+    def take(self, walk: Walk, entry: os.DirEntry[str]) -> None:
+        folder = os.path.dirname(entry.path)  # noqa: PTH120 (a str from scandir)
+        if folder == self.left or entry.name.startswith(".") or entry.is_symlink():
+            return
+        if entry.is_dir(follow_symlinks=False):
+            if entry.path not in self.skipped:
+                walk.enter(entry)
+        elif entry.is_file(follow_symlinks=False):
+            try:
+                size = entry.stat(follow_symlinks=False).st_size
+            except FileNotFoundError:
+                return  # removed since the folder was listed
+            except OSError:
+                # Listed but not searchable (read without execute permission).
+                self.unreadable.append(folder)
+                self.left = folder
+                return
+            self.files.append((os.path.relpath(entry.path, self.root), size))
+
+    def scan(self, walk: Walk, stopped_after: int | None = None) -> OutsideScan:
+        unreadable = sorted(self.unreadable + [folder for folder, _err in walk.unreadable])
+        if stopped_after is None:
+            return OutsideScan(sorted(self.files), False, "", unreadable)
+        note = f"Partial: the scan stopped after {stopped_after} entries."
+        return OutsideScan(self.files, True, note, unreadable)
+
+
 def outside_files(
     scan_root: Path,
     repo: Path | None,
     skip: tuple[Path, ...] = (),
-    limit: int | None = OUTSIDE_LIMIT,
-    visit_limit: int = OUTSIDE_VISIT_LIMIT,
-    time_budget: float | None = OUTSIDE_TIME_BUDGET,
+    bounds: OutsideBounds = OutsideBounds(),
 ) -> OutsideScan:
     """Plain files under `scan_root` that lie outside the repository.
 
     Hidden entries (settings, caches), links (the link to the volume among them) and the
-    `skip` folders (the volume) are passed over. `limit` and `time_budget` bound what the
-    panel shows; a save passes None for both, to act on every file.
+    `skip` folders (the volume) are passed over.
     """
     root = os.path.realpath(scan_root)
     repo_real = os.path.realpath(repo) if repo else None
@@ -252,52 +298,15 @@ def outside_files(
         return OutsideScan(
             [], False, "The server's folder is the repository: git's list above covers it."
         )
-    skipped = {os.path.realpath(p) for p in skip}
-    if repo_real:
-        skipped.add(repo_real)
-    deadline = None if time_budget is None else time.monotonic() + time_budget
-    files: list[tuple[str, int]] = []
-    unreadable: list[str] = []
-    visited = 0
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except FileNotFoundError:
-            continue  # removed while the walk ran: nothing left there to lose
-        except OSError:
-            unreadable.append(folder)
-            continue
-        for entry in entries:
-            visited += 1
-            if (
-                visited > visit_limit
-                or (deadline is not None and time.monotonic() > deadline)
-                or (limit is not None and len(files) >= limit)
-            ):
-                return OutsideScan(
-                    files,
-                    True,
-                    f"Partial: the scan stopped after {visited - 1} entries.",
-                    sorted(unreadable),
-                )
-            if entry.name.startswith(".") or entry.is_symlink():
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                if entry.path not in skipped:
-                    stack.append(entry.path)
-            elif entry.is_file(follow_symlinks=False):
-                try:
-                    size = entry.stat(follow_symlinks=False).st_size
-                except FileNotFoundError:
-                    continue  # removed since the folder was listed
-                except OSError:
-                    # Listed but not searchable (read without execute permission).
-                    unreadable.append(folder)
-                    break
-                files.append((os.path.relpath(entry.path, root), size))
-    return OutsideScan(sorted(files), False, "", sorted(unreadable))
+    skipped = {os.path.realpath(p) for p in skip} | ({repo_real} if repo_real else set())
+    budget = WalkBudget.lasting(bounds.visit_limit, bounds.time_budget)
+    walk = Walk(root, budget, sort=True)
+    found = _OutsideFound(root, skipped)
+    for entry in walk:
+        if bounds.limit is not None and len(found.files) >= bounds.limit:
+            return found.scan(walk, stopped_after=budget.visited - 1)
+        found.take(walk, entry)
+    return found.scan(walk, None if walk.complete else budget.visited)
 
 
 # -- already on the volume? ------------------------------------------------------------------

@@ -216,37 +216,51 @@ class LeaveRule:
 
     def _by_place(self, real: str, named: bool) -> Rule | None:
         parts = real.split(os.sep)  # noqa: PTH206 (a str, see check)
-        # In any case: git itself refuses a ".GIT" path (a case-insensitive disk's .git).
-        if any(part.lower() == GIT_FOLDER for part in parts[:-1]):
-            return "git"
-        if CHECKPOINT_FOLDER in parts:
-            return "checkpoint"
-        if parts[-2:] == [".streamlit", "secrets.toml"]:  # a Streamlit app's own secrets
-            return "credentials"
+        rule = _by_folder(parts)
+        if rule is not None:
+            return rule
         for place, rule in self.places:
-            if real == place or real.startswith(place + os.sep):
+            if _is_under(real, place, os.sep):
                 return rule
         if not real.startswith(self.home + os.sep):
             return None
-        relative = real[len(self.home) + 1 :]
-        if not relative.startswith("."):
-            return None  # every place below is a hidden folder at the home's top
-        for place in _CREDENTIAL_PLACES:
-            if relative == place or relative.startswith(place + "/"):
-                return "credentials"
-        for place in _JUPYTER_PLACES:
-            if relative == place or relative.startswith(place + "/"):
-                return "jupyter_state"
-        top = relative.split("/", 1)[0]
-        if top == ".ssh":
-            return "ssh"
-        if top in _TOOL_STATE and not named:
-            return "tool_state"
-        return None
+        return _in_home(real[len(self.home) + 1 :], named)
 
     def covers(self, path: str | os.PathLike[str]) -> bool:
         """Whether the file at `path` may not leave when nobody names it."""
         return self.check(path) is not None
+
+
+def _is_under(path: str, place: str, sep: str = "/") -> bool:
+    return path == place or path.startswith(place + sep)
+
+
+def _by_folder(parts: list[str]) -> Rule | None:
+    """The rules by a folder on the way, wherever the file lies."""
+    # In any case: git itself refuses a ".GIT" path (a case-insensitive disk's .git).
+    if any(part.lower() == GIT_FOLDER for part in parts[:-1]):
+        return "git"
+    if CHECKPOINT_FOLDER in parts:
+        return "checkpoint"
+    if parts[-2:] == [".streamlit", "secrets.toml"]:  # a Streamlit app's own secrets
+        return "credentials"
+    return None
+
+
+def _in_home(relative: str, named: bool) -> Rule | None:
+    """The rules of the hidden places at the home folder's top (`relative` to it)."""
+    if not relative.startswith("."):
+        return None  # every place below is a hidden folder at the home's top
+    if any(_is_under(relative, place) for place in _CREDENTIAL_PLACES):
+        return "credentials"
+    if any(_is_under(relative, place) for place in _JUPYTER_PLACES):
+        return "jupyter_state"
+    top = relative.split("/", 1)[0]
+    if top == ".ssh":
+        return "ssh"
+    if top in _TOOL_STATE and not named:
+        return "tool_state"
+    return None
 
 
 def _resolve(path: str, folders: dict[str, str] | None) -> str:

@@ -23,7 +23,12 @@ class WorkSaveRequest(_WorkSaveRequired, total=False):
 
     paths: Annotated[
         list[str],
-        Field(what="a list of file paths", example='["results/a.csv"]', max_items=MAX_PATHS),
+        Field(
+            what="a list of file paths",
+            example='["results/a.csv"]',
+            max_items=MAX_PATHS,
+            item="a file path",
+        ),
     ]
     overwrite: bool
     message: Annotated[str, Field(what="a string (the commit message)")]

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import cast
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.answers import CommitFacts, PushFacts
+from jupyter_binder_ext.common.git_commit import commit_exactly
+from jupyter_binder_ext.common.git_identity import commit_identity
+from jupyter_binder_ext.common.git_push import PushTarget, push, push_target
+from jupyter_binder_ext.common.git_repo import refuse_during_operation
 from jupyter_binder_ext.common.paths import is_inside
-from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import Conflict, InvalidInput
 from jupyter_binder_ext.launch.info import LaunchInfo
-from jupyter_binder_ext.relaunch.answers import CommitFacts, PushFacts
 from jupyter_binder_ext.work.answers import HeldBackFile, SaveAnswer, SkippedFile
 from jupyter_binder_ext.work.changes import GitStatus, git_changes
-from jupyter_binder_ext.work.commit import commit_exactly, credential_refusal
+from jupyter_binder_ext.work.commit_check import credential_refusal, scan_commit
 from jupyter_binder_ext.work.private import (
     Refusal,
     held_back_entries,
@@ -34,39 +36,15 @@ from jupyter_binder_ext.work.secret_scan import scan_push
 from jupyter_binder_ext.work.selection import bad_name, is_unreadable_name, nested_repository, some
 
 
-def _identity_env(repo: Path, launch: LaunchInfo) -> tuple[dict[str, str], str]:
-    if gitops.identity_is_set(repo):
-        return {}, ""
-    name = launch.user or os.environ.get("USER", "") or "jovyan"
-    email = f"{name}@users.noreply.binder"
-    env = {
-        "GIT_AUTHOR_NAME": name,
-        "GIT_AUTHOR_EMAIL": email,
-        "GIT_COMMITTER_NAME": name,
-        "GIT_COMMITTER_EMAIL": email,
-    }
-    return env, f"git has no user.name / user.email here, so the commit is signed {name} <{email}>."
-
-
 def _commit(
     repo: Path, launch: LaunchInfo, paths: Sequence[str], message: str
 ) -> tuple[CommitFacts | None, frozenset[str]]:
     """Commit exactly `paths` (new, changed or deleted) after scanning them for credentials
-    (work/commit.py); other staged changes stay staged. With the blobs it scanned."""
-    env, identity_note = _identity_env(repo, launch)
-    made = commit_exactly(repo, paths, message, env)
-    if made is None:
-        return None, frozenset()
-    return {
-        "sha": made.sha,
-        "short_sha": short_sha(made.sha),
-        "message": message,
-        "branch": gitops.current_branch(repo),
-        "created": True,
-        "author": made.author,
-        "note": " ".join(filter(None, [identity_note, made.note])),
-        "files": list(made.files),
-    }, made.scanned
+    (common/git_commit.py, work/commit_check.py); other staged changes stay staged. With
+    the blobs it scanned."""
+    identity = commit_identity(repo, launch.user, (launch.hub_url, launch.launch_host))
+    made = commit_exactly(repo, paths, message, identity, scan_commit)
+    return (made.to_json() if made.created else None), made.scanned
 
 
 def new_branch_name(branch: str, now: datetime | None = None) -> str:
@@ -93,6 +71,33 @@ def save_to_github(
     return answer
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a save to GitHub acts on, settled before anything is committed."""
+
+    repo: Path
+    changed: list[str]  # every changed file that may leave
+    candidates: list[str]  # those a commit takes: all of them, or the named ones
+    held_back: list[HeldBackFile]
+    target: PushTarget  # where the push goes
+
+
+@dataclass(frozen=True)
+class _Pushed:
+    """What the push step did, in words."""
+
+    ok: bool
+    message: str
+    push: PushFacts | None = None
+    new_branch: PushFacts | None = None
+    found: tuple[HeldBackFile, ...] = ()  # credentials found in what would be pushed
+
+    @property
+    def says_left(self) -> bool:
+        """Whether the message goes on to the files left uncommitted (not after a refusal)."""
+        return not self.found
+
+
 def _commit_and_push(
     site: SiteConfig,
     launch: LaunchInfo,
@@ -102,6 +107,36 @@ def _commit_and_push(
     not_checked: list[str],
 ) -> SaveAnswer:
     """The save itself; what git could not look at goes into `not_checked`."""
+    plan = _plan(site, launch, home, paths, not_checked)
+    commit, scanned, skipped = _commit_step(plan, launch, message)
+    committed = set(commit["files"]) if commit else set()
+    left = [p for p in plan.changed if p not in committed]
+    pushed = _push_step(site, launch, plan, scanned, _commit_text(commit, message))
+    return {
+        "to": "github",
+        "ok": pushed.ok,
+        "message": pushed.message + (_left_text(left) if pushed.says_left else ""),
+        "folder": None,
+        "created_folder": False,
+        "copied": [],
+        "skipped": skipped,
+        "held_back": plan.held_back + list(pushed.found),
+        "commit": commit,
+        "push": pushed.push,
+        "new_branch": pushed.new_branch,
+        "left_uncommitted": left,
+        "created_link": None,
+        "not_tried": 0,
+    }
+
+
+def _plan(
+    site: SiteConfig,
+    launch: LaunchInfo,
+    home: Path,
+    paths: list[str] | None,
+    not_checked: list[str],
+) -> _Plan:
     layout = locate(site, launch, home)
     repo = layout.repo
     if repo is None:
@@ -109,7 +144,7 @@ def _commit_and_push(
             f"{site.repo_path()} is not in a git repository: there is nothing to push.",
             reason="not_a_repository",
         )
-    gitops.refuse_during_operation(repo, "nothing was committed or pushed")
+    refuse_during_operation(repo, "nothing was committed or pushed")
     # Every changed file, not the panel's capped list; file by file through the rule.
     status = git_changes(repo)
     not_checked.extend(status.unchecked)
@@ -120,90 +155,90 @@ def _commit_and_push(
     else:
         candidates, held_back = _named_files(layout, repo, status, paths)
     # Where the push goes is settled before anything is committed.
-    target = gitops.push_target(repo, launched_branch(launch))
-    commit = None
-    scanned: frozenset[str] = frozenset()
-    skipped: list[SkippedFile] = []
-    if message is not None and message.strip():
-        chosen, skipped = _committable(repo, candidates)
-        commit, scanned = _commit(repo, launch, chosen, message.strip())
-    committed = set(commit["files"]) if commit else set()
-    left = [p for p in changed if p not in committed]
-    answer: SaveAnswer = {
-        "to": "github",
-        "ok": False,
-        "message": "",
-        "folder": None,
-        "created_folder": False,
-        "copied": [],
-        "skipped": skipped,
-        "held_back": held_back,
-        "commit": commit,
-        "push": None,
-        "new_branch": None,
-        "left_uncommitted": left,
-        "created_link": None,
-        "not_tried": 0,
-    }
+    target = push_target(repo, launched_branch(launch))
+    return _Plan(repo, changed, candidates, held_back, target)
+
+
+def _commit_step(
+    plan: _Plan, launch: LaunchInfo, message: str | None
+) -> tuple[CommitFacts | None, frozenset[str], list[SkippedFile]]:
+    """The commit of the chosen files when there is a message: what it made, the blobs it
+    scanned for credentials, and the files git cannot commit one by one."""
+    if message is None or not message.strip():
+        return None, frozenset(), []
+    chosen, skipped = _committable(plan.repo, plan.candidates)
+    commit, scanned = _commit(plan.repo, launch, chosen, message.strip())
+    return commit, scanned, skipped
+
+
+def _push_step(
+    site: SiteConfig, launch: LaunchInfo, plan: _Plan, scanned: frozenset[str], said: str
+) -> _Pushed:
+    """Push every unpushed commit, after scanning what the push sends; `said`: the commit's
+    words, which every message starts with."""
     from jupyter_binder_ext.work.changes import unpushed_commits
 
-    pending = unpushed_commits(repo, launched_branch(launch))
-    said = _commit_text(commit, message)
+    pending = unpushed_commits(plan.repo, launched_branch(launch))
     if pending["count"] == 0:
-        answer["ok"] = True
-        answer["message"] = (
-            said
-            + "Nothing to push: every commit is already on "
-            + (f"{pending['compared_with']}." + _left_text(left))
+        return _Pushed(
+            True, said + f"Nothing to push: every commit is already on {pending['compared_with']}."
         )
-        return answer
     # What the push sends (every commit the remotes lack) is scanned too: this save's files
     # were scanned before committing, so a credential here is in an earlier commit.
-    findings = scan_push(repo, target.remote, scanned)
+    findings = scan_push(plan.repo, plan.target.remote, scanned)
     if findings:
         refusal = credential_refusal(findings, said + "Nothing was pushed")
-        answer["held_back"] = held_back + [finding.entry() for finding in findings]
-        answer["message"] = (
+        return _Pushed(
+            False,
             refusal.message + " It is in a commit made before this save: take it out of that "
             "commit (`git commit --amend` for the last one, `git rebase -i` for an older one) "
-            "before pushing."
+            "before pushing.",
+            found=tuple(finding.entry() for finding in findings),
         )
-        return answer
-    first = gitops.push(repo, target)
-    answer["push"] = cast(PushFacts, first.to_json())
+    return _push(site, plan, pending["count"], said)
+
+
+def _push(site: SiteConfig, plan: _Plan, count: int, said: str) -> _Pushed:
+    """The push to the target, never forced; to a new branch when the target moved on."""
+    target = plan.target
+    first = push(plan.repo, target)
+    facts = first.to_json()
     if first.ok:
-        answer["ok"] = True
-        answer["message"] = (
-            said + f"Pushed {pending['count']} commit{'s' if pending['count'] != 1 else ''} "
-            f"to {target.branch} on {target.remote}." + _left_text(left)
+        return _Pushed(
+            True,
+            said + f"Pushed {count} commit{'s' if count != 1 else ''} to {target.branch} on "
+            f"{target.remote}.",
+            push=facts,
         )
-        return answer
     if first.reason != "rejected":
         hint = first.hint
         if first.reason == "permission":
             hint += " " + _ssh_hint(site)
-        answer["message"] = said + f"The push to {target.branch} failed: {hint}" + _left_text(left)
-        return answer
-    # The branch moved on: never force, put the commits on a branch of their own.
+        return _Pushed(False, said + f"The push to {target.branch} failed: {hint}", push=facts)
+    return _push_new_branch(plan, facts, said)
+
+
+def _push_new_branch(plan: _Plan, first: PushFacts, said: str) -> _Pushed:
+    """The branch moved on: never force, put the commits on a branch of their own."""
+    target = plan.target
     name = new_branch_name(target.branch)
-    second_target = gitops.PushTarget(
+    second_target = PushTarget(
         target.remote, f"refs/heads/{name}", target.url, f"a new branch: {target.branch} moved on"
     )
-    second = gitops.push(repo, second_target)
-    answer["new_branch"] = cast(PushFacts, second.to_json())
-    answer["ok"] = second.ok
+    second = push(plan.repo, second_target)
     if second.ok:
-        answer["message"] = (
-            said + f"{target.branch} on {target.remote} has commits this copy does not have, so "
+        message = (
+            f"{target.branch} on {target.remote} has commits this copy does not have, so "
             f"nothing was forced: the work was pushed to the new branch {name}. Merge it on "
-            "the remote (a pull request) when you are ready." + _left_text(left)
+            "the remote (a pull request) when you are ready."
         )
     else:
-        answer["message"] = (
-            said + f"{target.branch} moved on, and the push to a new branch {name} failed "
-            f"too: {second.hint}" + _left_text(left)
+        message = (
+            f"{target.branch} moved on, and the push to a new branch {name} failed "
+            f"too: {second.hint}"
         )
-    return answer
+    facts = second.to_json()
+    return _Pushed(second.ok, said + message, push=first, new_branch=facts)
 
 
 def _commit_text(commit: CommitFacts | None, message: str | None) -> str:

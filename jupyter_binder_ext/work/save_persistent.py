@@ -10,11 +10,11 @@ import errno
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_binder_ext.common.paths import is_inside
-from jupyter_binder_ext.common.readable import gib
+from jupyter_binder_ext.common.readable import byte_size
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError, Conflict, NotFound
 from jupyter_binder_ext.launch.info import LaunchInfo
@@ -23,8 +23,14 @@ from jupyter_binder_ext.persistence.volume import volume_user
 from jupyter_binder_ext.work.answers import CopiedFile, SaveAnswer, SkippedFile
 from jupyter_binder_ext.work.private import held_back_text
 from jupyter_binder_ext.work.scan import Layout, locate
-from jupyter_binder_ext.work.selection import MAX_SAVE_FILES, Item, chosen, everything
-from jupyter_binder_ext.work.volume_copy import Copied, NotCopied, copy_file, open_folder
+from jupyter_binder_ext.work.selection import MAX_SAVE_FILES, Item, Selection, chosen, everything
+from jupyter_binder_ext.work.volume_copy import (
+    Copied,
+    Destination,
+    NotCopied,
+    copy_file,
+    open_folder,
+)
 
 
 @dataclass
@@ -70,6 +76,15 @@ def _make_folder_and_link(site: SiteConfig, launch: LaunchInfo, volume: Path) ->
     return made
 
 
+@dataclass
+class _Copies:
+    """What the copies of one save did, file by file."""
+
+    copied: list[CopiedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    used: int = 0  # bytes copied, against the cap
+
+
 def save_to_persistent(
     site: SiteConfig,
     launch: LaunchInfo,
@@ -86,42 +101,57 @@ def save_to_persistent(
         )
     selection = everything(layout) if paths is None else chosen(layout, site.repo_path(), paths)
     made = _make_folder_and_link(site, launch, layout.volume)
-    folder = made.folder
     cap = site.max_save_bytes if site.max_save_bytes > 0 else None
-    copied: list[CopiedFile] = []
-    skipped: list[SkippedFile] = list(selection.skipped)
     tried = selection.items[:max_files]
-    not_tried = len(selection.items) - len(tried)
     try:
-        folder_fd = open_folder(folder)
+        folder_fd = open_folder(made.folder)
     except OSError as err:
         raise _not_opened(err, made) from err
-    approve = _approval(layout, site.repo_path())
+    into = Destination(folder_fd, made.folder, overwrite, _approval(layout, site.repo_path()))
+    copies = _Copies(skipped=list(selection.skipped))
     try:
-        used = 0  # bytes copied by this save, against the cap
-        for index, item in enumerate(tried):
-            room = None if cap is None else cap - used
-            try:
-                outcome = copy_file(
-                    item.source,
-                    folder_fd,
-                    folder,
-                    item.target,
-                    overwrite=overwrite,
-                    room=room,
-                    approve=approve,
-                )
-            except OSError as err:
-                left = len(selection.items) - index - 1
-                raise _failed_after(err, item, made, copied, skipped, left) from err
-            if isinstance(outcome, Copied):
-                used += outcome.size
-                copied.append({"path": item.path, "size": outcome.size})
-            else:
-                skipped.append(_skipped(item, outcome, cap, room))
+        _copy_all(tried, into, cap, made, copies)
+    except _CopyFailed as failed:
+        left = len(selection.items) - failed.index - 1
+        item = tried[failed.index]
+        raise _failed_after(failed.err, item, made, copies, left) from failed.err
     finally:
         os.close(folder_fd)
-    message = _copy_message(made, copied, skipped, cap)
+    return _copy_answer(made, selection, copies, cap, max_files)
+
+
+class _CopyFailed(Exception):
+    """A copy's OSError, with the index of the file it stopped at."""
+
+    def __init__(self, err: OSError, index: int) -> None:
+        super().__init__(str(err))
+        self.err = err
+        self.index = index
+
+
+def _copy_all(
+    items: list[Item], into: Destination, cap: int | None, made: Made, copies: _Copies
+) -> None:
+    """Copy `items` in order into `copies`, within `cap` bytes; stops at the first OSError."""
+    for index, item in enumerate(items):
+        room = None if cap is None else cap - copies.used
+        try:
+            outcome = copy_file(item.source, item.target, into, room)
+        except OSError as err:
+            raise _CopyFailed(err, index) from err
+        if isinstance(outcome, Copied):
+            copies.used += outcome.size
+            copies.copied.append({"path": item.path, "size": outcome.size})
+        else:
+            copies.skipped.append(_skipped(item, outcome, cap, room))
+
+
+def _copy_answer(
+    made: Made, selection: Selection, copies: _Copies, cap: int | None, max_files: int
+) -> SaveAnswer:
+    """The answer of a save to the volume, with its sentences."""
+    not_tried = max(len(selection.items) - max_files, 0)
+    message = _copy_message(made, copies.copied, copies.skipped, cap)
     message += held_back_text(selection.held_back, [])
     if not_tried:
         message += (
@@ -134,12 +164,12 @@ def save_to_persistent(
         )
     return {
         "to": "persistent",
-        "ok": not not_tried and not selection.incomplete and not _failures(skipped),
+        "ok": not not_tried and not selection.incomplete and not _failures(copies.skipped),
         "message": message,
-        "folder": str(folder),
+        "folder": str(made.folder),
         "created_folder": made.folder_created,
-        "copied": copied,
-        "skipped": skipped,
+        "copied": copies.copied,
+        "skipped": copies.skipped,
         "held_back": selection.held_back,
         "commit": None,
         "push": None,
@@ -198,11 +228,7 @@ def _too_large_message(size: int, cap: int, room: int) -> str:
 
 
 def _amount(size: int) -> str:
-    if size >= 1024**3:
-        return gib(size)
-    if size >= 1024**2:
-        return f"{size / 1024**2:.1f} MiB"
-    return f"{size} byte{'s' if size != 1 else ''}"
+    return byte_size(size)
 
 
 def _not_opened(err: OSError, made: Made) -> BinderError:
@@ -229,14 +255,8 @@ def _why(err: OSError) -> str:
     return err.strerror or str(err)
 
 
-def _failed_after(
-    err: OSError,
-    item: Item,
-    made: Made,
-    copied: list[CopiedFile],
-    skipped: list[SkippedFile],
-    left: int,
-) -> BinderError:
+def _failed_after(err: OSError, item: Item, made: Made, copies: _Copies, left: int) -> BinderError:
+    copied, skipped = copies.copied, copies.skipped
     done = f"{len(copied)} file{'s' if len(copied) != 1 else ''} copied before it"
     if skipped:
         done += f", {len(skipped)} skipped"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.git_repo import current_branch, repo_folders
+from jupyter_binder_ext.common.git_runner import GitFailed
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import BinderError
 from jupyter_binder_ext.launch.info import LaunchInfo
@@ -25,13 +25,12 @@ from jupyter_binder_ext.work.answers import (
     OutsideFiles,
     Unpushed,
     Volume,
+    WorkScan,
 )
 from jupyter_binder_ext.work.changes import (
     MAX_CHANGED,
-    OUTSIDE_LIMIT,
-    OUTSIDE_TIME_BUDGET,
-    OUTSIDE_VISIT_LIMIT,
     GitStatus,
+    OutsideBounds,
     OutsideScan,
     changed_entry,
     git_changes,
@@ -58,16 +57,11 @@ class Layout:
     # (work/private.py).
     rule: LeaveRule
 
-    def outside_scan(
-        self,
-        limit: int | None = OUTSIDE_LIMIT,
-        visit_limit: int = OUTSIDE_VISIT_LIMIT,
-        time_budget: float | None = OUTSIDE_TIME_BUDGET,
-    ) -> OutsideScan:
+    def outside_scan(self, bounds: OutsideBounds | None = None) -> OutsideScan:
         if self.outside_note:
             return OutsideScan([], False, self.outside_note)
         skip = (self.volume,) if self.volume else ()
-        found = outside_files(self.outside_root, self.repo, skip, limit, visit_limit, time_budget)
+        found = outside_files(self.outside_root, self.repo, skip, bounds or OutsideBounds())
         files = [f for f in found.files if not self.rule.covers(self.outside_root / f[0])]
         return replace(found, files=files)
 
@@ -120,7 +114,7 @@ def launched_branch(launch: LaunchInfo) -> str | None:
 
 
 def locate(site: SiteConfig, launch: LaunchInfo, home: Path) -> Layout:
-    folders = gitops.repo_folders(site.repo_path())
+    folders = repo_folders(site.repo_path())
     repo, git_dir = folders if folders else (None, None)
     # Outside a repository nothing of the server's folder is in git: all of it is scanned.
     outside_root = home if repo is not None else site.repo_path()
@@ -182,14 +176,14 @@ def _git_facts(
     unpushed_job = pool.submit(unpushed_commits, repo, launched_branch(launch))
     try:
         status = status_job.result()
-    except gitops.GitFailed as err:
+    except GitFailed as err:
         # The branch is still known without the index (a broken index breaks only status).
-        status = GitStatus(gitops.current_branch(repo), [])
+        status = GitStatus(current_branch(repo), [])
         not_checked.append(err.message)
     not_checked.extend(status.unchecked)
     try:
         unpushed = unpushed_job.result()
-    except gitops.GitFailed as err:
+    except GitFailed as err:
         unpushed = _no_unpushed()
         not_checked.append(f"the unpushed commits could not be counted ({err.message})")
     return status, unpushed, not_checked
@@ -207,61 +201,88 @@ def _no_unpushed() -> Unpushed:
     }
 
 
-def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any]:
+@dataclass
+class _RepoScan:
+    """The repository's side of a scan: git's facts, its changed files beside the volume."""
+
+    status: GitStatus = field(default_factory=lambda: GitStatus(None, []))
+    unpushed: Unpushed = field(default_factory=lambda: _no_unpushed())
+    changed: list[ChangedFile] = field(default_factory=list)  # the listed ones
+    held_back: list[HeldBackFile] = field(default_factory=list)
+    # What could not be checked at all (git failed, a folder unreadable): never "nothing".
+    not_checked: list[str] = field(default_factory=list)
+    # Changed files past the listed ones, on the volume or not (they count all the same).
+    saved_unlisted: int = 0
+    unsaved_unlisted: int = 0
+
+
+def _scan_repo(
+    repo: Path, layout: Layout, launch: LaunchInfo, pool: ThreadPoolExecutor
+) -> _RepoScan:
+    status, unpushed, not_checked = _git_facts(repo, launch, pool)
+    work, held_back = layout.split_changes(status, read_limit=MAX_CHANGED)
+    found = _RepoScan(replace(status, changes=work), unpushed, [], held_back, not_checked)
+    for index, (path, state) in enumerate(work[:MAX_CHECKED]):
+        copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
+        entry = changed_entry(path, state, repo / path, copy)
+        if index < MAX_CHANGED:
+            found.changed.append(entry)
+        elif entry["on_volume"] == "same":
+            found.saved_unlisted += 1
+        else:
+            found.unsaved_unlisted += 1
+    return found
+
+
+def _outside_entries(layout: Layout, scan: OutsideScan) -> OutsideFiles:
+    files = [
+        changed_entry(
+            path,
+            "untracked",
+            layout.outside_root / path,
+            layout.copy_of_outside_file(path) if layout.instance_exists else None,
+        )
+        for path, _size in scan.files
+    ]
+    return {
+        "root": str(layout.outside_root),
+        "files": files,
+        "truncated": scan.truncated,
+        "note": scan.note,
+    }
+
+
+def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> WorkScan:
     """Everything of ``GET work`` that this server knows by itself (no hub facts)."""
     started = time.monotonic()
     layout = locate(site, launch, home)
     warnings: list[str] = []
-    # What could not be checked at all (git failed, a folder unreadable): never "nothing".
-    not_checked: list[str] = []
-    changed: list[ChangedFile] = []
-    # Changed files past the listed ones, on the volume or not (they count all the same).
-    saved_unlisted = unsaved_unlisted = 0
-    status = GitStatus(None, [])
-    held_back: list[HeldBackFile] = []
-    unpushed = _no_unpushed()
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="binder-work") as pool:
         outside_job = pool.submit(layout.outside_scan)
         if layout.repo is None:
             warnings.append(
                 f"{site.repo_path()} is not in a git repository: git has no changes to list."
             )
+            repo = _RepoScan()
         else:
-            status, unpushed, git_not_checked = _git_facts(layout.repo, launch, pool)
-            work, held_back = layout.split_changes(status, read_limit=MAX_CHANGED)
-            status = replace(status, changes=work)
-            not_checked.extend(git_not_checked)
-            for index, (path, state) in enumerate(status.changes[:MAX_CHECKED]):
-                copy = layout.copy_of_repo_file(path) if layout.instance_exists else None
-                entry = changed_entry(path, state, layout.repo / path, copy)
-                if index < MAX_CHANGED:
-                    changed.append(entry)
-                elif entry["on_volume"] == "same":
-                    saved_unlisted += 1
-                else:
-                    unsaved_unlisted += 1
+            repo = _scan_repo(layout.repo, layout, launch, pool)
         outside_scan = outside_job.result()
-    total = len(status.changes)
-    outside: OutsideFiles = {
-        "root": str(layout.outside_root),
-        "files": [],
-        "truncated": outside_scan.truncated,
-        "note": outside_scan.note,
-    }
-    for path, _size in outside_scan.files:
-        copy = layout.copy_of_outside_file(path) if layout.instance_exists else None
-        outside["files"].append(changed_entry(path, "untracked", layout.outside_root / path, copy))
-    every = changed + outside["files"]
-    saved = sum(1 for entry in every if entry["on_volume"] == "same") + saved_unlisted
-    unsaved = sum(1 for e in every if e["on_volume"] != "same") + unsaved_unlisted
-    not_checked += [unreadable_folders(outside_scan.unreadable)] if outside_scan.unreadable else []
-    incomplete = _incomplete(not_checked, total, outside_scan)
+    outside = _outside_entries(layout, outside_scan)
+    every = repo.changed + outside["files"]
+    saved = sum(1 for entry in every if entry["on_volume"] == "same") + repo.saved_unlisted
+    unsaved = sum(1 for e in every if e["on_volume"] != "same") + repo.unsaved_unlisted
+    unreadable = unreadable_folders(outside_scan.unreadable)
+    total = len(repo.status.changes)
+    incomplete = _incomplete(
+        repo.not_checked + ([unreadable] if unreadable else []), total, outside_scan
+    )
+    unpushed = repo.unpushed
     return {
         "repository": str(layout.repo) if layout.repo else None,
-        "branch": status.branch,
-        "changed": changed,
+        "branch": repo.status.branch,
+        "changed": repo.changed,
         "changed_total": total,
-        "truncated": total > len(changed),
+        "truncated": total > len(repo.changed),
         "unpushed": unpushed,
         "outside": outside,
         "volume": _volume_facts(layout, saved),
@@ -272,13 +293,13 @@ def scan_work(site: SiteConfig, launch: LaunchInfo, home: Path) -> dict[str, Any
         or bool(incomplete),
         "unsaved_files": unsaved,
         "incomplete": incomplete,
-        "held_back": held_back,
+        "held_back": repo.held_back,
         "scanned_in": round(time.monotonic() - started, 3),
         "warnings": warnings,
     }
 
 
-def _limits_reached(total_changed: int, outside_truncated: bool, outside_note: str) -> str:
+def limits_reached(total_changed: int, outside_truncated: bool, outside_note: str) -> str:
     """The scan's own limits it reached (the files past them were not looked at)."""
     reasons = []
     if total_changed > MAX_CHECKED:
@@ -297,70 +318,9 @@ def _limits_reached(total_changed: int, outside_truncated: bool, outside_note: s
 def _incomplete(not_checked: list[str], total_changed: int, outside: OutsideScan) -> str:
     """Why the scan could not look at every file ("" when it did): what could not be
     checked at all first, then the limits the scan reached."""
-    limits = _limits_reached(total_changed, outside.truncated, outside.note)
+    limits = limits_reached(total_changed, outside.truncated, outside.note)
     # git's own sentences end with a period; these are clauses of one sentence.
     return "; ".join([reason.rstrip(".") for reason in not_checked] + ([limits] if limits else []))
-
-
-def _local_only(unpushed: Unpushed) -> list[str]:
-    """Other branches' unpushed commits and stashes, in words."""
-    parts = []
-    for ahead in unpushed["other_branches"][:3]:
-        count = ahead["count"]
-        parts.append(f"{count} commit{'s' if count != 1 else ''} on branch {ahead['branch']}")
-    if len(unpushed["other_branches"]) > 3:
-        parts.append(f"commits on {len(unpushed['other_branches']) - 3} more branches")
-    stashes = unpushed["stashes"]
-    if stashes:
-        parts.append(f"{stashes} stash{'es' if stashes != 1 else ''} (git stash)")
-    return parts
-
-
-def loss_summary(scan: dict[str, Any]) -> str:
-    """What idle deletion would lose, in one sentence; "at least" when the scan stopped early."""
-    parts = []
-    outside = sum(1 for e in scan["outside"]["files"] if e["on_volume"] != "same")
-    changed = scan["unsaved_files"] - outside
-    if changed:
-        parts.append(f"{changed} changed file{'s' if changed != 1 else ''}")
-    count = scan["unpushed"]["count"]
-    if count:
-        parts.append(f"{count} unpushed commit{'s' if count != 1 else ''}")
-    if outside:
-        parts.append(f"{outside} file{'s' if outside != 1 else ''} outside the repository")
-    parts.extend(_local_only(scan["unpushed"]))
-    incomplete = scan["incomplete"]
-    outside_facts = scan["outside"]
-    limits = _limits_reached(
-        scan["changed_total"], outside_facts["truncated"], outside_facts["note"]
-    )
-    # More than the limits: git failed or a folder could not be read, so the counts may
-    # miss anything at all. Said first, in plain words.
-    if incomplete != limits:
-        if not parts:
-            return (
-                f"Could not check all of your work: {incomplete}. Idle deletion may lose "
-                "work here that the scan could not see."
-            )
-        return (
-            f"Could not check all of your work: {incomplete}. Idle deletion would lose at "
-            "least " + ", ".join(parts) + ", and there may be more."
-        )
-    if incomplete:
-        if not parts:
-            return (
-                "Nothing unsaved among the files the scan looked at, but it could not look at "
-                f"all of them ({incomplete}): there may be more. A copy to persistent storage "
-                "saves every file."
-            )
-        return (
-            "Idle deletion would lose at least "
-            + ", ".join(parts)
-            + f"; the scan could not look at every file ({incomplete}), so there may be more."
-        )
-    if not parts:
-        return "Nothing here would be lost: every change is committed and pushed or on the volume."
-    return "Idle deletion would lose " + ", ".join(parts) + "."
 
 
 @dataclass(frozen=True)
@@ -381,7 +341,7 @@ def files_to_save(layout: Layout) -> ToSave:
         status = git_changes(layout.repo)
         changes, held_back = layout.split_changes(status)
         not_checked.extend(status.unchecked)
-    outside = layout.outside_scan(limit=None, visit_limit=SAVE_VISIT_LIMIT, time_budget=None)
+    outside = layout.outside_scan(OutsideBounds(None, SAVE_VISIT_LIMIT, None))
     if outside.unreadable:
         not_checked.append(unreadable_folders(outside.unreadable))
     if outside.truncated:

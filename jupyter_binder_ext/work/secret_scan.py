@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common import git_runner
+from jupyter_binder_ext.common.git_runner import git_command, git_env, kill_group, run_git
 from jupyter_binder_ext.work.answers import HeldBackFile
 from jupyter_binder_ext.work.private import PRIVATE_KEY_CONTENT
 
@@ -221,12 +222,12 @@ def scan_blobs(repo: Path, blobs: Iterable[tuple[str, str]]) -> list[Finding]:
         return []
     findings: list[Finding] = []
     proc = subprocess.Popen(
-        gitops.git_command(repo, "cat-file", "--batch"),
+        git_command(repo, "cat-file", "--batch"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        env=gitops.git_env(),
+        env=git_env(),
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:
@@ -242,16 +243,16 @@ def scan_blobs(repo: Path, blobs: Iterable[tuple[str, str]]) -> list[Finding]:
                     findings.append(Finding(path, line, what))
             proc.stdout.read(1)  # the newline after each object
         proc.stdin.close()
-        proc.wait(timeout=gitops.GIT_TIMEOUT)
+        proc.wait(timeout=git_runner.GIT_TIMEOUT)
     finally:
-        gitops.kill_group(proc.pid)
+        kill_group(proc.pid)
         proc.wait()
     return findings
 
 
 def staged_blobs(repo: Path, env: dict[str, str], paths: Iterable[str]) -> list[tuple[str, str]]:
     """(object name, path) of each of `paths` as the index in `env` holds it."""
-    listed = gitops.run_git(repo, "ls-files", "--stage", "-z", env=env).stdout
+    listed = run_git(repo, "ls-files", "--stage", "-z", env=env).stdout
     chosen = set(paths)
     found = []
     for record in listed.split("\0"):
@@ -266,7 +267,7 @@ def pushed_blobs(repo: Path, remote: str) -> list[tuple[str, str]]:
     """(object name, path) of every file version that the commits on HEAD which `remote` does
     not have (as of the last fetch) bring: what a push of HEAD there sends. Another remote
     having them does not count: it is not where they go."""
-    listed = gitops.run_git(
+    listed = run_git(
         repo,
         "rev-list",
         "--objects",
@@ -292,7 +293,7 @@ def scan_message(message: str, commit: str = "") -> list[Finding]:
 
 def pushed_messages(repo: Path, remote: str) -> list[Finding]:
     """Credentials in the messages of the commits a push of HEAD to `remote` sends."""
-    listed = gitops.run_git(
+    listed = run_git(
         repo, "log", "-z", "--format=%H%n%B", "HEAD", "--not", f"--remotes={remote}"
     ).stdout
     findings: list[Finding] = []

@@ -9,18 +9,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from jupyter_binder_ext.common.paths import is_inside
-from jupyter_binder_ext.common.text import check_text
+from jupyter_binder_ext.common.text import MAX_MESSAGE_LENGTH, check_text
+from jupyter_binder_ext.common.walk import Walk, WalkBudget
 from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.work.answers import HeldBackFile, SkippedFile
 from jupyter_binder_ext.work.private import Refusal, held_back_entries, never_leaves
+from jupyter_binder_ext.work.requests import SaveTarget, WorkSaveRequest
 from jupyter_binder_ext.work.scan import SAVE_VISIT_LIMIT, Layout, files_to_save
 
-MAX_PATHS = 5000
 MAX_PATH_LENGTH = 4096
-MAX_MESSAGE_LENGTH = 10_000
 # One save copies at most this many files; the rest are counted (``not_tried``) and the next
 # save goes on (what was copied is then "already there").
 MAX_SAVE_FILES = 20_000
@@ -43,7 +42,37 @@ class Selection:
     incomplete: str = ""  # why the listing stopped early ("" when it did not)
 
 
-def check_paths(paths: Any) -> list[str] | None:
+@dataclass(frozen=True)
+class SaveChoice:
+    """A save request once checked: where to, which files (None: all at risk), the rest."""
+
+    to: SaveTarget
+    paths: list[str] | None
+    overwrite: bool
+    message: str | None
+
+
+def check_save(request: WorkSaveRequest) -> SaveChoice:
+    """What no type can say of a save request (its shape is checked by
+    :func:`.common.requests.check_request`): paths inside the project, text git accepts,
+    and which fields go with which target."""
+    to = request["to"]
+    paths = check_paths(request.get("paths"))
+    overwrite = request.get("overwrite", False)
+    message = check_message(request.get("message"))
+    if to == "persistent" and message is not None:
+        raise InvalidInput("message is for saving to github (it commits); a copy needs none.")
+    if to == "github" and overwrite:
+        raise InvalidInput("overwrite is for copies to the volume; a push never overwrites.")
+    if to == "github" and paths is not None and not (message or "").strip():
+        raise InvalidInput(
+            "paths choose the files to commit: give a commit message too (without one, only "
+            "the commits already made are pushed)."
+        )
+    return SaveChoice(to, paths, overwrite, message)
+
+
+def check_paths(paths: list[str] | None) -> list[str] | None:
     """The `paths` of a request: None, or relative POSIX paths with no ``..``.
 
     Checked before anything is done: text git and the file system accept (no NUL, no lone
@@ -51,10 +80,6 @@ def check_paths(paths: Any) -> list[str] | None:
     """
     if paths is None:
         return None
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        raise InvalidInput('paths must be a list of file paths, such as ["results/a.csv"].')
-    if len(paths) > MAX_PATHS:
-        raise InvalidInput(f"At most {MAX_PATHS} paths at a time.")
     clean: list[str] = []
     for index, raw in enumerate(paths):
         check_text(f"paths[{index}]", raw, max_length=MAX_PATH_LENGTH)
@@ -68,12 +93,10 @@ def check_paths(paths: Any) -> list[str] | None:
     return clean
 
 
-def check_message(message: Any) -> str | None:
+def check_message(message: str | None) -> str | None:
     """The commit message of a request: None or text git accepts, within the cap."""
     if message is None:
         return None
-    if not isinstance(message, str):
-        raise InvalidInput("message must be a string (the commit message).")
     return check_text("message", message, max_length=MAX_MESSAGE_LENGTH)
 
 
@@ -216,46 +239,48 @@ def some(paths: list[str]) -> str:
 def _walk(layout: Layout, base: Path, folder: Path, volume: str | None, into: Selection) -> None:
     """Every file under `folder` that may leave, links not followed (reported as skipped);
     what the rule holds back is reported, an unreadable folder makes the walk incomplete."""
-    stack = [str(folder)]
-    visited = 0
+    walk = Walk(folder, WalkBudget(SAVE_VISIT_LIMIT), sort=True)
     held: list[tuple[str, Refusal]] = []
-    unreadable: list[str] = []
-    while stack:
-        current = stack.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError as err:
-            unreadable.append(f"{os.path.relpath(current, base)} ({err.strerror})")
+    for entry in walk:
+        relative = os.path.relpath(entry.path, base)
+        if entry.is_symlink():
+            into.skipped.append(
+                {
+                    "path": relative,
+                    "reason": "not_a_file",
+                    "message": "It is a link; the file it points to is not copied.",
+                }
+            )
             continue
-        for entry in entries:
-            visited += 1
-            if visited > SAVE_VISIT_LIMIT:
-                into.incomplete = f"the walk of {folder} stopped after {SAVE_VISIT_LIMIT} entries"
-                break
-            relative = os.path.relpath(entry.path, base)
-            if entry.is_symlink():
-                into.skipped.append(
-                    {
-                        "path": relative,
-                        "reason": "not_a_file",
-                        "message": "It is a link; the file it points to is not copied.",
-                    }
-                )
-                continue
-            refusal = layout.rule.check(entry.path, named=True)
-            if refusal is not None:
-                held.append((relative + ("/" if entry.is_dir() else ""), refusal))
-            elif entry.is_dir(follow_symlinks=False):
-                if not (volume and is_inside(os.path.realpath(entry.path), volume)):
-                    stack.append(entry.path)
-            elif is_unreadable_name(relative):
-                into.skipped.append(bad_name(relative))
-            else:
-                source = Path(entry.path)
-                # A FIFO or socket goes through too: the copy reports it as skipped.
-                into.items.append(Item(relative, source, _target(layout, source, base)))
+        refusal = layout.rule.check(entry.path, named=True)
+        if refusal is not None:
+            held.append((relative + ("/" if entry.is_dir() else ""), refusal))
+        elif not _enter(walk, entry, volume):
+            _add_file(layout, base, relative, Path(entry.path), into)
     into.held_back.extend(held_back_entries(held))
+    reasons = (
+        [] if walk.complete else [f"the walk of {folder} stopped after {SAVE_VISIT_LIMIT} entries"]
+    )
+    unreadable = [
+        f"{os.path.relpath(path, base)} ({err.strerror})" for path, err in walk.unreadable
+    ]
     if unreadable:
-        into.incomplete = "; ".join(
-            filter(None, [into.incomplete, "could not read " + some(unreadable)])
-        )
+        reasons.append("could not read " + some(unreadable))
+    into.incomplete = "; ".join(filter(None, [into.incomplete, *reasons]))
+
+
+def _enter(walk: Walk, entry: os.DirEntry[str], volume: str | None) -> bool:
+    """Whether `entry` is a folder (walked later, unless it is on the volume)."""
+    if not entry.is_dir(follow_symlinks=False):
+        return False
+    if not (volume and is_inside(os.path.realpath(entry.path), volume)):
+        walk.enter(entry)
+    return True
+
+
+def _add_file(layout: Layout, base: Path, relative: str, source: Path, into: Selection) -> None:
+    if is_unreadable_name(relative):
+        into.skipped.append(bad_name(relative))
+    else:
+        # A FIFO or socket goes through too: the copy reports it as skipped.
+        into.items.append(Item(relative, source, _target(layout, source, base)))

@@ -10,26 +10,32 @@ goes through the hub's proxy, which counts as activity for that project.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from jupyter_binder_ext.common.coalesce import CoalescedRead
-from jupyter_binder_ext.common.readable import DAY, relative, span
 from jupyter_binder_ext.errors import BinderError, Conflict, InvalidInput, MissingScopes, NotFound
-from jupyter_binder_ext.work.answers import Deletion, ProjectAtRisk, Reminder
-from jupyter_binder_ext.work.scan import loss_summary, scan_work
-
-if TYPE_CHECKING:
-    from jupyter_binder_ext.state import ExtensionState
+from jupyter_binder_ext.work.answers import (
+    Reminder,
+    RuntimeInstalls,
+    SaveAnswer,
+    SiblingWorkAnswer,
+    WorkAnswer,
+    WorkScan,
+)
+from jupyter_binder_ext.work.builders import SIBLING_SCOPE, HubFacts, build_reminder, build_work
+from jupyter_binder_ext.work.context import WorkContext
+from jupyter_binder_ext.work.installs import runtime_installs, unknown_installs
+from jupyter_binder_ext.work.requests import WorkSaveRequest
+from jupyter_binder_ext.work.scan import scan_work
 
 WORK_CACHE_TTL = 5.0
 DEFAULT_REMIND_DAYS = 2.0
 MAX_REMIND_DAYS = 365.0
-SIBLING_SCOPE = "access:servers!user"
 # Saves copy or commit whole files, for as long as that takes; they get threads of their own
 # so that the server's default pool (every other route's file reads) stays free. More saves
 # wait their turn in order.
@@ -52,11 +58,11 @@ def remind_days(value: Any) -> float:
 
 
 class WorkService:
-    def __init__(self, state: ExtensionState) -> None:
-        self.state = state
+    def __init__(self, context: WorkContext) -> None:
+        self.context = context
         # One scan at a time, shared by every caller, kept for WORK_CACHE_TTL seconds.
-        self._scan: CoalescedRead[dict[str, Any]] = CoalescedRead(
-            lambda: scan_work(self.state.site, self.state.launch(), self.home), WORK_CACHE_TTL
+        self._scan: CoalescedRead[WorkScan] = CoalescedRead(
+            lambda: scan_work(self.context.site, self.context.launch(), self.home), WORK_CACHE_TTL
         )
         self._saves_in_flight = 0
 
@@ -92,109 +98,72 @@ class WorkService:
 
     @property
     def home(self) -> Path:
-        return Path(self.state.env.get("HOME") or Path.home())
+        return Path(self.context.env.get("HOME") or Path.home())
 
     def invalidate(self) -> None:
         self._scan.invalidate()
 
-    async def scan(self) -> dict[str, Any]:
+    async def scan(self) -> WorkScan:
         return await self._scan.read()
 
-    async def read(self, days: float = DEFAULT_REMIND_DAYS) -> dict[str, Any]:
+    async def read(self, days: float = DEFAULT_REMIND_DAYS) -> WorkAnswer:
         """The answer of ``GET work``."""
-        scan = await self.scan()
-        deletion, others = await self._deletion()
-        reminder = self._reminder(scan, others, days)
-        message = loss_summary(scan)
-        if deletion["known"] and scan["at_risk"]:
-            message += " " + deletion["message"]
-        return {
-            **scan,
-            "deletion": deletion,
-            "reminder": reminder,
-            "sibling": {
-                "possible": deletion["known"],
-                "message": "Another project's own work summary is fetched only when you ask: "
-                "the request goes through the hub's proxy and counts as activity there. It "
-                f"needs the hub to grant this server {SIBLING_SCOPE}.",
-            },
-            "message": message,
-        }
+        # The environment's own cached scan, beside the work scan: no second pip scan.
+        scan, installs = await asyncio.gather(self.scan(), self.runtime_installs())
+        return build_work(scan, installs, await self.hub_facts(), days)
 
-    async def _deletion(self) -> tuple[Deletion, list[dict[str, Any]]]:
-        unknown: Deletion = {"known": False, "expires_at": None, "expires_in": None, "message": ""}
+    async def runtime_installs(self) -> RuntimeInstalls:
+        """Packages installed since launch and not in the environment files."""
         try:
-            projects = await self.state.projects()
+            environment = await self.context.environment()
+        except (BinderError, OSError, ValueError) as err:
+            return unknown_installs(getattr(err, "message", None) or str(err))
+        return runtime_installs(environment)
+
+    async def hub_facts(self) -> HubFacts:
+        """This server's entry in the hub's projects list, and the user's other projects."""
+        name = self.context.launch().server_name
+        try:
+            projects = await self.context.projects()
         except BinderError as err:
-            unknown["message"] = f"The deletion date is unknown: {err.message}"
-            return unknown, []
+            return HubFacts(name, err.message, None, ())
         if not projects.get("available", True):
-            unknown["message"] = f"The deletion date is unknown: {projects.get('message', '')}"
-            return unknown, []
-        servers = projects.get("servers") or []
+            return HubFacts(name, str(projects.get("message", "")), None, ())
+        servers: list[Mapping[str, Any]] = projects.get("servers") or []
         current = next((s for s in servers if s.get("is_current")), None)
-        others = [s for s in servers if not s.get("is_current")]
-        if current is None:
-            unknown["message"] = (
-                f"The hub does not list this server ({self.state.launch().server_name}), so "
-                "its deletion date is unknown."
-            )
-            return unknown, others
-        if current.get("expires_in") is None:
-            unknown["message"] = "The hub reports no activity for this server yet."
-            return unknown, others
-        seconds = float(current["expires_in"])
-        return {
-            "known": True,
-            "expires_at": current.get("expires_at"),
-            "expires_in": seconds,
-            # Words only: the panel shows the local date on hover, the text faces beside it.
-            "message": f"If left idle, this project is deleted {relative(seconds)}.",
-        }, others
+        others = tuple(s for s in servers if not s.get("is_current"))
+        return HubFacts(name, None, current, others)
 
     @staticmethod
-    def _reminder(scan: dict[str, Any], others: list[dict[str, Any]], days: float) -> Reminder:
-        near: list[ProjectAtRisk] = []
-        for server in others:
-            seconds = server.get("expires_in")
-            if server.get("stopped") or seconds is None or float(seconds) > days * DAY:
-                continue
-            near.append(
-                {
-                    "name": str(server.get("name")),
-                    "display_name": str(server.get("display_name") or server.get("name")),
-                    "expires_at": server.get("expires_at"),
-                    "expires_in": float(seconds),
-                    "mark": f"deleted in {span(float(seconds))} if left idle: save its work",
-                }
-            )
-        notify = bool(near) and bool(scan["at_risk"])
-        message = ""
-        if near:
-            names = ", ".join(p["display_name"] for p in near)
-            message = (
-                f"{names} {'is' if len(near) == 1 else 'are'} within {days:g} days of deletion "
-                "for inactivity. Like this project, "
-                f"{'it' if len(near) == 1 else 'they'} may hold unsaved work: open "
-                f"{'it' if len(near) == 1 else 'them'}, or check "
-                f"{'its' if len(near) == 1 else 'their'} work from the Binder panel."
-            )
-        return {"notify": notify, "days": days, "message": message, "projects": near}
+    def _reminder(
+        scan: Mapping[str, object], others: list[Mapping[str, Any]], days: float
+    ) -> Reminder:
+        return build_reminder(bool(scan["at_risk"]), others, days)
 
     # -- another project's own summary -------------------------------------------------------
-    async def sibling(self, name: str) -> dict[str, Any]:
+    async def sibling(self, name: str) -> SiblingWorkAnswer:
         """Ask another running project of the user for its ``GET work``, through the proxy."""
-        from jupyter_binder_ext.projects.hub_api import HubClient
         from jupyter_binder_ext.projects.names import validate_server_name
 
         name = validate_server_name(name)
-        launch = self.state.launch()
-        if name == launch.server_name:
+        if name == self.context.launch().server_name:
             return {"name": name, "work": await self.read(), "message": "This project."}
-        projects = await self.state.projects()
+        server = await self._running_sibling(name)
+        work = await self._ask_sibling(name, self._server_base_url(str(server.get("url") or "")))
+        return {
+            "name": name,
+            "work": work,
+            "message": f"Read from {name} through the hub's proxy; this counts as activity, so "
+            "its deletion date has moved on.",
+        }
+
+    async def _running_sibling(self, name: str) -> Mapping[str, Any]:
+        """The hub's entry of the user's project `name`, refused unless it runs."""
+        projects = await self.context.projects()
         if not projects.get("available", True):
             raise Conflict(str(projects.get("message") or "Projects are not available here."))
-        server = next((s for s in projects.get("servers") or [] if s.get("name") == name), None)
+        servers: list[Mapping[str, Any]] = projects.get("servers") or []
+        server = next((s for s in servers if s.get("name") == name), None)
         if server is None:
             raise NotFound(f"You have no project named {name!r}.", name=name)
         if server.get("stopped") or not server.get("ready"):
@@ -205,9 +174,14 @@ class WorkService:
                 name=name,
                 state=server.get("state"),
             )
-        base = self._server_base_url(str(server.get("url") or ""))
-        token = self.state.env.get("JUPYTERHUB_API_TOKEN", "")
-        client = HubClient(base, token, self.state.site.hub_request_timeout)
+        return server
+
+    async def _ask_sibling(self, name: str, base: str) -> WorkAnswer:
+        """``GET binder/api/work`` of the project at `base`, through the hub's proxy."""
+        from jupyter_binder_ext.projects.hub_api import HubClient
+
+        token = self.context.env.get("JUPYTERHUB_API_TOKEN", "")
+        client = HubClient(base, token, self.context.site.hub_request_timeout)
         response = await client.request("GET", "/binder/api/work?remind_days=0")
         if response.status in (301, 302, 303, 401, 403):
             raise MissingScopes(
@@ -232,22 +206,17 @@ class WorkService:
                 status=response.status,
             )
         try:
-            work = response.json()
+            # Another server's own answer of the same route (same extension, same type).
+            return cast(WorkAnswer, response.json())
         except ValueError:
             raise Conflict(f"{name} answered with something other than JSON.", name=name) from None
-        return {
-            "name": name,
-            "work": work,
-            "message": f"Read from {name} through the hub's proxy; this counts as activity, so "
-            "its deletion date has moved on.",
-        }
 
     def _server_base_url(self, url: str) -> str:
         """The sibling's address: the hub's full URL, or its path on the hub's public host."""
         if urlparse(url).scheme:
             return url.rstrip("/")
-        env = self.state.env
-        for public in (env.get("JUPYTERHUB_PUBLIC_URL", ""), self.state.launch().hub_url):
+        env = self.context.env
+        for public in (env.get("JUPYTERHUB_PUBLIC_URL", ""), self.context.launch().hub_url):
             parsed = urlparse(public)
             if parsed.scheme and parsed.netloc:
                 return f"{parsed.scheme}://{parsed.netloc}{url}".rstrip("/")
@@ -258,45 +227,24 @@ class WorkService:
         )
 
 
-async def save(
-    service: WorkService,
-    to: Any,
-    paths: Any = None,
-    overwrite: Any = False,
-    message: Any = None,
-) -> dict[str, Any]:
-    """``POST work/save``: every field checked first, then the save off the event loop."""
+async def save(service: WorkService, request: WorkSaveRequest) -> SaveAnswer:
+    """``POST work/save``: the request's shape is checked already (the one request check);
+    its paths and text here, before anything is done; then the save off the event loop."""
     from jupyter_binder_ext.work.save_github import save_to_github
     from jupyter_binder_ext.work.save_persistent import save_to_persistent
-    from jupyter_binder_ext.work.selection import check_message, check_paths
+    from jupyter_binder_ext.work.selection import check_save
 
-    if to not in ("persistent", "github"):
-        raise InvalidInput('to must be "persistent" or "github".')
-    clean = check_paths(paths)
-    if not isinstance(overwrite, bool):
-        raise InvalidInput("overwrite must be true or false.")
-    text = check_message(message)
-    if to == "persistent" and text is not None:
-        raise InvalidInput("message is for saving to github (it commits); a copy needs none.")
-    if to == "github" and overwrite:
-        raise InvalidInput("overwrite is for copies to the volume; a push never overwrites.")
-    if to == "github" and clean is not None and not (text or "").strip():
-        raise InvalidInput(
-            "paths choose the files to commit: give a commit message too (without one, only "
-            "the commits already made are pushed)."
-        )
-    state = service.state
-    launch = state.launch()
+    choice = check_save(request)
+    site, launch, home = service.context.site, service.context.launch(), service.home
     # A save lists the files as they are now, all of them: not the cached, capped scan. It
     # runs in the save pool, never the default one (see SAVE_WORKERS).
     try:
-        if to == "persistent":
-            copied = await service.run_save(
-                save_to_persistent, state.site, launch, service.home, clean, overwrite
+        if choice.to == "persistent":
+            return await service.run_save(
+                save_to_persistent, site, launch, home, choice.paths, choice.overwrite
             )
-            return dict(copied)
-        return dict(
-            await service.run_save(save_to_github, state.site, launch, service.home, clean, text)
+        return await service.run_save(
+            save_to_github, site, launch, home, choice.paths, choice.message
         )
     finally:
         service.invalidate()

@@ -53,41 +53,49 @@ def open_folder(folder: Path) -> int:
     return os.open(folder, _FOLDER_FLAGS)
 
 
-def copy_file(
-    source: Path,
-    folder_fd: int,
-    folder: Path,
-    target: str,
-    *,
-    overwrite: bool,
-    room: int | None,
-    approve: Callable[[str], str | None] = lambda _real: None,
-) -> Copied | NotCopied:
-    """Copy `source` to `target` (relative) under the folder open as `folder_fd`.
+def _approve_any(_real: str) -> str | None:
+    return None
 
-    `folder` is that folder's path, for messages only. `room`: the bytes this copy may
-    take at most (None: no cap). `approve`: asked with the real path of the file actually
-    opened (a folder above it may have become a link since the file was chosen), it gives
-    the reason not to copy it, or None. An ``OSError`` while writing (volume full,
-    read-only) is raised, with nothing of this file left on the volume.
+
+@dataclass(frozen=True)
+class Destination:
+    """The instance folder a save copies into, and what every copy into it obeys.
+
+    `approve`: asked with the real path of the file actually opened (a folder above it may
+    have become a link since the file was chosen), it gives the reason not to copy it, or
+    None.
     """
+
+    fd: int  # the folder, open (see open_folder); the caller closes it
+    folder: Path  # its path, for messages only
+    overwrite: bool  # replace a different file already there
+    approve: Callable[[str], str | None] = _approve_any
+
+
+def copy_file(source: Path, target: str, into: Destination, room: int | None) -> Copied | NotCopied:
+    """Copy `source` to `target` (relative) under the folder `into`.
+
+    `room`: the bytes this copy may take at most (None: no cap). An ``OSError`` while
+    writing (volume full, read-only) is raised, with nothing of this file left on the volume.
+    """
+    folder = into.folder
     parts = PurePosixPath(target).parts
     if not parts or PurePosixPath(target).is_absolute() or {"..", "."} & set(parts):
         return NotCopied("blocked", f"{target!r} is not a path inside {folder}.")
     opened = _open_source(source)
     if isinstance(opened, NotCopied):
         return opened
-    refused = approve(_opened_path(opened))
+    refused = into.approve(_opened_path(opened))
     if refused is not None:
         os.close(opened)
         return NotCopied("blocked", refused)
     try:
-        parent = _open_parents(folder_fd, folder, parts[:-1])
+        parent = _open_parents(into.fd, folder, parts[:-1])
         if isinstance(parent, NotCopied):
             return parent
         try:
             shown = folder.joinpath(*parts)
-            return _copy_into(opened, parent, parts[-1], shown, overwrite=overwrite, room=room)
+            return _copy_into(opened, parent, parts[-1], shown, overwrite=into.overwrite, room=room)
         finally:
             os.close(parent)
     finally:

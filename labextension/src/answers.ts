@@ -706,6 +706,23 @@ export interface IVolume {
   message: string;
 }
 
+/** A file that is not work and never leaves (work/private.py), or a credential found in a file about to be committed or pushed (work/secret_scan.py). */
+export interface IHeldBackFile {
+  path: string;
+  rule:
+    | 'git'
+    | 'ssh'
+    | 'credentials'
+    | 'private_key'
+    | 'history'
+    | 'jupyter_state'
+    | 'checkpoint'
+    | 'tool_state'
+    | 'secret';
+  line: number | null;
+  message: string;
+}
+
 export interface IDeletion {
   known: boolean;
   expires_at: string | null;
@@ -734,23 +751,6 @@ export interface ISibling {
   message: string;
 }
 
-/** A file that is not work and never leaves (work/private.py), or a credential found in a file about to be committed or pushed (work/secret_scan.py). */
-export interface IHeldBackFile {
-  path: string;
-  rule:
-    | 'git'
-    | 'ssh'
-    | 'credentials'
-    | 'private_key'
-    | 'history'
-    | 'jupyter_state'
-    | 'checkpoint'
-    | 'tool_state'
-    | 'secret';
-  line: number | null;
-  message: string;
-}
-
 export interface IRuntimeInstall {
   name: string;
   version: string;
@@ -775,16 +775,16 @@ export interface IWorkAnswer {
   unpushed: IUnpushed;
   outside: IOutsideFiles;
   volume: IVolume;
-  deletion: IDeletion;
-  reminder: IReminder;
-  sibling: ISibling;
   at_risk: boolean;
   unsaved_files: number;
   incomplete: string;
   held_back: IHeldBackFile[];
-  runtime_installs: IRuntimeInstalls;
   scanned_in: number;
   warnings: string[];
+  deletion: IDeletion;
+  reminder: IReminder;
+  sibling: ISibling;
+  runtime_installs: IRuntimeInstalls;
   message: string;
 }
 

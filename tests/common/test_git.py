@@ -12,9 +12,27 @@ import pytest
 from fixtures.gitrepo import Clone, git, git_env, make_origin, origin
 from fixtures.sshd import SSHServer, make_keypair
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common import git_runner
+from jupyter_binder_ext.common.git_commit import Committed, commit_exactly
+from jupyter_binder_ext.common.git_identity import commit_identity, identity_is_set
+from jupyter_binder_ext.common.git_push import NoPushTarget, push, push_target
+from jupyter_binder_ext.common.git_repo import changed_paths, current_branch, repo_root, status
+from jupyter_binder_ext.common.git_runner import (
+    INDEX_LOCKING_COMMANDS,
+    GitFailed,
+    kill_group,
+    run_git,
+    subcommand,
+)
+from jupyter_binder_ext.errors import Conflict
 
 __all__ = ["git_env", "origin"]  # fixtures used by the tests below
+
+
+def commit_one(repo: Path, name: str, message: str, user: str = "", hub_url: str = "") -> Committed:
+    """The extension's one commit function, for one file, as the relaunch calls it (the
+    identity from git, else `user` at `hub_url`'s host)."""
+    return commit_exactly(repo, [name], message, commit_identity(repo, user, (hub_url,)), None)
 
 
 def porcelain(clone: Clone) -> list[str]:
@@ -35,7 +53,7 @@ def test_commit_file_commits_that_file_alone(origin: Clone) -> None:
     before = porcelain(origin)
     (work / ".resources").write_text("meml=8\n")
 
-    result = gitops.commit_file(work, work / ".resources", "Ask for 8 GB")
+    result = commit_one(work, ".resources", "Ask for 8 GB")
 
     assert result.created
     assert result.branch == "main"
@@ -52,8 +70,8 @@ def test_commit_file_commits_that_file_alone(origin: Clone) -> None:
 
 def test_commit_file_with_nothing_new_makes_no_commit(origin: Clone) -> None:
     (origin.work / ".resources").write_text("gpu=1\n")
-    first = gitops.commit_file(origin.work, origin.work / ".resources", "first")
-    again = gitops.commit_file(origin.work, origin.work / ".resources", "again")
+    first = commit_one(origin.work, ".resources", "first")
+    again = commit_one(origin.work, ".resources", "again")
     assert first.created and not again.created
     assert again.sha == first.sha == origin.head()
 
@@ -63,11 +81,11 @@ def test_commit_file_commits_an_ignored_file_and_a_deletion(origin: Clone) -> No
     origin.git("add", ".gitignore")
     origin.git("commit", "-q", "-m", "ignore it")
     (origin.work / ".resources").write_text("gpu=1\n")
-    added = gitops.commit_file(origin.work, origin.work / ".resources", "add")
+    added = commit_one(origin.work, ".resources", "add")
     assert added.created
     assert origin.git("show", "HEAD:.resources") == "gpu=1"
     (origin.work / ".resources").unlink()
-    removed = gitops.commit_file(origin.work, origin.work / ".resources", "back to defaults")
+    removed = commit_one(origin.work, ".resources", "back to defaults")
     assert removed.created
     assert origin.git("ls-tree", "--name-only", "HEAD").splitlines() == [
         ".gitignore",
@@ -80,14 +98,9 @@ def test_commit_file_without_a_git_identity_uses_the_fallback(
     tmp_path: Path, git_env: Path
 ) -> None:
     clone = make_origin(tmp_path)  # no user.name / user.email anywhere
-    assert not gitops.identity_is_set(clone.work)
+    assert not identity_is_set(clone.work)
     (clone.work / ".resources").write_text("meml=4\n")
-    result = gitops.commit_file(
-        clone.work,
-        clone.work / ".resources",
-        "msg",
-        fallback_identity=("alice", "alice@hub.example"),
-    )
+    result = commit_one(clone.work, ".resources", "msg", "alice", "https://hub.example/")
     assert result.created
     assert result.author == "alice <alice@hub.example>"
     assert "git config --global user.email" in result.note
@@ -104,8 +117,8 @@ def test_commit_file_refuses_during_a_merge(origin: Clone) -> None:
     origin.git("checkout", "-q", "main")
     subprocess.run(["git", "-C", str(origin.work), "merge", "other"], capture_output=True)
     (origin.work / ".resources").write_text("gpu=1\n")
-    with pytest.raises(gitops.Conflict, match="middle of a merge"):
-        gitops.commit_file(origin.work, origin.work / ".resources", "msg")
+    with pytest.raises(Conflict, match="middle of a merge"):
+        commit_one(origin.work, ".resources", "msg")
 
 
 # -- push --------------------------------------------------------------------------------------
@@ -113,11 +126,11 @@ def test_commit_file_refuses_during_a_merge(origin: Clone) -> None:
 
 def test_push_accepted(origin: Clone) -> None:
     (origin.work / ".resources").write_text("meml=8\n")
-    commit = gitops.commit_file(origin.work, origin.work / ".resources", "more RAM")
-    target = gitops.push_target(origin.work)
+    commit = commit_one(origin.work, ".resources", "more RAM")
+    target = push_target(origin.work)
     assert (target.remote, target.ref) == ("origin", "refs/heads/main")
     assert target.url == origin.bare.as_uri()
-    result = gitops.push(origin.work, target)
+    result = push(origin.work, target)
     assert result.ok, result.output
     assert origin.remote_head() == commit.sha
     assert result.to_json()["branch"] == "main"
@@ -130,9 +143,9 @@ def test_push_rejected_when_the_remote_moved_ahead(origin: Clone, tmp_path: Path
     git(other, "push", "-q", "origin", "main")
     theirs = git(other, "rev-parse", "HEAD")
     (origin.work / ".resources").write_text("meml=8\n")
-    ours = gitops.commit_file(origin.work, origin.work / ".resources", "more RAM").sha
+    ours = commit_one(origin.work, ".resources", "more RAM").sha
 
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    result = push(origin.work, push_target(origin.work))
 
     assert not result.ok
     assert result.reason == "rejected"
@@ -146,15 +159,15 @@ def test_push_rejected_when_the_remote_moved_ahead(origin: Clone, tmp_path: Path
 def test_no_remote(tmp_path: Path, git_env: Path) -> None:
     repo = tmp_path / "solo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    with pytest.raises(gitops.NoPushTarget) as caught:
-        gitops.push_target(repo)
+    with pytest.raises(NoPushTarget) as caught:
+        push_target(repo)
     assert caught.value.details["reason"] == "no_remote"
     assert "git remote add origin" in caught.value.message
 
 
 def test_remote_not_found(origin: Clone, tmp_path: Path) -> None:
     origin.git("remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    result = push(origin.work, push_target(origin.work))
     assert not result.ok
     assert result.reason == "not_found"
     assert "does not appear to be a git repository" in result.output
@@ -165,7 +178,7 @@ def test_unreachable_ssh_remote_is_a_network_failure(origin: Clone) -> None:
 
     port = free_port()  # nothing listens there
     origin.git("remote", "set-url", "origin", f"ssh://git@127.0.0.1:{port}/o/r.git")
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    result = push(origin.work, push_target(origin.work))
     assert not result.ok
     assert result.reason == "network"
     assert "Connection refused" in result.output
@@ -173,20 +186,20 @@ def test_unreachable_ssh_remote_is_a_network_failure(origin: Clone) -> None:
 
 def test_credentials_in_a_remote_url_never_show(origin: Clone) -> None:
     origin.git("remote", "set-url", "origin", "https://alice:s3cret-token@127.0.0.1:1/o/r.git")
-    target = gitops.push_target(origin.work)
+    target = push_target(origin.work)
     assert "s3cret" not in target.url
-    result = gitops.push(origin.work, target)
+    result = push(origin.work, target)
     assert not result.ok
     assert "s3cret" not in result.output + result.command + str(result.to_json())
 
 
 def test_detached_head_without_a_branch_has_no_target(origin: Clone) -> None:
     origin.git("checkout", "-q", "--detach")
-    with pytest.raises(gitops.NoPushTarget) as caught:
-        gitops.push_target(origin.work)
+    with pytest.raises(NoPushTarget) as caught:
+        push_target(origin.work)
     assert caught.value.details["reason"] == "detached"
     # A launched branch that exists on the remote is where it belongs.
-    assert gitops.push_target(origin.work, launched_branch="main").ref == "refs/heads/main"
+    assert push_target(origin.work, launched_branch="main").ref == "refs/heads/main"
 
 
 def test_a_launch_of_another_branch_pushes_to_that_branch(tmp_path: Path, git_env: Path) -> None:
@@ -204,28 +217,28 @@ def test_a_launch_of_another_branch_pushes_to_that_branch(tmp_path: Path, git_en
         ["git", "clone", "-q", "--no-checkout", clone.bare.as_uri(), str(notebook)], check=True
     )
     git(notebook, "reset", "-q", "--hard", dev_sha)
-    assert gitops.current_branch(notebook) == "main"
+    assert current_branch(notebook) == "main"
 
-    target = gitops.push_target(notebook, launched_branch="dev")
+    target = push_target(notebook, launched_branch="dev")
     assert target.ref == "refs/heads/dev"
     (notebook / ".resources").write_text("gpu=1\n")
-    sha = gitops.commit_file(notebook, notebook / ".resources", "gpu", ("a", "a@b")).sha
-    assert gitops.push(notebook, target).ok
+    sha = commit_one(notebook, ".resources", "gpu", "a", "http://b/").sha
+    assert push(notebook, target).ok
     assert clone.remote_head("dev") == sha
     assert clone.remote_head("main") == main_sha  # main is not moved onto dev's work
     # A launch of a commit (not a branch) uses the branch's own upstream.
-    assert gitops.push_target(notebook, launched_branch=dev_sha[:12]).ref == "refs/heads/main"
+    assert push_target(notebook, launched_branch=dev_sha[:12]).ref == "refs/heads/main"
 
 
 def test_status_reports_branch_upstream_and_changes(origin: Clone) -> None:
     (origin.work / "new.txt").write_text("x\n")
-    data = gitops.status(origin.work)
+    data = status(origin.work)
     assert data["branch"] == "main"
     assert data["upstream"] == "origin/main"
     assert data["head"] == origin.head()
     assert data["changes"] == ["?? new.txt"]
     assert data["in_progress"] is None
-    assert gitops.repo_root(origin.work / "deeper" / "x.txt") == origin.work.resolve()
+    assert repo_root(origin.work / "deeper" / "x.txt") == origin.work.resolve()
 
 
 # -- over a real OpenSSH server ----------------------------------------------------------------
@@ -233,10 +246,10 @@ def test_status_reports_branch_upstream_and_changes(origin: Clone) -> None:
 
 def test_push_over_ssh_with_key_authentication(ssh_origin: Clone, sshd_server: SSHServer) -> None:
     (ssh_origin.work / ".resources").write_text("meml=8\n")
-    sha = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha
-    target = gitops.push_target(ssh_origin.work)
+    sha = commit_one(ssh_origin.work, ".resources", "8 GB").sha
+    target = push_target(ssh_origin.work)
     assert target.url == "root@github.com:o/r.git"
-    result = gitops.push(ssh_origin.work, target)
+    result = push(ssh_origin.work, target)
     assert result.ok, result.output + sshd_server.log()
     assert ssh_origin.remote_head() == sha
 
@@ -250,8 +263,8 @@ def test_push_over_ssh_rejected_when_the_remote_moved_ahead(
     git(other.work, "commit", "-q", "--allow-empty", "-m", "moved ahead")
     git(other.work, "push", "-q", str(ssh_origin.bare), "HEAD:main")
     (ssh_origin.work / ".resources").write_text("meml=8\n")
-    ours = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha
-    result = gitops.push(ssh_origin.work, gitops.push_target(ssh_origin.work))
+    ours = commit_one(ssh_origin.work, ".resources", "8 GB").sha
+    result = push(ssh_origin.work, push_target(ssh_origin.work))
     assert not result.ok
     assert result.reason == "rejected"
     assert "[rejected]" in result.output
@@ -264,8 +277,8 @@ def test_push_over_ssh_with_an_unknown_key_is_a_permission_failure(
     stranger, _ = make_keypair(tmp_path / "stranger")
     monkeypatch.setenv("GIT_SSH_COMMAND", sshd_server.git_ssh_command(stranger))
     (ssh_origin.work / ".resources").write_text("meml=8\n")
-    ours = gitops.commit_file(ssh_origin.work, ssh_origin.work / ".resources", "8 GB").sha
-    result = gitops.push(ssh_origin.work, gitops.push_target(ssh_origin.work))
+    ours = commit_one(ssh_origin.work, ".resources", "8 GB").sha
+    result = push(ssh_origin.work, push_target(ssh_origin.work))
     assert not result.ok
     assert result.reason == "permission"
     assert "Permission denied (publickey)" in result.output
@@ -306,8 +319,8 @@ def test_the_extensions_commit_runs_no_hook_and_no_fsmonitor(
         for key, value in config.items():
             origin.git("config", key, value)
         (origin.work / ".resources").write_text(f"meml={number}\n")
-        result = gitops.commit_file(origin.work, origin.work / ".resources", "resources")
-        gitops.changed_paths(origin.work)
+        result = commit_one(origin.work, ".resources", "resources")
+        changed_paths(origin.work)
         assert result.created
         assert not seen.exists(), "a hook or the fsmonitor ran"
     # The user's own git still runs them: only the extension's commands skip them.
@@ -329,8 +342,8 @@ def test_programs_git_starts_never_see_the_hub_token(
     # The user's own ssh command (their global config; the repository's would not run).
     origin.git("config", "--global", "core.sshCommand", str(ssh))
     origin.git("remote", "set-url", "--push", "origin", "ssh://git@example.invalid/o/r.git")
-    target = gitops.push_target(origin.work)
-    result = gitops.push(origin.work, target)
+    target = push_target(origin.work)
+    result = push(origin.work, target)
     assert not result.ok
     env = seen.read_text()
     assert "GIT_TERMINAL_PROMPT=0" in env  # it ran, with the runner's environment
@@ -356,12 +369,12 @@ def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
     # The user's own signing set-up (their global config; the repository's would not run).
     origin.git("config", "--global", "commit.gpgSign", "true")
     origin.git("config", "--global", "gpg.program", str(signer))
-    monkeypatch.setattr(gitops, "GIT_TIMEOUT", 2.0)
+    monkeypatch.setattr(git_runner, "GIT_TIMEOUT", 2.0)
     (origin.work / ".resources").write_text("meml=8\n")
     before = origin.head()
 
-    with pytest.raises(gitops.GitFailed) as caught:
-        gitops.commit_file(origin.work, origin.work / ".resources", "signed")
+    with pytest.raises(GitFailed) as caught:
+        run_git(origin.work, "commit", "--all", "--allow-empty", "-m", "signed")
 
     assert caught.value.details["timed_out"] is True
     lock = origin.work / ".git" / "index.lock"
@@ -377,7 +390,7 @@ def test_a_timed_out_step_is_killed_with_its_children_and_leaves_no_lock(
     assert origin.head() == before
     # The next step works: the repository is not left locked.
     origin.git("config", "--global", "commit.gpgSign", "false")
-    assert gitops.commit_file(origin.work, origin.work / ".resources", "again").created
+    assert commit_one(origin.work, ".resources", "again").created
 
 
 def test_a_timed_out_push_leaves_the_users_own_commit_its_lock(origin: Clone) -> None:
@@ -388,7 +401,7 @@ def test_a_timed_out_push_leaves_the_users_own_commit_its_lock(origin: Clone) ->
     lock = origin.work / ".git" / "index.lock"
     with ThreadPoolExecutor(max_workers=1) as pool:
         push = pool.submit(
-            gitops.run_git,
+            run_git,
             origin.work,
             "-c",
             "core.sshCommand=sleep 60; true",
@@ -408,25 +421,23 @@ def test_a_timed_out_push_leaves_the_users_own_commit_its_lock(origin: Clone) ->
                 assert time.monotonic() < deadline, "the user's commit never took its lock"
                 time.sleep(0.01)
             assert not push.done()  # the lock was made during the push
-            with pytest.raises(gitops.GitFailed) as caught:
+            with pytest.raises(GitFailed) as caught:
                 push.result()
             assert caught.value.details["timed_out"] is True
             assert caught.value.details["lock_removed"] is None
             assert "removed" not in caught.value.message
             assert lock.exists() and user_commit.poll() is None  # still the user's
         finally:
-            gitops.kill_group(user_commit.pid)
+            kill_group(user_commit.pid)
             user_commit.wait()
 
 
 def test_the_git_command_is_found_after_its_options() -> None:
-    assert gitops.subcommand(["-c", "a=b", "commit", "-m", "x"]) == "commit"
-    assert gitops.subcommand(["--no-pager", "push", "origin"]) == "push"
-    assert gitops.subcommand(["-c", "core.sshCommand=x", "push"]) not in (
-        gitops.INDEX_LOCKING_COMMANDS
-    )
+    assert subcommand(["-c", "a=b", "commit", "-m", "x"]) == "commit"
+    assert subcommand(["--no-pager", "push", "origin"]) == "push"
+    assert subcommand(["-c", "core.sshCommand=x", "push"]) not in (INDEX_LOCKING_COMMANDS)
     assert {"add", "commit", "reset", "read-tree", "update-index", "checkout"} <= (
-        gitops.INDEX_LOCKING_COMMANDS
+        INDEX_LOCKING_COMMANDS
     )
 
 
@@ -436,8 +447,8 @@ def test_a_stale_lock_is_reported_and_left_alone(origin: Clone) -> None:
     old = lock.stat().st_mtime - 3600
     os.utime(lock, (old, old))
     (origin.work / ".resources").write_text("meml=8\n")
-    with pytest.raises(gitops.GitFailed) as caught:
-        gitops.commit_file(origin.work, origin.work / ".resources", "x")
+    with pytest.raises(GitFailed) as caught:
+        commit_one(origin.work, ".resources", "x")
     assert caught.value.details["reason"] == "index_locked"
     assert "index.lock" in caught.value.message
     assert lock.exists()  # another git may own it: never ours to remove

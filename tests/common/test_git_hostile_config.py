@@ -26,7 +26,11 @@ import pytest
 from fixtures.gitrepo import Clone, git, git_env, make_origin, origin
 from fixtures.sshd import SSHServer
 
-from jupyter_binder_ext.common import git as gitops
+from jupyter_binder_ext.common.git_commit import Committed, commit_exactly
+from jupyter_binder_ext.common.git_identity import commit_identity
+from jupyter_binder_ext.common.git_push import PushTarget, push, push_target
+from jupyter_binder_ext.common.git_repo import changed_paths, status, upstream_of
+from jupyter_binder_ext.common.git_runner import run_git, start_git_async
 from jupyter_binder_ext.config import SITE_ENV, SiteConfig
 from jupyter_binder_ext.errors import Conflict
 from jupyter_binder_ext.ssh import status as ssh
@@ -66,10 +70,15 @@ def set_local(clone: Clone, key: str, value: str) -> None:
     clone.git("config", "--local", key, value)
 
 
+def commit_one(repo: Path, name: str, message: str) -> Committed:
+    """The extension's one commit function, for one file."""
+    return commit_exactly(repo, [name], message, commit_identity(repo, "", ()), None)
+
+
 def commit_through_runner(clone: Clone, name: str, data: bytes) -> str:
     """The extension's commit of one file; the committed blob's bytes."""
     (clone.work / name).write_bytes(data)
-    result = gitops.commit_file(clone.work, clone.work / name, f"save {name}")
+    result = commit_one(clone.work, name, f"save {name}")
     assert result.created
     return blob(clone.work, f"{result.sha}:{name}")
 
@@ -99,13 +108,13 @@ def test_a_filter_of_the_repository_never_runs_and_files_are_stored_as_they_are(
             config.write(section)
     (origin.work / ".gitattributes").write_text("*.dat filter=evil\n")
 
-    gitops.changed_paths(origin.work)
+    changed_paths(origin.work)
     committed = commit_through_runner(origin, "data.dat", CONTENT)
     assert committed == CONTENT
     (origin.work / "data.dat").unlink()
-    gitops.run_git(origin.work, "checkout", "--", "data.dat")  # where a smudge filter runs
+    run_git(origin.work, "checkout", "--", "data.dat")  # where a smudge filter runs
     assert (origin.work / "data.dat").read_bytes() == CONTENT
-    assert gitops.status(origin.work)["changes"] == ["?? .gitattributes"]
+    assert status(origin.work)["changes"] == ["?? .gitattributes"]
     assert hostile.ran() == []
 
 
@@ -142,10 +151,10 @@ def test_diff_programs_of_the_repository_never_run(origin: Clone, hostile: Hosti
     (origin.work / ".gitattributes").write_text("*.md diff=evil\n")
     (origin.work / "README.md").write_text("# changed\n")
 
-    names = gitops.run_git(origin.work, "diff", "--name-only").stdout.split()
-    patch = gitops.run_git(origin.work, "diff").stdout
-    gitops.run_git(origin.work, "log", "-p", "-1")
-    gitops.run_git(origin.work, "show", "HEAD")
+    names = run_git(origin.work, "diff", "--name-only").stdout.split()
+    patch = run_git(origin.work, "diff").stdout
+    run_git(origin.work, "log", "-p", "-1")
+    run_git(origin.work, "show", "HEAD")
     assert names == ["README.md"]
     assert "+# changed" in patch
     assert hostile.ran() == []
@@ -160,7 +169,7 @@ def test_a_merge_driver_of_the_repository_never_runs(origin: Clone, hostile: Hos
     origin.commit_file("f.txt", "main\n")
     set_local(origin, "merge.evil.driver", hostile.program("merge"))
 
-    gitops.run_git(origin.work, "merge", "--no-edit", "side", check=False)
+    run_git(origin.work, "merge", "--no-edit", "side", check=False)
     assert hostile.ran() == []
 
 
@@ -186,8 +195,8 @@ def test_signing_programs_of_the_repository_never_run(
     set_local(origin, "user.signingKey", "ABCDEF")
 
     assert commit_through_runner(origin, "notes.txt", CONTENT) == CONTENT
-    gitops.run_git(origin.work, "tag", "-a", "-m", "v1", "v1")
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    run_git(origin.work, "tag", "-a", "-m", "v1", "v1")
+    result = push(origin.work, push_target(origin.work))
     assert result.ok, result.output
     assert origin.remote_head() == origin.head()
     assert "gpgsig" not in origin.git("cat-file", "-p", "HEAD")
@@ -204,13 +213,13 @@ def test_the_lead_commit_with_its_own_index_file_runs_nothing(
     (origin.work / ".gitattributes").write_text("*.dat filter=evil\n")
     (origin.work / "data.dat").write_bytes(CONTENT)
     index = {"GIT_INDEX_FILE": str(tmp_path / "save-index")}
-    gitops.run_git(origin.work, "read-tree", "HEAD", env=index)
-    gitops.run_git(origin.work, "add", "--", "data.dat", env=index)
-    tree = gitops.run_git(origin.work, "write-tree", env=index).stdout.strip()
-    sha = gitops.run_git(
+    run_git(origin.work, "read-tree", "HEAD", env=index)
+    run_git(origin.work, "add", "--", "data.dat", env=index)
+    tree = run_git(origin.work, "write-tree", env=index).stdout.strip()
+    sha = run_git(
         origin.work, "commit-tree", "--no-gpg-sign", "-p", "HEAD", "-m", "m", tree
     ).stdout.strip()
-    gitops.run_git(origin.work, "update-ref", "refs/heads/main", sha)
+    run_git(origin.work, "update-ref", "refs/heads/main", sha)
     assert blob(origin.work, "HEAD:data.dat") == CONTENT
     assert hostile.ran() == []
 
@@ -225,9 +234,9 @@ def test_receive_and_upload_pack_of_the_repository_never_run(
     set_local(origin, "remote.origin.uploadpack", hostile.program("upload"))
     commit_through_runner(origin, "notes.txt", CONTENT)
 
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
-    gitops.run_git(origin.work, "fetch", "origin")
-    gitops.run_git(origin.work, "ls-remote", "origin")
+    result = push(origin.work, push_target(origin.work))
+    run_git(origin.work, "fetch", "origin")
+    run_git(origin.work, "ls-remote", "origin")
     assert result.ok, result.output
     assert origin.remote_head() == origin.head()
     assert blob(origin.bare, "main:notes.txt") == CONTENT
@@ -242,7 +251,7 @@ def test_a_remote_repository_on_this_machine_runs_none_of_its_hooks(
         hook.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(hostile.marker(name)))}\n")
         hook.chmod(0o755)
     commit_through_runner(origin, "notes.txt", CONTENT)
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    result = push(origin.work, push_target(origin.work))
     assert result.ok, result.output
     assert origin.remote_head() == origin.head()
     assert hostile.ran() == []
@@ -274,8 +283,8 @@ def test_transports_that_run_programs_are_refused(
         set_local(origin, key, value.format(evil=evil))
     set_local(origin, "remote.origin.url", url.format(evil=evil))
 
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
-    gitops.run_git(origin.work, "fetch", "origin", check=False)
+    result = push(origin.work, push_target(origin.work))
+    run_git(origin.work, "fetch", "origin", check=False)
     assert not result.ok
     assert "not allowed" in result.output
     assert hostile.ran() == []
@@ -284,7 +293,7 @@ def test_transports_that_run_programs_are_refused(
 def test_the_repositorys_ssh_command_never_runs(origin: Clone, hostile: Hostile) -> None:
     set_local(origin, "core.sshCommand", hostile.program("ssh"))
     set_local(origin, "remote.origin.pushurl", "ssh://git@nowhere.invalid/o/r.git")
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    result = push(origin.work, push_target(origin.work))
     assert hostile.ran() == []
     assert not result.ok and result.reason == "network", result.output
 
@@ -330,7 +339,7 @@ def test_pushes_over_ssh_use_our_own_ssh_command_not_the_repositorys(
     git(repo, "add", "analysis.txt")
     git(repo, "-c", "user.name=A", "-c", "user.email=a@example.org", "commit", "-qm", "x")
 
-    result = gitops.push(repo, gitops.push_target(repo))
+    result = push(repo, push_target(repo))
     assert result.ok, result.output
     assert blob(bare, "main:analysis.txt") == CONTENT
     assert hostile.ran() == []
@@ -387,7 +396,7 @@ def test_only_the_users_own_credential_helper_runs(
     set_local(origin, f"credential.{url}.helper", hostile.program("url-helper"))
     set_local(origin, "remote.origin.url", url)
 
-    result = gitops.push(origin.work, gitops.push_target(origin.work))
+    result = push(origin.work, push_target(origin.work))
     assert not result.ok
     token = base64.b64encode(b"x-access-token:users-own-token").decode()
     assert f"Basic {token}" in seen  # the user's helper answered
@@ -407,9 +416,9 @@ def test_editors_pagers_and_askpass_of_the_repository_never_run(
     set_local(origin, "pager.log", hostile.program("log-pager"))
     set_local(origin, "core.askPass", hostile.program("askpass"))
     (origin.work / "notes.txt").write_text("x\n")
-    gitops.run_git(origin.work, "add", "notes.txt")
-    gitops.run_git(origin.work, "commit", check=False)  # no -m: git would start the editor
-    gitops.run_git(origin.work, "log", "-1")
+    run_git(origin.work, "add", "notes.txt")
+    run_git(origin.work, "commit", check=False)  # no -m: git would start the editor
+    run_git(origin.work, "log", "-1")
     assert hostile.ran() == []
 
 
@@ -447,7 +456,7 @@ async def test_the_async_runner_applies_the_same_rules(origin: Clone, hostile: H
     (origin.work / ".gitattributes").write_text("*.md filter=evil\n")
     readme = origin.work / "README.md"
     os.utime(readme, (1, 1))  # same size, new time: status must read (and clean) the file
-    process = await gitops.start_git_async(origin.work, ["status", "--porcelain"])
+    process = await start_git_async(origin.work, ["status", "--porcelain"])
     out, _errors = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert out == b"?? .gitattributes\n"
@@ -463,25 +472,25 @@ def test_an_upstream_remote_that_looks_like_an_option_is_refused(
     set_local(origin, "branch.main.remote", f"--receive-pack={hostile.program('receive')}")
     commit_through_runner(origin, "notes.txt", CONTENT)
     with pytest.raises(Conflict, match=r"branch\.main\.remote") as caught:
-        gitops.push_target(origin.work)
+        push_target(origin.work)
     assert caught.value.details["key"] == "branch.main.remote"
     with pytest.raises(Conflict, match=r"branch\.main\.remote"):
-        gitops.upstream_of(origin.work, "main")
+        upstream_of(origin.work, "main")
     assert hostile.ran() == []
     assert origin.remote_head() != origin.head()  # nothing was pushed
 
 
 def test_a_remote_or_branch_that_looks_like_an_option_is_refused(origin: Clone) -> None:
     with pytest.raises(Conflict, match="the launched branch"):
-        gitops.push_target(origin.work, launched_branch="-x")
+        push_target(origin.work, launched_branch="-x")
     set_local(origin, "branch.main.merge", "--upload-pack=x")
     with pytest.raises(Conflict, match=r"branch\.main\.merge"):
-        gitops.push_target(origin.work)
+        push_target(origin.work)
     before = origin.remote_head()
     for remote, ref in (("--receive-pack=x", "refs/heads/main"), ("origin", "refs/heads/-x")):
-        target = gitops.PushTarget(remote, ref, str(origin.bare), "test")
+        target = PushTarget(remote, ref, str(origin.bare), "test")
         with pytest.raises(Conflict, match="starts with '-'"):
-            gitops.push(origin.work, target)
+            push(origin.work, target)
     assert origin.remote_head() == before
 
 
@@ -491,5 +500,5 @@ def test_a_sole_remote_that_looks_like_an_option_is_refused(tmp_path: Path, git_
     text = config.read_text().replace('[remote "origin"]', '[remote "--upload-pack=evil"]')
     config.write_text(text.replace('[branch "main"]', '[branch "unused"]'))
     with pytest.raises(Conflict, match="starts with '-'") as caught:
-        gitops.push_target(clone.work)
+        push_target(clone.work)
     assert caught.value.details["key"] == "remote.--upload-pack=evil"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from jupyter_binder_ext.limits.kernel_files import KernelFiles
@@ -36,11 +35,11 @@ def test_a_file_written_in_place_replaced_or_removed_is_read_as_it_is_now(tmp_pa
 
 def test_at_most_max_open_descriptors_are_kept(tmp_path: Path) -> None:
     files = KernelFiles(max_open=3)
-    before = len(os.listdir("/proc/self/fd"))
+    before = len(list(Path("/proc/self/fd").iterdir()))
     for index in range(10):
         path = tmp_path / f"f{index}"
         path.write_text(str(index))
         assert files.read(path) == str(index)
-    assert len(os.listdir("/proc/self/fd")) - before == 3
+    assert len(list(Path("/proc/self/fd").iterdir())) - before == 3
     files.close()
-    assert len(os.listdir("/proc/self/fd")) == before
+    assert len(list(Path("/proc/self/fd").iterdir())) == before

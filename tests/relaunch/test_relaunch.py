@@ -23,7 +23,9 @@ from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.demo.runner import DemoHub
 from jupyter_binder_ext.errors import Conflict, InvalidInput
-from jupyter_binder_ext.relaunch.flow import default_message, describe_relaunch, relaunch
+from jupyter_binder_ext.relaunch.checks import default_message
+from jupyter_binder_ext.relaunch.flow import relaunch
+from jupyter_binder_ext.relaunch.text import describe_relaunch
 from jupyter_binder_ext.state import ExtensionState
 
 __all__ = ["git_env", "origin"]  # fixtures used by the tests below
@@ -69,6 +71,13 @@ async def test_relaunch_under_binderhub_commits_pushes_and_links(origin: Clone) 
     assert answer["push"]["ok"] is True
     assert answer["push"]["remote"] == "origin"
     assert answer["push"]["branch"] == "main"
+    # BinderHub's build stream cannot be reached from here: not followed, said plainly.
+    build = answer["launch"].pop("build")
+    assert build["followed"] is False and build["id"] is None
+    assert build["message"].startswith("BinderHub did not answer this server (")
+    assert build["message"].endswith(
+        "open the link, it builds and starts the new commit with BinderHub's own page."
+    )
     assert answer["launch"] == {
         "kind": "binderhub",
         "url": f"https://binder.example.org/v2/gh/o/r/{sha}?labpath=notebook.ipynb",
@@ -81,6 +90,7 @@ async def test_relaunch_under_binderhub_commits_pushes_and_links(origin: Clone) 
         "reason_code": "no_image",
         "reason": "the running image is not known (no JUPYTER_IMAGE_SPEC here, and the hub "
         "does not list this server's user_options)",
+        "environment_files": [],  # no image commit to compare with (issue 19)
     }
     assert answer["slots"]["available"] is False  # the hub is unreachable: said, not fatal
     assert answer["resources"]["values"] == {"meml": 8, "gpu": 1}
@@ -420,7 +430,7 @@ async def test_relaunch_runs_none_of_the_repositorys_hooks(
 async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
     origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jupyter_binder_ext.common import git as gitops
+    from jupyter_binder_ext.common import git_runner
     from jupyter_binder_ext.errors import CommandFailed
 
     signer = tmp_path / "gpg"
@@ -429,7 +439,7 @@ async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
     # The user's own signing set-up (their global config; the repository's would not run).
     origin.git("config", "--global", "commit.gpgSign", "true")
     origin.git("config", "--global", "gpg.program", str(signer))
-    monkeypatch.setattr(gitops, "GIT_TIMEOUT", 2.0)
+    monkeypatch.setattr(git_runner, "GIT_TIMEOUT", 2.0)
     head = origin.head()
 
     with pytest.raises(CommandFailed) as caught:
@@ -447,7 +457,7 @@ async def test_a_hanging_commit_is_stopped_and_the_next_relaunch_works(
 
 @pytest.mark.parametrize("labpath", ["../../../etc/passwd", "notebooks/../../x.ipynb", ".."])
 def test_a_labpath_out_of_the_new_servers_files_is_refused(labpath: str) -> None:
-    from jupyter_binder_ext.relaunch.flow import check_relaunch_text
+    from jupyter_binder_ext.relaunch.checks import check_relaunch_text
 
     with pytest.raises(InvalidInput, match=r"cannot hold '\.\.'"):
         check_relaunch_text(None, labpath)
@@ -480,3 +490,28 @@ async def test_an_earlier_commit_with_a_token_stops_the_push_and_the_launch(
     assert origin.remote_head() == before
     # The .resources commit is kept here, as after any refused push.
     assert origin.git("show", "--format=", "--name-only", "HEAD").splitlines() == [".resources"]
+
+
+async def test_a_failed_commit_leaves_the_users_index_as_it_was(
+    origin: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one commit rule (common/git_commit.py): the file is committed from an index of
+    its own, so a commit that fails stages nothing in the user's index."""
+    from jupyter_binder_ext.common import git_runner
+    from jupyter_binder_ext.errors import CommandFailed
+
+    (origin.work / "README.md").write_text("# staged by the user\n")
+    origin.git("add", "README.md")
+    staged = origin.git("diff", "--cached")
+    signer = tmp_path / "gpg"
+    signer.write_text("#!/bin/sh\nsleep 300\n")  # a signing program waiting for a passphrase
+    signer.chmod(0o755)
+    origin.git("config", "--global", "commit.gpgSign", "true")
+    origin.git("config", "--global", "gpg.program", str(signer))
+    monkeypatch.setattr(git_runner, "GIT_TIMEOUT", 2.0)
+
+    with pytest.raises(CommandFailed):
+        await relaunch(make_state(origin.work), values={"meml": 8})
+
+    assert origin.git("diff", "--cached", "--name-only").splitlines() == ["README.md"]
+    assert origin.git("diff", "--cached") == staged

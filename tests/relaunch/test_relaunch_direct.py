@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from fixtures.gitrepo import git
@@ -24,7 +23,7 @@ from jupyter_binder_ext.common.units import GB
 from jupyter_binder_ext.demo.builds import image_name, read_builds
 from jupyter_binder_ext.demo.runner import DemoHub
 from jupyter_binder_ext.relaunch.direct import CATCH_UP_OPTION
-from jupyter_binder_ext.relaunch.flow import describe_relaunch
+from jupyter_binder_ext.relaunch.text import describe_relaunch
 
 pytest_plugins = ("fixtures.realhub",)
 
@@ -63,6 +62,18 @@ class Running:
         status, data = self.hub.server_api(self.token, self.user, name, path)
         assert status == 200, data
         return dict(data)
+
+    def build_until_done(self, build_id: str) -> dict[str, Any]:
+        """The build this server follows (``GET binder/api/projects``' ``builds``), ended."""
+        build: dict[str, Any] | None = None
+        for _ in range(400):
+            data = self.get(self.name, "binder/api/projects")
+            build = next((b for b in data["builds"] if b["id"] == build_id), None)
+            assert build is not None, data["builds"]
+            if build["done"]:
+                return dict(build)
+            time.sleep(0.3)
+        raise AssertionError(f"the build never ended: {build}")
 
     def builds_of(self, sha: str) -> list[dict[str, Any]]:
         return [b for b in read_builds(self.hub.state_dir) if b["commit"] == sha]
@@ -175,16 +186,17 @@ def test_a_relaunch_after_another_file_changed_goes_through_binderhub(ritas: Run
         f"more than .resources changed since the running image's commit {ritas.old[:12]} "
         "(README.md), so the image must be built again"
     )
-    assert launch["reason"] in answer["message"]
-    assert ritas.builds_of(sha) == []  # nothing launched yet: the browser opens the link
+    # Issue 20: Rita's server token is let in to BinderHub, so the server itself follows
+    # BinderHub's build stream, which builds and starts the new commit; the browser must not
+    # open the link too (a second launch).
+    assert launch["build"]["followed"] is True, launch["build"]["message"]
+    assert launch["open"] is False
+    assert "BinderHub is building the new commit" in answer["message"]
 
-    # The browser opens it: BinderHub builds the new commit's image and starts it.
-    browser = ritas.hub.browser(RITA)
-    status, location = browser.step(launch["url"])
-    assert status in (302, 303), status
-    spawn = urlsplit(location)
-    name = spawn.path.rpartition("/")[2]
-    assert browser.open(f"{ritas.hub.url}{spawn.path.lstrip('/')}?{spawn.query}") == 200
+    # BinderHub builds the new commit's image and starts it.
+    build = ritas.build_until_done(launch["build"]["id"])
+    assert build["phase"] == "ready" and build["failure"] is None, build
+    name = build["server_name"]
     ritas.hub.wait_server(RITA, name)
     new_image = image_name("o", "direct", sha)
     assert [(b["image"], b["built"], b["files_commit"]) for b in ritas.builds_of(sha)] == [

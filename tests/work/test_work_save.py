@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from work_project import Project
 
-from jupyter_binder_ext.common.git import GitFailed
+from jupyter_binder_ext.common.git_runner import GitFailed
 from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.work.changes import MAX_CHANGED, OUTSIDE_LIMIT
 from jupyter_binder_ext.work.save_persistent import save_to_persistent

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_binder_ext.errors import InvalidInput
 from jupyter_binder_ext.server.handlers.base import BinderAPIHandler
-
-_SAVE_FIELDS = {"to", "paths", "overwrite", "message"}
+from jupyter_binder_ext.work.requests import WorkSaveRequest
 
 
 class WorkHandler(BinderAPIHandler):
@@ -36,19 +34,5 @@ class WorkSaveHandler(BinderAPIHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_body()
-        unknown = sorted(set(body) - _SAVE_FIELDS)
-        if unknown:
-            raise InvalidInput(
-                f"Unknown field(s) {', '.join(unknown)}: the fields are to, paths, overwrite "
-                "and message."
-            )
-        if "to" not in body:
-            raise InvalidInput('to is required: "persistent" or "github".')
-        data = await self.state.save_work(
-            body["to"],
-            body.get("paths"),
-            overwrite=body.get("overwrite", False),
-            message=body.get("message"),
-        )
-        self.send_json(data)
+        request = self.request_fields(WorkSaveRequest)
+        self.send_json(await self.state.save_work(**request))
