@@ -138,6 +138,14 @@ def test_a_build_failing_on_the_marker_shows_the_file_line_and_hint(beas_hub: De
         failure["message"],
     ]
     assert failure["log_tail"][-1] == failure["message"]
+    # "Copy report" on the failed build: the report on this notebook carries BinderHub's reason.
+    status, report = notebook.call(f"binder/api/projects/{notebook.name}/report")
+    assert status == 200, report
+    assert report["failure"] == failure
+    assert f"Hub's message: {failure['message']}" in report["text"]
+    assert "requirements.txt, line 3" in report["text"]
+    assert f"BinderHub build: {answer['launch']['url']}" in report["text"]
+    assert notebook.token not in report["text"]
     # Nothing was launched: only the notebook itself holds a slot.
     assert list(beas_hub.named_servers(USER)) == [notebook.name]
 
