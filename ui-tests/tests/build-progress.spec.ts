@@ -15,16 +15,16 @@
  * Plain Playwright, not Galata's page fixtures: those assume the plain `jupyter lab` at
  * the `lab` project's baseURL.
  */
+import { expect, Locator, Page, test } from '@playwright/test';
 import {
-  APIRequestContext,
-  expect,
-  Locator,
-  Page,
-  test
-} from '@playwright/test';
+  ADMIN_TOKEN,
+  deleteServers,
+  HUB,
+  logIn,
+  requireDemoHub,
+  serverNames
+} from './demo-hub';
 
-const HUB = process.env.BINDER_UI_TESTS_DEMO_URL ?? '';
-const ADMIN_TOKEN = process.env.BINDER_UI_TESTS_DEMO_ADMIN_TOKEN ?? '';
 // Each test its own user and repository (the demo serves any owner/repo from a bare clone
 // of its sample, demo/gitrepos.py): the commits pushed here reach no other spec's launch.
 // Short names: BinderHub names the server `{owner}-{repo}-{8 characters}`, which JupyterHub
@@ -97,10 +97,7 @@ async function appendLine(
 
 async function logInAndLaunch(page: Page, user: string, repo: string) {
   // The demo's dummy authenticator: any user name, an empty password.
-  await page.goto('hub/login');
-  await page.locator('#username_input').fill(user);
-  await page.locator('#login_submit').click();
-  await page.waitForURL(`${HUB}hub/home`);
+  await logIn(page, user);
   // The BinderHub-style launch link: the hub's spawn page, then the new named server.
   const opened = await page.goto(`hub/binder/v2/gh/${repo}/main`);
   expect(opened?.status(), await opened?.text()).toBeLessThan(400);
@@ -162,53 +159,10 @@ async function relaunchFromPanel(page: Page, panel: Locator): Promise<any> {
   return answer;
 }
 
-/** The user's named servers, as the hub's admin API lists them. */
-async function serverNames(
-  request: APIRequestContext,
-  user: string
-): Promise<string[]> {
-  const response = await request.get(
-    `${HUB}hub/api/users/${user}?include_stopped_servers=1`,
-    { headers: { Authorization: `token ${ADMIN_TOKEN}` } }
-  );
-  if (response.status() === 404) {
-    return [];
-  }
-  expect(response.status()).toBe(200);
-  const model = await response.json();
-  return Object.keys(model.servers ?? {}).filter(name => name !== '');
-}
-
-async function deleteServers(
-  request: APIRequestContext,
-  user: string
-): Promise<void> {
-  for (const name of await serverNames(request, user)) {
-    const response = await request.delete(
-      `${HUB}hub/api/users/${user}/servers/${name}`,
-      {
-        headers: { Authorization: `token ${ADMIN_TOKEN}` },
-        data: { remove: true }
-      }
-    );
-    expect([202, 204]).toContain(response.status());
-  }
-  await expect
-    .poll(() => serverNames(request, user), { timeout: 60_000 })
-    .toEqual([]);
-}
-
 test.describe('BinderHub builds followed in the panel', () => {
   test.use({ viewport: { width: 1280, height: 2000 } });
 
-  test.beforeAll(() => {
-    if (!HUB || !ADMIN_TOKEN) {
-      throw new Error(
-        'BINDER_UI_TESTS_DEMO_URL / _ADMIN_TOKEN are not set: run the tests through ' +
-          'with_demo_hub.py (make test-ui), which starts the demo hub.'
-      );
-    }
-  });
+  test.beforeAll(requireDemoHub);
 
   test.afterEach(async ({ request }) => {
     await deleteServers(request, BUILDS.user);

@@ -6,31 +6,11 @@
  *
  * Plain Playwright, as demo-relaunch.spec.ts: the browser logs into the hub itself.
  */
-import {
-  APIRequestContext,
-  ConsoleMessage,
-  expect,
-  Page,
-  Response,
-  test
-} from '@playwright/test';
+import { ConsoleMessage, expect, Page, Response, test } from '@playwright/test';
+import { deleteServers, logIn } from './demo-hub';
 
-const HUB = process.env.BINDER_UI_TESTS_DEMO_URL ?? '';
-const ADMIN_TOKEN = process.env.BINDER_UI_TESTS_DEMO_ADMIN_TOKEN ?? '';
 const USER = 'console-user';
 const PANEL = '#binder-ext-panel';
-
-async function serverNames(request: APIRequestContext): Promise<string[]> {
-  const response = await request.get(
-    `${HUB}hub/api/users/${USER}?include_stopped_servers=1`,
-    { headers: { Authorization: `token ${ADMIN_TOKEN}` } }
-  );
-  if (response.status() === 404) {
-    return [];
-  }
-  const model = await response.json();
-  return Object.keys(model.servers ?? {}).filter(name => name !== '');
-}
 
 /** Everything the page says went wrong, from now on. */
 function collectProblems(page: Page): string[] {
@@ -60,25 +40,14 @@ test.describe('The demo console', () => {
   test.use({ viewport: { width: 1280, height: 1600 } });
 
   test.afterEach(async ({ request }) => {
-    for (const name of await serverNames(request)) {
-      await request.delete(`${HUB}hub/api/users/${USER}/servers/${name}`, {
-        headers: { Authorization: `token ${ADMIN_TOKEN}` },
-        data: { remove: true }
-      });
-    }
-    await expect
-      .poll(() => serverNames(request), { timeout: 60_000 })
-      .toEqual([]);
+    await deleteServers(request, USER);
   });
 
   test('a fresh page, a notebook and the panel log no error', async ({
     page
   }) => {
     test.setTimeout(5 * 60 * 1000);
-    await page.goto('hub/login');
-    await page.locator('#username_input').fill(USER);
-    await page.locator('#login_submit').click();
-    await page.waitForURL(`${HUB}hub/home`);
+    await logIn(page, USER);
     await page.goto('hub/binder/v2/gh/binder-demo/sample/main');
     await page.waitForURL(/\/user\/console-user\/[^/]+\/lab/, {
       timeout: 180_000

@@ -12,7 +12,6 @@
  * the `lab` project's baseURL.
  */
 import {
-  APIRequestContext,
   BrowserContext,
   expect,
   Locator,
@@ -21,11 +20,10 @@ import {
   Response,
   test
 } from '@playwright/test';
+import { deleteServers, HUB, logIn, requireDemoHub } from './demo-hub';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const HUB = process.env.BINDER_UI_TESTS_DEMO_URL ?? '';
-const ADMIN_TOKEN = process.env.BINDER_UI_TESTS_DEMO_ADMIN_TOKEN ?? '';
 // Not the `lab` project's galata-user, whose projects that spec counts.
 const USER = 'relaunch-user';
 const SAMPLE = 'binder-demo/sample';
@@ -105,28 +103,6 @@ async function setSidebarWidth(page: Page, width: number): Promise<void> {
     .toBeGreaterThan(width - 40);
 }
 
-async function logIn(page: Page): Promise<void> {
-  // The demo's dummy authenticator: any user name, an empty password.
-  await page.goto('hub/login');
-  await page.locator('#username_input').fill(USER);
-  await page.locator('#login_submit').click();
-  await page.waitForURL(`${HUB}hub/home`);
-}
-
-/** The user's named servers, as the hub's admin API lists them. */
-async function serverNames(request: APIRequestContext): Promise<string[]> {
-  const response = await request.get(
-    `${HUB}hub/api/users/${USER}?include_stopped_servers=1`,
-    { headers: { Authorization: `token ${ADMIN_TOKEN}` } }
-  );
-  if (response.status() === 404) {
-    return [];
-  }
-  expect(response.status()).toBe(200);
-  const model = await response.json();
-  return Object.keys(model.servers ?? {}).filter(name => name !== '');
-}
-
 /** Navigation requests of the context, to see what a popup opened first. */
 function recordNavigations(context: BrowserContext): Request[] {
   const navigations: Request[] = [];
@@ -141,30 +117,11 @@ function recordNavigations(context: BrowserContext): Request[] {
 test.describe('Relaunch in the demo hub', () => {
   test.use({ viewport: { width: 1280, height: 2000 } });
 
-  test.beforeAll(() => {
-    if (!HUB || !ADMIN_TOKEN) {
-      throw new Error(
-        'BINDER_UI_TESTS_DEMO_URL / _ADMIN_TOKEN are not set: run the tests through ' +
-          'with_demo_hub.py (make test-ui), which starts the demo hub.'
-      );
-    }
-  });
+  test.beforeAll(requireDemoHub);
 
   // Every server this test started, the relaunched one included, is deleted: no slot stays.
   test.afterEach(async ({ request }) => {
-    for (const name of await serverNames(request)) {
-      const response = await request.delete(
-        `${HUB}hub/api/users/${USER}/servers/${name}`,
-        {
-          headers: { Authorization: `token ${ADMIN_TOKEN}` },
-          data: { remove: true }
-        }
-      );
-      expect([202, 204]).toContain(response.status());
-    }
-    await expect
-      .poll(() => serverNames(request), { timeout: 60_000 })
-      .toEqual([]);
+    await deleteServers(request, USER);
   });
 
   test('a RAM request above its limit is refused; Relaunch with 2 GB starts a new server from the new commit', async ({
@@ -175,7 +132,7 @@ test.describe('Relaunch in the demo hub', () => {
     test.setTimeout(6 * 60 * 1000);
     const navigations = recordNavigations(context);
 
-    await logIn(page);
+    await logIn(page, USER);
     // The BinderHub-style launch link: the hub's spawn page, then the new named server.
     await page.goto(`hub/binder/v2/gh/${SAMPLE}/main`);
     await page.waitForURL(

@@ -6,48 +6,24 @@
  *
  * Plain Playwright, as demo-relaunch.spec.ts: the browser logs into the hub itself.
  */
-import { APIRequestContext, expect, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { deleteServers, logIn } from './demo-hub';
 
-const HUB = process.env.BINDER_UI_TESTS_DEMO_URL ?? '';
-const ADMIN_TOKEN = process.env.BINDER_UI_TESTS_DEMO_ADMIN_TOKEN ?? '';
 const USER = 'notebook-user';
 const PANEL = '#binder-ext-panel';
-
-async function serverNames(request: APIRequestContext): Promise<string[]> {
-  const response = await request.get(
-    `${HUB}hub/api/users/${USER}?include_stopped_servers=1`,
-    { headers: { Authorization: `token ${ADMIN_TOKEN}` } }
-  );
-  if (response.status() === 404) {
-    return [];
-  }
-  const model = await response.json();
-  return Object.keys(model.servers ?? {}).filter(name => name !== '');
-}
 
 test.describe('Jupyter Notebook 7', () => {
   test.use({ viewport: { width: 1280, height: 1200 } });
 
   test.afterEach(async ({ request }) => {
-    for (const name of await serverNames(request)) {
-      await request.delete(`${HUB}hub/api/users/${USER}/servers/${name}`, {
-        headers: { Authorization: `token ${ADMIN_TOKEN}` },
-        data: { remove: true }
-      });
-    }
-    await expect
-      .poll(() => serverNames(request), { timeout: 60_000 })
-      .toEqual([]);
+    await deleteServers(request, USER);
   });
 
   test('View → Left Sidebar → Show Binder opens the panel', async ({
     page
   }) => {
     test.setTimeout(5 * 60 * 1000);
-    await page.goto('hub/login');
-    await page.locator('#username_input').fill(USER);
-    await page.locator('#login_submit').click();
-    await page.waitForURL(`${HUB}hub/home`);
+    await logIn(page, USER);
     // BinderHub's `urlpath=tree` opens the Notebook interface of the new server.
     await page.goto('hub/binder/v2/gh/binder-demo/sample/main?urlpath=tree');
     await page.waitForURL(/\/user\/notebook-user\/[^/]+\/tree/, {

@@ -1,18 +1,15 @@
 /**
  * BinderHub builds that relaunches follow (`builds` in `GET projects`): the phase, the last
- * log lines, why a build failed, and "Show the whole log" (`GET projects/builds/{id}/log`).
+ * log lines, why a build failed, and "Show the whole log" (`GET projects/builds/{build_id}/log`).
  */
-import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { IBuildLogAnswer, IBuildProgress } from '../answers';
 import { requestAPI } from '../handler';
-import {
-  notifyError,
-  notifyErrorUnlessShown,
-  notifyUnlessShown
-} from '../notify';
+import { notifyError } from '../notify';
 import { ActionButton, ISectionProps } from './common';
+import { CopyReport } from './CopyReport';
 
 // How often the list is read while a build runs (the server reads BinderHub's stream).
 const POLL_MS = 1500;
@@ -39,46 +36,6 @@ async function showWholeLog(
   } catch (error) {
     notifyError(error);
   }
-}
-
-/**
- * "Copy report" on a failed build: the report on this notebook, which carries the failure of
- * the newest build a relaunch from it followed (a failed build starts no project).
- */
-function BuildReport(props: ISectionProps & { current: string }): JSX.Element {
-  const { model, trans, current } = props;
-  const [busy, setBusy] = React.useState(false);
-  const [copied, setCopied] = React.useState('');
-  const copy = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      Clipboard.copyToSystem((await model.projectReport(current)).text);
-      const message = trans.__(
-        'Report copied: paste it into your message to the service desk.'
-      );
-      setCopied(message);
-      notifyUnlessShown(model, message);
-    } catch (error) {
-      notifyErrorUnlessShown(model, error);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <ActionButton
-        name="copy-report"
-        label={trans.__('Copy report')}
-        disabled={busy}
-        onClick={() => void copy()}
-      />
-      {copied && (
-        <span className="jp-BinderExt-muted" data-outcome="copy-report">
-          {copied}
-        </span>
-      )}
-    </>
-  );
 }
 
 function BuildItem(
@@ -135,7 +92,7 @@ function BuildItem(
           onClick={() => void showWholeLog(build, trans)}
         />
         {failure && current !== null && (
-          <BuildReport {...props} current={current} />
+          <CopyReport {...props} name={current} />
         )}
       </div>
     </div>

@@ -1,13 +1,8 @@
 /** "Projects (3 of 5)": the user's named servers and the slots they hold, from `GET projects`. */
-import { Clipboard } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { formatDate, formatRelative, formatSpan } from '../format';
-import {
-  notifyErrorUnlessShown,
-  notifyUnlessShown,
-  REMOVED_PROJECT
-} from '../notify';
+import { REMOVED_PROJECT } from '../notify';
 import {
   CommandIDs,
   IBinderModel,
@@ -25,6 +20,7 @@ import {
   useModel
 } from './common';
 import { BuildProgress } from './BuildProgress';
+import { CopyReport } from './CopyReport';
 
 /**
  * When it started and was last active. A stopped one says so: the hub stamps a stop as
@@ -83,45 +79,6 @@ function useStarting(
     progress: live?.progress ?? project.starting?.progress ?? 0,
     message: live?.message ?? project.starting?.message ?? ''
   };
-}
-
-/** Copy the server's plain-text report on this project (nothing secret in it). */
-function CopyReport(props: ISectionProps & { project: IProject }): JSX.Element {
-  const { model, trans, project } = props;
-  const [busy, setBusy] = React.useState(false);
-  const [copied, setCopied] = React.useState('');
-  const copy = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      const report = await model.projectReport(project.name);
-      Clipboard.copyToSystem(report.text);
-      const message = trans.__(
-        'Report copied: paste it into your message to the service desk.'
-      );
-      // Told once: beside the button while the panel is open, else as a toast.
-      setCopied(message);
-      notifyUnlessShown(model, message);
-    } catch (error) {
-      notifyErrorUnlessShown(model, error);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <ActionButton
-        name="copy-report"
-        label={trans.__('Copy report')}
-        disabled={busy}
-        onClick={() => void copy()}
-      />
-      {copied && (
-        <span className="jp-BinderExt-muted" data-outcome="copy-report">
-          {copied}
-        </span>
-      )}
-    </>
-  );
 }
 
 function ProjectItem(
@@ -255,7 +212,7 @@ function ProjectItem(
             }
           />
         )}
-        {(failure || starting) && <CopyReport {...props} />}
+        {(failure || starting) && <CopyReport {...props} name={project.name} />}
         <ActionButton
           name="delete"
           label={trans.__('Delete')}
