@@ -30,9 +30,9 @@ class KernelFiles:
         """The file's text now; None when it cannot be read."""
         key = str(path)
         for _ in range(2):  # a stale descriptor is dropped and the file opened once more
-            fd = self._descriptor(key)
+            fd = self._kept(key)
             if fd is None:
-                return _read_once(key)
+                return self._open_and_read(key)
             try:
                 if os.fstat(fd).st_nlink == 0:  # replaced or removed since it was opened
                     raise FileNotFoundError(key)
@@ -46,23 +46,38 @@ class KernelFiles:
             while self._open:
                 os.close(self._open.popitem()[1])
 
-    def _descriptor(self, key: str) -> int | None:
+    def _kept(self, key: str) -> int | None:
         with self._lock:
             fd = self._open.get(key)
             if fd is not None:
                 self._open.move_to_end(key)
-                return fd
-            try:
-                fd = os.open(key, os.O_RDONLY | os.O_CLOEXEC)
-            except OSError:
-                return None
+            return fd
+
+    def _open_and_read(self, key: str) -> str | None:
+        """Open `key` (outside the lock: a pipe waits for its writer), read it, and keep the
+        descriptor of a regular file; a pipe or device is read to its end once, not kept."""
+        try:
+            fd = os.open(key, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                os.close(fd)  # a pipe or device has no offset 0 to read again: not kept
-                return None
+                return _read_to_end(fd)
+            text = os.pread(fd, READ_SIZE, 0).decode("utf-8", errors="replace")
+        except OSError:
+            os.close(fd)
+            return None
+        self._keep(key, fd)
+        return text
+
+    def _keep(self, key: str, fd: int) -> None:
+        with self._lock:
+            if key in self._open:  # another thread kept one meanwhile
+                os.close(fd)
+                return
             self._open[key] = fd
             if len(self._open) > self._max_open:
                 os.close(self._open.popitem(last=False)[1])
-            return fd
 
     def _forget(self, key: str, fd: int) -> None:
         with self._lock:
@@ -71,13 +86,10 @@ class KernelFiles:
                 os.close(fd)
 
 
-def _read_once(path: str) -> str | None:
-    """What cannot be kept open (absent, a pipe): read the ordinary way, or None."""
-    try:
-        with Path(path).open(encoding="utf-8", errors="replace") as file:
-            return file.read()
-    except OSError:
-        return None
+def _read_to_end(fd: int) -> str:
+    """All a pipe gives until its writer closes it; the descriptor is closed."""
+    with os.fdopen(fd, "rb") as stream:
+        return stream.read(READ_SIZE).decode("utf-8", errors="replace")
 
 
 # One per process: the server reads its own cgroup's files (a test, many trees; MAX_OPEN caps).

@@ -241,6 +241,73 @@ test.describe('Accessibility', () => {
   }
 });
 
+test.describe('Keyboard', () => {
+  test.use({ sessions: null });
+
+  test('every action of the open panel is reached by Tab, with a visible focus', async ({
+    page
+  }) => {
+    await page.sidebar.openTab('binder-ext-panel');
+    await expectEverySectionFilled(page, 'keyboard');
+    // Every section and folded list open; each control named the same way in both reads.
+    await page.evaluate(() => {
+      for (const details of Array.from(
+        document.querySelectorAll('#binder-ext-panel details')
+      )) {
+        (details as HTMLDetailsElement).open = true;
+      }
+      (window as any).binderControlName = (element: Element): string =>
+        `${element.tagName.toLowerCase()}:${
+          element.getAttribute('data-action') ??
+          element.getAttribute('aria-label') ??
+          element.textContent?.trim().slice(0, 40)
+        }`;
+    });
+    const controls: string[] = await page.evaluate(panelSelector => {
+      const name = (window as any).binderControlName;
+      const selector =
+        'button:not([disabled]), a[href], input:not([disabled]), ' +
+        'select:not([disabled]), summary';
+      return Array.from(
+        document.querySelector(panelSelector)!.querySelectorAll(selector)
+      )
+        .filter(element => (element as HTMLElement).offsetParent !== null)
+        .map(element => name(element));
+    }, PANEL);
+    expect(controls.length).toBeGreaterThan(5);
+    // Into the panel from the keyboard (focus is shown for keyboard moves only), then Tab
+    // through it, noting each control reached and whether its focus shows.
+    await page.locator(PANEL).locator('button, summary').first().focus();
+    await page.keyboard.press('Shift+Tab');
+    const reached = new Map<string, boolean>();
+    for (let step = 0; step < controls.length + 10; step++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(panelSelector => {
+        const element = document.activeElement;
+        if (
+          !element ||
+          !document.querySelector(panelSelector)!.contains(element)
+        ) {
+          return null;
+        }
+        const style = getComputedStyle(element);
+        const visible =
+          (style.outlineStyle !== 'none' &&
+            parseFloat(style.outlineWidth) > 0) ||
+          style.boxShadow !== 'none';
+        return { name: (window as any).binderControlName(element), visible };
+      }, PANEL);
+      if (focused) {
+        reached.set(focused.name, focused.visible);
+      }
+    }
+    const missed = controls.filter(name => !reached.has(name));
+    expect(missed, `not reached by Tab: ${missed.join(', ')}`).toEqual([]);
+    const unseen = [...reached].filter(([, shown]) => !shown).map(([n]) => n);
+    expect(unseen, `focus not visible on: ${unseen.join(', ')}`).toEqual([]);
+  });
+});
+
 test.describe('Dialogs as JupyterLab lays them out', () => {
   test.use({ sessions: null });
 
