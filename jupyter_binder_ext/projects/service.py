@@ -1,10 +1,10 @@
 """The user's projects (JupyterHub named servers): list them, stop, delete and start them.
 
 Everything goes through the hub's REST API with this server's own ``JUPYTERHUB_API_TOKEN``
-(:mod:`.hubclient`); the token never leaves this process. The list is cached briefly and
+(:mod:`.hub_api`); the token never leaves this process. The list is cached briefly and
 concurrent callers share one hub request, so however many browser tabs poll, the hub sees at
 most one request per ``projects_cache_ttl`` from this server. :mod:`.listing` turns the
-hub's answer into the list and its text; :mod:`.server_names` holds the rules for names.
+hub's answer into the list and its text; :mod:`.names` holds the rules for names.
 """
 
 from __future__ import annotations
