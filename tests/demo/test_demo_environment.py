@@ -7,7 +7,6 @@ bash, the server process's own environment and folder).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.server_terminal import demo_server, run_in_terminal
 from fixtures.wheels import make_wheel
 
 from jupyter_binder_ext.demo.runner import DemoHub
@@ -28,29 +28,12 @@ SERVER = "p-env"
 
 @pytest.fixture
 def server_pid(real_hub: DemoHub) -> Iterator[int]:
-    real_hub.start_server(USER, SERVER, real_hub.binder_options("o", "envdemo"))
-    try:
-        yield int((real_hub.state_dir / "pids" / f"{USER}.{SERVER}.pid").read_text())
-    finally:
-        real_hub.remove_servers(USER)
-
-
-def _environ(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+    with demo_server(real_hub, USER, SERVER, "envdemo") as pid:
+        yield pid
 
 
 def in_terminal(pid: int, command: str) -> str:
-    env = _environ(pid)
-    done = subprocess.run(
-        ["/bin/bash", "-c", command],
-        env=env,
-        cwd=env["HOME"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_in_terminal(pid, command)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 

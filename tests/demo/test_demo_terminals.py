@@ -7,11 +7,11 @@ terminals (non-login bash) and its extensions see them.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.server_terminal import demo_server, run_in_terminal
 
 from jupyter_binder_ext.demo.runner import DemoHub
 
@@ -23,32 +23,15 @@ SERVER = "t-term"
 
 @pytest.fixture
 def server_pid(real_hub: DemoHub) -> Iterator[int]:
-    real_hub.start_server(USER, SERVER, real_hub.binder_options("o", "term"))
-    try:
-        yield int((real_hub.state_dir / "pids" / f"{USER}.{SERVER}.pid").read_text())
-    finally:
-        real_hub.remove_servers(USER)
-
-
-def _environ(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+    with demo_server(real_hub, USER, SERVER, "term") as pid:
+        yield pid
 
 
 def test_a_terminal_of_the_server_runs_jupyter_binder(server_pid: int) -> None:
-    env = _environ(server_pid)
     command = Path(f"/proc/{server_pid}/cmdline").read_bytes().split(b"\0")
     assert b"--ServerApp.terminado_settings=shell_command=/bin/bash" in command  # no -l
     # What a terminal's non-login bash runs, in the server's environment and folder.
-    done = subprocess.run(
-        ["/bin/bash", "-c", "jupyter binder launch --json"],
-        env=env,
-        cwd=env["HOME"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_in_terminal(server_pid, "jupyter binder launch --json", timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["server_name"] == SERVER
 
