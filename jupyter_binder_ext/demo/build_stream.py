@@ -45,6 +45,8 @@ BINDER_SERVICE = "binder"
 ACCESS_SCOPES = frozenset({"access:services", f"access:services!service={BINDER_SERVICE}"})
 # Seconds between two log lines: a real build takes minutes; the panel should see phases.
 LINE_PACE = 0.15
+# How long the first start of a freshly built image pretends to pull it (demo/spawner.py).
+NEW_IMAGE_PULL_SECONDS = 5.0
 
 
 class BinderBuildHandler(BinderLaunchHandler):
@@ -99,11 +101,16 @@ class BinderBuildHandler(BinderLaunchHandler):
         except GitError as err:  # builder.py:336-340
             await self.emit({"phase": "failed", "message": f"Error resolving ref: {err}\n"})
             return
-        if not await self._build(launch):
+        built = await self._build(launch)
+        if built is None:
             return
-        await self._launch(user, launch.options)
+        # An image built just now is new to the node: its first start pulls it, as a pod's
+        # does after BinderHub pushed it (the spawner's progress says so meanwhile).
+        pull = {"demo_image_pull_seconds": NEW_IMAGE_PULL_SECONDS} if built else {}
+        await self._launch(user, launch.options, pull)
 
-    async def _build(self, launch: Any) -> bool:
+    async def _build(self, launch: Any) -> bool | None:
+        """True: built now; False: found already built; None: the build failed (said)."""
         image = str(launch.options["image"])
         built = await asyncio.to_thread(read_builds, self.state_dir)
         if any(b.get("image") == image for b in built):
@@ -114,7 +121,7 @@ class BinderBuildHandler(BinderLaunchHandler):
                     "message": "Found built image, launching...\n",
                 }
             )
-            return True
+            return False
         log, failure = await asyncio.to_thread(demo_build_log, launch.bare, launch.sha)
         await self.emit({"phase": "waiting", "message": "Waiting for build to start...\n"})
         for phase, message in log:
@@ -123,13 +130,15 @@ class BinderBuildHandler(BinderLaunchHandler):
         if failure:
             await self.emit({"phase": "failed", "message": f"{failure}\n"})
             await self.emit({"phase": "failed"})  # the pod's status (builder.py:586-587)
-            return False
+            return None
         await self.emit(
             {"phase": "built", "imageName": image, "message": "Built image, launching...\n"}
         )
         return True
 
-    async def _launch(self, user: Any, options: dict[str, Any]) -> None:
+    async def _launch(
+        self, user: Any, options: dict[str, Any], demo_options: dict[str, Any]
+    ) -> None:
         """launcher.py:236-359: POST the server, relay the hub's progress, then ready."""
         await self.emit({"phase": "launching", "message": "Launching server...\n"})
         name = binderhub_server_name(str(options["repo_url"]))
@@ -140,7 +149,7 @@ class BinderBuildHandler(BinderLaunchHandler):
             HTTPRequest(
                 self.hub_api_url + path,
                 method="POST",
-                body=json.dumps(options),
+                body=json.dumps({**options, **demo_options}),
                 headers={"Authorization": f"token {self.admin_token}"},
                 request_timeout=60,
             ),
