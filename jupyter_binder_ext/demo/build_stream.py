@@ -36,7 +36,7 @@ from jupyter_binder_ext.demo.builds import demo_build_log, read_builds
 from jupyter_binder_ext.demo.gitrepos import GitError
 from jupyter_binder_ext.demo.hooks import resolve_launch
 from jupyter_binder_ext.demo.launcher import BinderLaunchHandler
-from jupyter_binder_ext.launch.info import parse_spec
+from jupyter_binder_ext.launch.spec import parse_spec
 from jupyter_binder_ext.projects.names import binderhub_server_name
 from jupyter_binder_ext.projects.progress import read_hub_stream
 

@@ -25,7 +25,7 @@ from jupyter_binder_ext.demo.builds import (
 )
 from jupyter_binder_ext.demo.settings import DEFAULT_REF, DEFAULT_REPO_URL
 from jupyter_binder_ext.demo.userdata import ensure_user_data
-from jupyter_binder_ext.launch.info import github_owner_repo, parse_spec
+from jupyter_binder_ext.launch.spec import github_owner_repo, parse_spec
 
 # The keys BinderHub puts into a launch's user_options (binderhub builder.py:739-751 and
 # launcher.py:244-252; the launcher's `token` is for servers without hub authentication).

@@ -29,7 +29,7 @@ from tornado import web
 
 from jupyter_binder_ext.demo.gitrepos import GitError
 from jupyter_binder_ext.demo.hooks import resolve_launch
-from jupyter_binder_ext.launch.info import parse_spec
+from jupyter_binder_ext.launch.spec import parse_spec
 from jupyter_binder_ext.projects.names import binderhub_server_name, is_new_server_name
 
 LAUNCH_ROUTE = r"/binder/(v2/.+)"

@@ -13,31 +13,9 @@ from collections.abc import Mapping
 
 from jupyter_binder_ext.launch.builders import build_launch
 from jupyter_binder_ext.launch.facts import LaunchInfo, gather_launch
-from jupyter_binder_ext.launch.spec import (
-    GITHUB_HOST,
-    PROVIDER_NAMES,
-    REF_PROVIDERS,
-    LaunchSpec,
-    component_quote,
-    github_owner_repo,
-    parse_spec,
-    path_quote,
-)
 from jupyter_binder_ext.launch.text import describe_launch as describe_answer
 
-__all__ = [
-    "GITHUB_HOST",
-    "PROVIDER_NAMES",
-    "REF_PROVIDERS",
-    "LaunchInfo",
-    "LaunchSpec",
-    "component_quote",
-    "describe_launch",
-    "github_owner_repo",
-    "parse_spec",
-    "path_quote",
-    "read_launch",
-]
+__all__ = ["LaunchInfo", "describe_launch", "read_launch"]
 
 
 def read_launch(

@@ -18,7 +18,8 @@ from jupyter_binder_ext.common.readable import relative, span
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.common.units import SHA_RE, short_sha
 from jupyter_binder_ext.config import SiteConfig
-from jupyter_binder_ext.launch.info import LaunchInfo, parse_spec
+from jupyter_binder_ext.launch.facts import LaunchInfo
+from jupyter_binder_ext.launch.spec import parse_spec
 from jupyter_binder_ext.projects.answers import (
     BuildProgress,
     DeletableProject,

@@ -25,7 +25,8 @@ from typing import Any
 from jupyter_binder_ext.common.git_runner import GitFailed, run_git
 from jupyter_binder_ext.common.units import short_sha
 from jupyter_binder_ext.launch.binderhub import spec_for_repository
-from jupyter_binder_ext.launch.info import REF_PROVIDERS, LaunchInfo
+from jupyter_binder_ext.launch.facts import LaunchInfo
+from jupyter_binder_ext.launch.spec import REF_PROVIDERS
 from jupyter_binder_ext.relaunch.build_needed import (
     ENVIRONMENT_CHANGED,
     environment_files,

@@ -20,7 +20,7 @@ from jupyter_binder_ext.common.git_safety import ssh_command_for
 from jupyter_binder_ext.common.redact import redact
 from jupyter_binder_ext.config import SiteConfig
 from jupyter_binder_ext.errors import CommandFailed, Conflict
-from jupyter_binder_ext.launch.info import github_owner_repo
+from jupyter_binder_ext.launch.spec import github_owner_repo
 from jupyter_binder_ext.ssh.answers import PrivateKeyFacts, RepoConfigured, RepoPushFacts
 from jupyter_binder_ext.ssh.keys import ensure_usable_key
 

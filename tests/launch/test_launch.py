@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from jupyter_binder_ext.launch.info import github_owner_repo, parse_spec, read_launch
+from jupyter_binder_ext.launch.info import read_launch
+from jupyter_binder_ext.launch.spec import github_owner_repo, parse_spec
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
