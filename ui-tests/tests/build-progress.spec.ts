@@ -21,6 +21,7 @@ import {
   deleteServers,
   HUB,
   logIn,
+  openPanel,
   requireDemoHub,
   serverNames
 } from './demo-hub';
@@ -105,16 +106,6 @@ async function logInAndLaunch(page: Page, user: string, repo: string) {
     new RegExp(`^${escapeRegExp(HUB)}user/${user}/[^/]+/lab`),
     { timeout: 180_000 }
   );
-}
-
-async function openPanel(page: Page): Promise<Locator> {
-  // The Binder tab of the left sidebar; JupyterLab may take a while to load in a new server.
-  const tab = page.locator('.lm-TabBar-tab[data-id="binder-ext-panel"]');
-  await expect(tab).toBeVisible({ timeout: 120_000 });
-  await tab.click();
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
-  return panel;
 }
 
 function section(panel: Locator, name: string): Locator {

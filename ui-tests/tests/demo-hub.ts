@@ -3,10 +3,11 @@
  * exports its URL and admin token): logging a user in through the demo's dummy login form,
  * and the user's named servers, listed and deleted through the hub's admin API.
  */
-import { APIRequestContext, expect, Page } from '@playwright/test';
+import { APIRequestContext, expect, Locator, Page } from '@playwright/test';
 
 export const HUB = process.env.BINDER_UI_TESTS_DEMO_URL ?? '';
 export const ADMIN_TOKEN = process.env.BINDER_UI_TESTS_DEMO_ADMIN_TOKEN ?? '';
+const PANEL = '#binder-ext-panel';
 
 /** Log `user` in through the dummy authenticator (any name, an empty password). */
 export async function logIn(page: Page, user: string): Promise<void> {
@@ -61,4 +62,14 @@ export function requireDemoHub(): void {
         'with_demo_hub.py (make test-ui), which starts the demo hub.'
     );
   }
+}
+
+/** Open the Binder panel of a launched server's JupyterLab (which may take a while to load). */
+export async function openPanel(page: Page): Promise<Locator> {
+  const tab = page.locator('.lm-TabBar-tab[data-id="binder-ext-panel"]');
+  await expect(tab).toBeVisible({ timeout: 120_000 });
+  await tab.click();
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  return panel;
 }

@@ -20,7 +20,13 @@ import {
   Response,
   test
 } from '@playwright/test';
-import { deleteServers, HUB, logIn, requireDemoHub } from './demo-hub';
+import {
+  deleteServers,
+  HUB,
+  logIn,
+  openPanel,
+  requireDemoHub
+} from './demo-hub';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -73,16 +79,6 @@ async function serverApi(page: Page, endPoint: string): Promise<any> {
   });
   expect(response.status(), await response.text()).toBe(200);
   return response.json();
-}
-
-async function openPanel(page: Page): Promise<Locator> {
-  // The Binder tab of the left sidebar; JupyterLab may take a while to load in a new server.
-  const tab = page.locator('.lm-TabBar-tab[data-id="binder-ext-panel"]');
-  await expect(tab).toBeVisible({ timeout: 120_000 });
-  await tab.click();
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
-  return panel;
 }
 
 /** Drag the left sidebar's split handle (as Galata's `sidebar.setWidth` does). */
