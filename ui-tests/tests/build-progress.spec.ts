@@ -34,7 +34,6 @@ const BUILDS = { user: 'build-user', repo: 'binder-demo/built' };
 const FAILS = { user: 'build-fail-user', repo: 'binder-demo/broken' };
 // demo/builds.py FAILING_REQUIREMENT
 const FAILING_REQUIREMENT = 'demo-build-fails';
-const PANEL = '#binder-ext-panel';
 // BinderHub's phases while a build runs (binderhub-client lib/client.js), not the last two.
 const RUNNING_PHASES = /^(waiting|fetching|building|pushing|built|launching)$/;
 
